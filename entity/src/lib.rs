@@ -1,0 +1,25 @@
+//! SeaORM models of coopgate's tables.
+//!
+//! Models only: no web, GraphQL or business rules live here. Enumerated
+//! columns are stored as their upper-case names (e.g. `ACTIVE`), money as
+//! whole minor units (hundredths of a đồng) in `i64`, so sums stay exact on
+//! both SQLite and PostgreSQL.
+
+pub mod administrative_unit;
+pub mod annual_report;
+pub mod cooperative;
+pub mod cooperative_group;
+pub mod cooperative_union;
+pub mod person;
+pub mod unit_succession;
+
+pub mod prelude {
+    //! The entities under short names.
+    pub use super::administrative_unit::Entity as AdministrativeUnit;
+    pub use super::annual_report::Entity as AnnualReport;
+    pub use super::cooperative::Entity as Cooperative;
+    pub use super::cooperative_group::Entity as CooperativeGroup;
+    pub use super::cooperative_union::Entity as CooperativeUnion;
+    pub use super::person::Entity as Person;
+    pub use super::unit_succession::Entity as UnitSuccession;
+}

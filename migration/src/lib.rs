@@ -1,0 +1,23 @@
+//! coopgate's schema migrations, one file per step, and the loading of the
+//! administrative-unit reference data shipped in `migration/data/`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20250701_000001_administrative_units;
+mod m20250701_000002_load_administrative_units;
+mod m20261122_000003_registry;
+pub mod reference;
+
+/// All migrations in the order they apply.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20250701_000001_administrative_units::Migration),
+            Box::new(m20250701_000002_load_administrative_units::Migration),
+            Box::new(m20261122_000003_registry::Migration),
+        ]
+    }
+}

@@ -1,0 +1,175 @@
+//! The registry's enumerations, stored as their upper-case names.
+
+macro_rules! stored_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// Parses a stored name.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+stored_enum!(
+    /// Registration status of a cooperative or union (tình trạng đăng ký).
+    RegistrationStatus {
+        /// Applied for; not yet registered nationally.
+        Pending = "PENDING",
+        /// Registered and operating.
+        Active = "ACTIVE",
+        /// Temporarily suspended (tạm ngừng kinh doanh).
+        Suspended = "SUSPENDED",
+        /// Dissolved (giải thể).
+        Dissolved = "DISSOLVED",
+        /// Certificate revoked (thu hồi giấy chứng nhận).
+        Revoked = "REVOKED",
+    }
+);
+
+stored_enum!(
+    /// Statistical sector (lĩnh vực).
+    Sector {
+        /// Nông nghiệp.
+        Agriculture = "AGRICULTURE",
+        /// Công nghiệp – tiểu thủ công nghiệp.
+        IndustryHandicraft = "INDUSTRY_HANDICRAFT",
+        /// Xây dựng.
+        Construction = "CONSTRUCTION",
+        /// Thương mại – dịch vụ.
+        TradeServices = "TRADE_SERVICES",
+        /// Vận tải.
+        Transport = "TRANSPORT",
+        /// Quỹ tín dụng nhân dân.
+        Credit = "CREDIT",
+        /// Môi trường.
+        Environment = "ENVIRONMENT",
+        /// Khác.
+        Other = "OTHER",
+    }
+);
+
+stored_enum!(
+    /// Yearly classification (xếp loại).
+    Rating {
+        /// Tốt.
+        Good = "GOOD",
+        /// Khá.
+        Fair = "FAIR",
+        /// Trung bình.
+        Average = "AVERAGE",
+        /// Yếu.
+        Weak = "WEAK",
+    }
+);
+
+stored_enum!(
+    /// Gender (giới tính).
+    Gender {
+        /// Nữ.
+        Female = "FEMALE",
+        /// Nam.
+        Male = "MALE",
+        /// Khác.
+        Other = "OTHER",
+    }
+);
+
+stored_enum!(
+    /// Status of a cooperative group.
+    GroupStatus {
+        /// Operating.
+        Active = "ACTIVE",
+        /// Disbanded (chấm dứt).
+        Disbanded = "DISBANDED",
+    }
+);
+
+stored_enum!(
+    /// Level of an administrative unit (cấp hành chính).
+    AdministrativeLevel {
+        /// Tỉnh / thành phố.
+        Province = "PROVINCE",
+        /// Huyện / quận / thị xã (abolished 2025-07-01).
+        District = "DISTRICT",
+        /// Xã / phường / đặc khu.
+        Ward = "WARD",
+    }
+);
+
+stored_enum!(
+    /// State of a record's sync with one national system.
+    SyncState {
+        /// The record needs no sync (e.g. imported with an existing code).
+        NotRequired = "NOT_REQUIRED",
+        /// Waiting to be sent.
+        Pending = "PENDING",
+        /// Being sent.
+        InProgress = "IN_PROGRESS",
+        /// The national system holds the current version.
+        Synced = "SYNCED",
+        /// The national system refused it; needs a fix and a retry.
+        Rejected = "REJECTED",
+        /// Gave up after repeated transient failures.
+        Failed = "FAILED",
+    }
+);
+
+impl RegistrationStatus {
+    /// Counted as operating in statistics: ACTIVE or SUSPENDED.
+    pub fn is_operating(self) -> bool {
+        matches!(self, Self::Active | Self::Suspended)
+    }
+}
+
+impl GroupStatus {
+    /// The group status a registration-status filter means for groups:
+    /// ACTIVE is ACTIVE, DISSOLVED and REVOKED mean DISBANDED, the others
+    /// match no group.
+    pub fn from_registration(status: RegistrationStatus) -> Option<Self> {
+        match status {
+            RegistrationStatus::Active => Some(Self::Active),
+            RegistrationStatus::Dissolved | RegistrationStatus::Revoked => Some(Self::Disbanded),
+            RegistrationStatus::Pending | RegistrationStatus::Suspended => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_names_round_trip() {
+        for s in Sector::ALL {
+            assert_eq!(Sector::parse(s.as_str()), Some(*s));
+        }
+        assert_eq!(RegistrationStatus::parse("ACTIVE"), Some(RegistrationStatus::Active));
+        assert_eq!(RegistrationStatus::parse("active"), None);
+    }
+}

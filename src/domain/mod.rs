@@ -1,0 +1,13 @@
+//! Domain rules in plain Rust: codes, enumerations, text folding, money and
+//! the gazetteer of administrative units. Nothing here does I/O or knows
+//! about HTTP, GraphQL or SQL.
+
+pub mod codes;
+pub mod enums;
+pub mod gazetteer;
+pub mod money;
+pub mod text;
+
+pub use codes::{CodeError, LegacyUnitCode, ProvinceCode, TaxCode, WardCode};
+pub use enums::{AdministrativeLevel, Gender, GroupStatus, Rating, RegistrationStatus, Sector, SyncState};
+pub use gazetteer::{Gazetteer, Unit, UnitId};

@@ -1,0 +1,82 @@
+//! The one place errors become GraphQL errors with `extensions.code`.
+//! Internal failures are logged in full and reach the client as a generic
+//! message with code INTERNAL: no SQL, paths or stack traces.
+
+use crate::service::ServiceError;
+use async_graphql::{Error, ErrorExtensions, Response};
+
+/// The `extensions.code` values of the contract.
+pub mod code {
+    /// No or invalid credentials.
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    /// Credentials valid, action not allowed.
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    /// The thing named does not exist.
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    /// Malformed or out-of-range input.
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    /// Over a cost or shape limit.
+    pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
+    /// Over the rate limit.
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    /// Anything else; details only in the server log.
+    pub const INTERNAL: &str = "INTERNAL";
+}
+
+/// A client-input error naming the argument.
+pub fn bad_user_input(argument: &str, message: impl std::fmt::Display) -> Error {
+    Error::new(format!("{argument}: {message}")).extend_with(|_, e| {
+        e.set("code", code::BAD_USER_INPUT);
+        e.set("argument", argument);
+    })
+}
+
+/// An internal error: logged here, generic for the client.
+pub fn internal(detail: &dyn std::fmt::Display) -> Error {
+    tracing::error!(error = %detail, "internal error");
+    Error::new("internal error").extend_with(|_, e| e.set("code", code::INTERNAL))
+}
+
+/// Maps a service error to its GraphQL error.
+pub fn from_service(e: ServiceError) -> Error {
+    match e {
+        ServiceError::InvalidArgument { argument, message } => bad_user_input(&argument, message),
+        other => internal(&other),
+    }
+}
+
+/// `.api()` turns a service result into a resolver result.
+pub trait ApiResult<T> {
+    /// Maps the error through [`from_service`].
+    fn api(self) -> async_graphql::Result<T>;
+}
+
+impl<T> ApiResult<T> for Result<T, ServiceError> {
+    fn api(self) -> async_graphql::Result<T> {
+        self.map_err(from_service)
+    }
+}
+
+/// Last look at a response before it leaves: every error gets a code.
+/// Document errors (syntax, validation, input coercion) become
+/// BAD_USER_INPUT; an error that reached here without a code from a resolver
+/// is a bug, so its text is logged and replaced.
+pub fn finalize(resp: &mut Response) {
+    for err in &mut resp.errors {
+        let has_code = err.extensions.as_ref().is_some_and(|x| x.get("code").is_some());
+        if has_code {
+            continue;
+        }
+        let input_error = err.path.is_empty()
+            || err.message.starts_with("Failed to parse")
+            || err.message.starts_with("Invalid value for argument");
+        let code = if input_error {
+            code::BAD_USER_INPUT
+        } else {
+            tracing::error!(error = %err.message, "resolver error without a code");
+            err.message = "internal error".into();
+            code::INTERNAL
+        };
+        err.extensions.get_or_insert_with(Default::default).set("code", code);
+    }
+}

@@ -1,0 +1,179 @@
+//! DataLoaders for every edge that leaves a row: persons, unions, annual
+//! reports, member cooperatives and their counts. Each batches the keys of
+//! one execution step into one statement, so the statements a request issues
+//! do not grow with page size. They hold no cache (a request sees fresh data)
+//! and are shared by all requests, so concurrent requests batch together.
+
+use crate::storage::organisations::{self, OrgKind};
+use crate::storage::{reports, StorageError};
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{annual_report, cooperative, cooperative_group, cooperative_union, person};
+use sea_orm::DatabaseConnection;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A loader failure, shared by every key of the failed batch.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(transparent)]
+pub struct LoadError(Arc<StorageError>);
+
+impl From<StorageError> for LoadError {
+    fn from(e: StorageError) -> Self {
+        LoadError(Arc::new(e))
+    }
+}
+
+/// Loads rows by id from one table.
+pub struct ById {
+    db: DatabaseConnection,
+}
+
+/// Persons by id.
+pub struct Persons(ById);
+/// Unions by id.
+pub struct Unions(ById);
+/// Cooperatives by id.
+pub struct Cooperatives(ById);
+/// Groups by id.
+pub struct Groups(ById);
+
+macro_rules! delegate {
+    ($name:ident, $model:ty, $fetch:path) => {
+        impl Loader<i64> for $name {
+            type Value = Arc<$model>;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+                Ok($fetch(&self.0.db, keys).await?.into_iter().map(|m| (m.id, Arc::new(m))).collect())
+            }
+        }
+    };
+}
+
+delegate!(Persons, person::Model, organisations::persons_by_id);
+delegate!(Unions, cooperative_union::Model, organisations::unions_by_id);
+delegate!(Cooperatives, cooperative::Model, organisations::cooperatives_by_id);
+delegate!(Groups, cooperative_group::Model, organisations::groups_by_id);
+
+/// Annual reports of an organisation, by year.
+pub struct Reports {
+    db: DatabaseConnection,
+}
+
+impl Loader<(OrgKind, i64)> for Reports {
+    type Value = Arc<Vec<annual_report::Model>>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[(OrgKind, i64)]) -> Result<HashMap<(OrgKind, i64), Self::Value>, Self::Error> {
+        let mut out: HashMap<(OrgKind, i64), Vec<annual_report::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for kind in [OrgKind::Cooperative, OrgKind::Union, OrgKind::Group] {
+            let ids: Vec<i64> = keys.iter().filter(|(k, _)| *k == kind).map(|(_, id)| *id).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            for r in reports::reports_of(&self.db, kind, &ids).await? {
+                let owner = match kind {
+                    OrgKind::Cooperative => r.cooperative_id,
+                    OrgKind::Union => r.union_id,
+                    OrgKind::Group => r.group_id,
+                };
+                if let Some(id) = owner {
+                    out.entry((kind, id)).or_default().push(r);
+                }
+            }
+        }
+        Ok(out.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+    }
+}
+
+/// A page of a union's member cooperatives, by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MemberPage {
+    /// The union.
+    pub union_id: i64,
+    /// Continue after this cooperative id.
+    pub after_id: Option<i64>,
+    /// How many (one more than the page, to tell whether more follow).
+    pub limit: u64,
+}
+
+/// Member cooperatives of unions.
+pub struct Members {
+    db: DatabaseConnection,
+}
+
+impl Loader<MemberPage> for Members {
+    type Value = Arc<Vec<cooperative::Model>>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[MemberPage]) -> Result<HashMap<MemberPage, Self::Value>, Self::Error> {
+        let mut groups: HashMap<(Option<i64>, u64), Vec<i64>> = HashMap::new();
+        for k in keys {
+            groups.entry((k.after_id, k.limit)).or_default().push(k.union_id);
+        }
+        let mut out = HashMap::new();
+        for ((after_id, limit), union_ids) in groups {
+            let mut by_union: HashMap<i64, Vec<cooperative::Model>> = HashMap::new();
+            for c in organisations::member_cooperatives(&self.db, &union_ids, after_id, limit).await? {
+                if let Some(u) = c.union_id {
+                    by_union.entry(u).or_default().push(c);
+                }
+            }
+            for u in union_ids {
+                let rows = by_union.remove(&u).unwrap_or_default();
+                out.insert(MemberPage { union_id: u, after_id, limit }, Arc::new(rows));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// How many member cooperatives a union has.
+pub struct MemberCounts {
+    db: DatabaseConnection,
+}
+
+impl Loader<i64> for MemberCounts {
+    type Value = i64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, Self::Error> {
+        let counts = organisations::member_counts(&self.db, keys).await?;
+        Ok(keys.iter().map(|k| (*k, counts.get(k).copied().unwrap_or(0))).collect())
+    }
+}
+
+/// Every loader, as schema data.
+pub struct Loaders {
+    /// Persons by id.
+    pub persons: DataLoader<Persons>,
+    /// Unions by id.
+    pub unions: DataLoader<Unions>,
+    /// Cooperatives by id.
+    pub cooperatives: DataLoader<Cooperatives>,
+    /// Groups by id.
+    pub groups: DataLoader<Groups>,
+    /// Annual reports by organisation.
+    pub reports: DataLoader<Reports>,
+    /// Member cooperatives by union page.
+    pub members: DataLoader<Members>,
+    /// Member counts by union.
+    pub member_counts: DataLoader<MemberCounts>,
+}
+
+impl Loaders {
+    /// Loaders over one pool.
+    pub fn new(db: &DatabaseConnection) -> Self {
+        let by_id = || ById { db: db.clone() };
+        Loaders {
+            persons: DataLoader::new(Persons(by_id()), tokio::spawn),
+            unions: DataLoader::new(Unions(by_id()), tokio::spawn),
+            cooperatives: DataLoader::new(Cooperatives(by_id()), tokio::spawn),
+            groups: DataLoader::new(Groups(by_id()), tokio::spawn),
+            reports: DataLoader::new(Reports { db: db.clone() }, tokio::spawn),
+            members: DataLoader::new(Members { db: db.clone() }, tokio::spawn),
+            member_counts: DataLoader::new(MemberCounts { db: db.clone() }, tokio::spawn),
+        }
+    }
+}

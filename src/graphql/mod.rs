@@ -1,0 +1,33 @@
+//! The GraphQL edge: schema, thin resolvers, DataLoaders and the mapping of
+//! errors to `extensions.code`. Resolvers call `service`; nothing below this
+//! module knows about GraphQL.
+
+pub mod error;
+pub mod ids;
+pub mod loaders;
+pub mod query;
+pub mod scalars;
+pub mod types;
+
+use crate::state::AppState;
+use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use query::QueryRoot;
+
+/// The executable schema.
+pub type CoopgateSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
+    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+}
+
+/// Builds the schema over the application state. Reads no environment and
+/// touches no database.
+pub fn build_schema(state: AppState) -> CoopgateSchema {
+    builder().data(loaders::Loaders::new(&state.db)).data(state).finish()
+}
+
+/// The schema in SDL, sorted so that it is stable across builds.
+pub fn sdl() -> String {
+    let options = async_graphql::SDLExportOptions::new().sorted_fields().sorted_arguments().sorted_enum_items();
+    builder().finish().sdl_with_options(options)
+}

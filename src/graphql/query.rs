@@ -1,0 +1,188 @@
+//! The query root: thin resolvers that validate arguments through the
+//! service layer and wrap what it returns.
+
+use super::error::{bad_user_input, internal, ApiResult};
+use super::ids::{self, NodeKind};
+use super::loaders::Loaders;
+use super::types::enums::AdministrativeLevel;
+use super::types::filter::{OrganizationFilter, OrganizationOrder};
+use super::types::principal::Principal;
+use super::types::statistics::RegistryStatistics;
+use super::types::*;
+use crate::auth;
+use crate::service::page::PageRequest;
+use crate::service::registry::{self, OrganizationQuery};
+use crate::state::AppState;
+use crate::storage::organisations::{self, Ordering, OrgKind};
+use async_graphql::{Context, Object, Result, ID};
+use entity::{cooperative, cooperative_group, cooperative_union};
+use std::sync::Arc;
+
+/// Most ids `nodes` takes at once.
+pub const MAX_NODE_IDS: usize = 100;
+
+/// Read access to the registry.
+#[derive(Default)]
+pub struct QueryRoot;
+
+fn state<'c>(ctx: &Context<'c>) -> Result<&'c AppState> {
+    ctx.data::<AppState>()
+}
+
+async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i64) -> Result<Option<Node>> {
+    let l = ctx.data::<Loaders>()?;
+    Ok(match kind {
+        NodeKind::Cooperative => {
+            l.cooperatives.load_one(id).await.map_err(|e| internal(&e))?.map(|m| Node::Cooperative(Cooperative(m)))
+        }
+        NodeKind::CooperativeUnion => {
+            l.unions.load_one(id).await.map_err(|e| internal(&e))?.map(|m| Node::CooperativeUnion(CooperativeUnion(m)))
+        }
+        NodeKind::CooperativeGroup => {
+            l.groups.load_one(id).await.map_err(|e| internal(&e))?.map(|m| Node::CooperativeGroup(CooperativeGroup(m)))
+        }
+    })
+}
+
+/// Resolves a filter for one table; `None` inside when it matches nothing.
+fn filter(
+    ctx: &Context<'_>,
+    kind: OrgKind,
+    f: Option<OrganizationFilter>,
+) -> Result<Option<Arc<organisations::OrgFilter>>> {
+    let q: OrganizationQuery = f.map(Into::into).unwrap_or_default();
+    Ok(registry::resolve_filter(&state(ctx)?.gazetteer, kind, &q).api()?.map(Arc::new))
+}
+
+#[Object(name = "Query")]
+impl QueryRoot {
+    /// Any object by its global id; null when it does not exist.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        let (kind, row) = ids::decode("id", &id).api()?;
+        load_node(ctx, kind, row).await
+    }
+
+    /// Objects by global id, in the same order; null where not found. At most 100 ids.
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_NODE_IDS {
+            return Err(bad_user_input("ids", format!("at most {MAX_NODE_IDS} ids, got {}", ids.len())));
+        }
+        let decoded = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| ids::decode(&format!("ids[{i}]"), id))
+            .collect::<Result<Vec<_>, _>>()
+            .api()?;
+        let loads = decoded.into_iter().map(|(kind, row)| load_node(ctx, kind, row));
+        futures_util::future::try_join_all(loads).await
+    }
+
+    /// The caller.
+    async fn me(&self, ctx: &Context<'_>) -> Principal {
+        Principal(ctx.data_opt::<auth::Principal>().cloned().unwrap_or_else(auth::Principal::anonymous))
+    }
+
+    /// A cooperative by its code (tax code); null when none has it.
+    async fn cooperative(&self, ctx: &Context<'_>, code: String) -> Result<Option<Cooperative>> {
+        let code = registry::parse_code("code", &code).api()?;
+        let found =
+            organisations::cooperative_by_code(&state(ctx)?.db, code.as_str()).await.map_err(|e| internal(&e))?;
+        Ok(found.map(|m| Cooperative(Arc::new(m))))
+    }
+
+    /// A cooperative union by its code; null when none has it.
+    async fn cooperative_union(&self, ctx: &Context<'_>, code: String) -> Result<Option<CooperativeUnion>> {
+        let code = registry::parse_code("code", &code).api()?;
+        let found = organisations::union_by_code(&state(ctx)?.db, code.as_str()).await.map_err(|e| internal(&e))?;
+        Ok(found.map(|m| CooperativeUnion(Arc::new(m))))
+    }
+
+    /// Cooperatives, filtered and ordered (by id when `orderBy` is omitted).
+    /// `first` defaults to 20 and may be at most 100.
+    async fn cooperatives(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OrganizationFilter>,
+        order_by: Option<OrganizationOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CooperativeConnection> {
+        let req = PageRequest::new(first, after.as_deref(), Ordering::from(order_by)).api()?;
+        let f = self::filter(ctx, OrgKind::Cooperative, filter)?;
+        let page = registry::list::<cooperative::Entity>(&state(ctx)?.db, OrgKind::Cooperative, f.as_deref(), &req)
+            .await
+            .api()?;
+        Ok(CooperativeConnection::new(page, Total::Filtered(OrgKind::Cooperative, f)))
+    }
+
+    /// Cooperative unions, filtered, by id.
+    async fn cooperative_unions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OrganizationFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CooperativeUnionConnection> {
+        let req = PageRequest::new(first, after.as_deref(), Ordering::from(None)).api()?;
+        let f = self::filter(ctx, OrgKind::Union, filter)?;
+        let page = registry::list::<cooperative_union::Entity>(&state(ctx)?.db, OrgKind::Union, f.as_deref(), &req)
+            .await
+            .api()?;
+        Ok(CooperativeUnionConnection::new(page, Total::Filtered(OrgKind::Union, f)))
+    }
+
+    /// Cooperative groups, filtered, by id.
+    async fn cooperative_groups(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OrganizationFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CooperativeGroupConnection> {
+        let req = PageRequest::new(first, after.as_deref(), Ordering::from(None)).api()?;
+        let f = self::filter(ctx, OrgKind::Group, filter)?;
+        let page = registry::list::<cooperative_group::Entity>(&state(ctx)?.db, OrgKind::Group, f.as_deref(), &req)
+            .await
+            .api()?;
+        Ok(CooperativeGroupConnection::new(page, Total::Filtered(OrgKind::Group, f)))
+    }
+
+    /// An administrative unit by code and level: the one in force, else the
+    /// most recent former unit with that code.
+    async fn administrative_unit(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        level: AdministrativeLevel,
+    ) -> Result<Option<AdministrativeUnit>> {
+        let g = &state(ctx)?.gazetteer;
+        Ok(registry::find_unit(g, &code, level.into()).api()?.map(AdministrativeUnit::of))
+    }
+
+    /// Provinces in force, by code; with `includeLegacy` the 63 former provinces follow.
+    async fn provinces(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "Some(false)")] include_legacy: Option<bool>,
+    ) -> Result<Vec<AdministrativeUnit>> {
+        let g = &state(ctx)?.gazetteer;
+        Ok(g.provinces(include_legacy.unwrap_or(false)).into_iter().map(AdministrativeUnit::of).collect())
+    }
+
+    /// Headline figures for the country, a 2025 province (`provinceCode`) or
+    /// the territory of a former province or district (`legacyUnitCode`).
+    async fn statistics(
+        &self,
+        ctx: &Context<'_>,
+        province_code: Option<String>,
+        legacy_unit_code: Option<String>,
+        year: Option<i32>,
+    ) -> Result<RegistryStatistics> {
+        let s = state(ctx)?;
+        let figures =
+            registry::statistics(&s.db, &s.gazetteer, province_code.as_deref(), legacy_unit_code.as_deref(), year)
+                .await
+                .api()?;
+        Ok(figures.into())
+    }
+}

@@ -1,0 +1,124 @@
+//! Relay connections. `totalCount` is computed only when selected.
+
+use super::organisation::{Cooperative, CooperativeGroup, CooperativeUnion};
+use crate::graphql::error::{internal, ApiResult};
+use crate::graphql::loaders::Loaders;
+use crate::service::page::Page;
+use crate::service::registry;
+use crate::state::AppState;
+use crate::storage::organisations::{OrgFilter, OrgKind};
+use async_graphql::{Context, Object, Result, SimpleObject};
+use entity::{cooperative, cooperative_group, cooperative_union};
+use std::sync::Arc;
+
+/// Relay page information.
+#[derive(SimpleObject, Clone)]
+pub struct PageInfo {
+    /// More items follow the last edge.
+    pub has_next_page: bool,
+    /// Items precede the first edge (the page started after a cursor).
+    pub has_previous_page: bool,
+    /// Cursor of the first edge.
+    pub start_cursor: Option<String>,
+    /// Cursor of the last edge.
+    pub end_cursor: Option<String>,
+}
+
+/// How a connection counts its total.
+#[derive(Clone)]
+pub enum Total {
+    /// Rows of a filtered listing (`None`: the filter matches nothing).
+    Filtered(OrgKind, Option<Arc<OrgFilter>>),
+    /// Member cooperatives of a union.
+    UnionMembers(i64),
+}
+
+impl Total {
+    async fn count(&self, ctx: &Context<'_>) -> Result<i32> {
+        let n = match self {
+            Total::Filtered(kind, filter) => {
+                let db = &ctx.data::<AppState>()?.db;
+                let f = filter.as_deref();
+                match kind {
+                    OrgKind::Cooperative => registry::count::<cooperative::Entity>(db, *kind, f).await,
+                    OrgKind::Union => registry::count::<cooperative_union::Entity>(db, *kind, f).await,
+                    OrgKind::Group => registry::count::<cooperative_group::Entity>(db, *kind, f).await,
+                }
+                .api()? as i64
+            }
+            Total::UnionMembers(id) => {
+                ctx.data::<Loaders>()?.member_counts.load_one(*id).await.map_err(|e| internal(&e))?.unwrap_or(0)
+            }
+        };
+        Ok(i32::try_from(n).unwrap_or(i32::MAX))
+    }
+}
+
+macro_rules! connection {
+    ($(#[$doc:meta])* $conn:ident, $edge:ident, $node:ident, $model:ty) => {
+        /// An edge: a node and its cursor.
+        #[derive(SimpleObject, Clone)]
+        pub struct $edge {
+            /// Opaque cursor; pass it as `after` to continue after this node.
+            pub cursor: String,
+            /// The node.
+            pub node: $node,
+        }
+
+        $(#[$doc])*
+        pub struct $conn {
+            edges: Vec<$edge>,
+            page_info: PageInfo,
+            total: Total,
+        }
+
+        impl $conn {
+            /// Builds the connection from a page of rows.
+            pub fn new<M: Into<Arc<$model>>>(page: Page<M>, total: Total) -> Self {
+                let edges: Vec<$edge> = page
+                    .items
+                    .into_iter()
+                    .map(|(cursor, m)| $edge { cursor, node: $node(m.into()) })
+                    .collect();
+                let page_info = PageInfo {
+                    has_next_page: page.has_next_page,
+                    has_previous_page: page.has_previous_page,
+                    start_cursor: edges.first().map(|e| e.cursor.clone()),
+                    end_cursor: edges.last().map(|e| e.cursor.clone()),
+                };
+                $conn { edges, page_info, total }
+            }
+        }
+
+        #[Object]
+        impl $conn {
+            /// The page's edges.
+            async fn edges(&self) -> &[$edge] {
+                &self.edges
+            }
+
+            /// Where the page lies.
+            async fn page_info(&self) -> &PageInfo {
+                &self.page_info
+            }
+
+            /// How many nodes match in all pages.
+            async fn total_count(&self, ctx: &Context<'_>) -> Result<i32> {
+                self.total.count(ctx).await
+            }
+        }
+    };
+}
+
+connection!(
+    /// A page of cooperatives.
+    CooperativeConnection, CooperativeEdge, Cooperative, cooperative::Model
+);
+connection!(
+    /// A page of cooperative unions.
+    CooperativeUnionConnection, CooperativeUnionEdge, CooperativeUnion, cooperative_union::Model
+);
+connection!(
+    /// A page of cooperative groups.
+    CooperativeGroupConnection, CooperativeGroupEdge, CooperativeGroup, cooperative_group::Model
+);

@@ -1,0 +1,178 @@
+//! GraphQL enums, mirroring the domain's enumerations one to one.
+
+use crate::domain;
+
+macro_rules! mirror_enum {
+    ($(#[$doc:meta])* $name:ident => $domain:path { $($(#[$vdoc:meta])* $variant:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl From<$domain> for $name {
+            fn from(d: $domain) -> Self {
+                use $domain as D;
+                match d {
+                    $(D::$variant => $name::$variant),+
+                }
+            }
+        }
+
+        impl From<$name> for $domain {
+            fn from(g: $name) -> Self {
+                use $domain as D;
+                match g {
+                    $($name::$variant => D::$variant),+
+                }
+            }
+        }
+    };
+}
+
+mirror_enum!(
+    /// Registration status (tình trạng đăng ký).
+    RegistrationStatus => domain::RegistrationStatus {
+        /// Applied for; not yet registered nationally.
+        Pending,
+        /// Registered and operating (đang hoạt động).
+        Active,
+        /// Temporarily suspended (tạm ngừng kinh doanh).
+        Suspended,
+        /// Dissolved (giải thể).
+        Dissolved,
+        /// Certificate revoked (thu hồi giấy chứng nhận).
+        Revoked,
+    }
+);
+
+mirror_enum!(
+    /// Yearly classification (xếp loại).
+    Rating => domain::Rating {
+        /// Good (tốt).
+        Good,
+        /// Fair (khá).
+        Fair,
+        /// Average (trung bình).
+        Average,
+        /// Weak (yếu).
+        Weak,
+    }
+);
+
+mirror_enum!(
+    /// Statistical sector (lĩnh vực).
+    Sector => domain::Sector {
+        /// Agriculture (nông nghiệp).
+        Agriculture,
+        /// Industry and handicraft (công nghiệp – tiểu thủ công nghiệp).
+        IndustryHandicraft,
+        /// Construction (xây dựng).
+        Construction,
+        /// Trade and services (thương mại – dịch vụ).
+        TradeServices,
+        /// Transport (vận tải).
+        Transport,
+        /// People's credit fund (quỹ tín dụng nhân dân).
+        Credit,
+        /// Environment (môi trường).
+        Environment,
+        /// Other (khác).
+        Other,
+    }
+);
+
+mirror_enum!(
+    /// Gender (giới tính).
+    Gender => domain::Gender {
+        /// Female (nữ).
+        Female,
+        /// Male (nam).
+        Male,
+        /// Other (khác).
+        Other,
+    }
+);
+
+mirror_enum!(
+    /// Status of a cooperative group.
+    GroupStatus => domain::GroupStatus {
+        /// Operating.
+        Active,
+        /// Disbanded.
+        Disbanded,
+    }
+);
+
+mirror_enum!(
+    /// Level of an administrative unit (cấp hành chính).
+    AdministrativeLevel => domain::AdministrativeLevel {
+        /// Province or centrally-governed city (tỉnh, thành phố).
+        Province,
+        /// District (huyện, quận, thị xã); abolished on 2025-07-01.
+        District,
+        /// Ward, commune or special zone (phường, xã, đặc khu).
+        Ward,
+    }
+);
+
+mirror_enum!(
+    /// State of a record's sync with one national system.
+    SyncState => domain::SyncState {
+        /// No sync needed.
+        NotRequired,
+        /// Waiting to be sent.
+        Pending,
+        /// Being sent.
+        InProgress,
+        /// The national system holds the current version.
+        Synced,
+        /// Refused by the national system; fix and retry.
+        Rejected,
+        /// Gave up after repeated transient failures.
+        Failed,
+    }
+);
+
+mirror_enum!(
+    /// A caller's role.
+    Role => crate::auth::Role {
+        /// Ministry-level administrator.
+        NationalAdmin,
+        /// Officer of one province.
+        ProvincialOfficer,
+        /// Third-party portal.
+        PortalReader,
+        /// The sync engine.
+        SyncService,
+        /// No credentials.
+        Anonymous,
+    }
+);
+
+/// What organisations are ordered by.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrganizationOrderField {
+    /// Name, accent-insensitive.
+    Name,
+    /// Registration date; records without one come last.
+    RegisteredOn,
+    /// Last change.
+    UpdatedAt,
+    /// Official + associate members.
+    Members,
+}
+
+/// Sort direction.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderDirection {
+    /// Ascending.
+    Asc,
+    /// Descending.
+    Desc,
+}
+
+/// Parses a stored enumeration name; a name the code does not know is corrupt data.
+pub fn stored<D, G: From<D>>(what: &str, s: &str, parse: fn(&str) -> Option<D>) -> async_graphql::Result<G> {
+    parse(s).map(G::from).ok_or_else(|| crate::graphql::error::internal(&format!("unknown stored {what} {s:?}")))
+}

@@ -1,0 +1,28 @@
+//! GraphQL object, input and enum types. They wrap storage models but define
+//! the public API explicitly, field by field.
+
+pub mod connection;
+pub mod enums;
+pub mod filter;
+pub mod organisation;
+pub mod principal;
+pub mod statistics;
+pub mod unit;
+
+pub use connection::*;
+pub use organisation::*;
+pub use unit::AdministrativeUnit;
+
+use async_graphql::Interface;
+
+/// An object with a global id (Relay).
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "async_graphql::ID", desc = "Global opaque id."))]
+pub enum Node {
+    /// A cooperative.
+    Cooperative(Cooperative),
+    /// A cooperative union.
+    CooperativeUnion(CooperativeUnion),
+    /// A cooperative group.
+    CooperativeGroup(CooperativeGroup),
+}

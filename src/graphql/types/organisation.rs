@@ -1,0 +1,550 @@
+//! Cooperatives, unions, groups and what hangs off them. Every edge that
+//! leaves a row goes through a DataLoader or the in-memory gazetteer.
+
+use super::connection::{CooperativeConnection, Total};
+use super::enums::{stored, Gender, GroupStatus, Rating, RegistrationStatus, Sector, SyncState};
+use super::unit::AdministrativeUnit;
+use crate::auth::{may_read_personal_data, Principal};
+use crate::domain::{self, money, UnitId};
+use crate::graphql::error::internal;
+use crate::graphql::ids::{self, NodeKind};
+use crate::graphql::loaders::{Loaders, MemberPage};
+use crate::graphql::scalars::{Date, DateTime, Decimal};
+use crate::service::page::{self, PageRequest, MAX_PAGE_SIZE};
+use crate::state::AppState;
+use crate::storage::organisations::{OrderField, Ordering, OrgKind};
+use async_graphql::{Context, Object, Result, ID};
+use entity::{annual_report, cooperative, cooperative_group, cooperative_union, person};
+use std::sync::Arc;
+
+fn loaders<'c>(ctx: &Context<'c>) -> Result<&'c Loaders> {
+    ctx.data::<Loaders>()
+}
+
+fn decimal(minor: Option<i64>) -> Option<Decimal> {
+    minor.map(|m| Decimal(money::from_minor_units(m)))
+}
+
+/// The head-office address of a row.
+fn address(street: &Option<String>, ward_id: UnitId) -> Address {
+    Address { street: street.clone(), ward_id }
+}
+
+async fn person(ctx: &Context<'_>, id: Option<i64>, province_id: UnitId) -> Result<Option<Person>> {
+    let Some(id) = id else { return Ok(None) };
+    let p = loaders(ctx)?.persons.load_one(id).await.map_err(|e| internal(&e))?;
+    Ok(p.map(|model| Person { model, province_id }))
+}
+
+async fn reports(ctx: &Context<'_>, kind: OrgKind, id: i64) -> Result<Arc<Vec<annual_report::Model>>> {
+    Ok(loaders(ctx)?.reports.load_one((kind, id)).await.map_err(|e| internal(&e))?.unwrap_or_default())
+}
+
+/// The rating of `year`, or of the latest report when `year` is omitted.
+async fn rating(
+    ctx: &Context<'_>,
+    kind: OrgKind,
+    id: i64,
+    latest: &Option<String>,
+    year: Option<i32>,
+) -> Result<Option<Rating>> {
+    let stored_rating = match year {
+        None => latest.clone(),
+        Some(y) => reports(ctx, kind, id).await?.iter().find(|r| r.year == y).and_then(|r| r.rating.clone()),
+    };
+    stored_rating.map(|r| stored("rating", &r, domain::Rating::parse)).transpose()
+}
+
+async fn annual_reports(ctx: &Context<'_>, kind: OrgKind, id: i64) -> Result<Vec<AnnualReport>> {
+    Ok(reports(ctx, kind, id).await?.iter().cloned().map(AnnualReport).collect())
+}
+
+fn status(s: &str) -> Result<RegistrationStatus> {
+    stored("status", s, domain::RegistrationStatus::parse)
+}
+
+fn sector(s: &str) -> Result<Sector> {
+    stored("sector", s, domain::Sector::parse)
+}
+
+/// Sync state columns shared by cooperatives and unions.
+fn sync_status(
+    tax: &str,
+    registry: &str,
+    attempts: i32,
+    last_error: &Option<String>,
+    last_synced_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<SyncStatus> {
+    Ok(SyncStatus {
+        tax_registration: stored("sync state", tax, domain::SyncState::parse)?,
+        national_registry: stored("sync state", registry, domain::SyncState::parse)?,
+        attempts,
+        last_error: last_error.clone(),
+        last_synced_at: last_synced_at.map(DateTime),
+    })
+}
+
+/// A cooperative (hợp tác xã).
+#[derive(Clone)]
+pub struct Cooperative(pub Arc<cooperative::Model>);
+
+#[Object]
+impl Cooperative {
+    /// Global opaque id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::Cooperative, self.0.id)
+    }
+
+    /// Cooperative code = tax code (mã số hợp tác xã / mã số thuế); null until issued.
+    async fn code(&self) -> Option<&str> {
+        self.0.code.as_deref()
+    }
+
+    /// Registered Vietnamese name (tên hợp tác xã).
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Name in a foreign language (tên bằng tiếng nước ngoài).
+    async fn foreign_name(&self) -> Option<&str> {
+        self.0.foreign_name.as_deref()
+    }
+
+    /// Abbreviated name (tên viết tắt).
+    async fn abbreviation(&self) -> Option<&str> {
+        self.0.abbreviation.as_deref()
+    }
+
+    /// Registration status.
+    async fn status(&self) -> Result<RegistrationStatus> {
+        status(&self.0.status)
+    }
+
+    /// Statistical sector.
+    async fn sector(&self) -> Result<Sector> {
+        sector(&self.0.sector)
+    }
+
+    /// Business lines as VSIC codes (ngành nghề kinh doanh).
+    async fn business_lines(&self) -> Vec<&str> {
+        self.0.business_lines.split(',').filter(|s| !s.is_empty()).collect()
+    }
+
+    /// Head office (trụ sở chính).
+    async fn address(&self) -> Address {
+        address(&self.0.street, self.0.ward_id)
+    }
+
+    /// Date of first registration (ngày đăng ký lần đầu).
+    async fn registered_on(&self) -> Option<Date> {
+        self.0.registered_on.map(Date)
+    }
+
+    /// Charter capital in đồng (vốn điều lệ).
+    async fn charter_capital(&self) -> Option<Decimal> {
+        decimal(self.0.charter_capital)
+    }
+
+    /// Official members (thành viên chính thức).
+    async fn official_members(&self) -> i32 {
+        self.0.official_members
+    }
+
+    /// Associate members (thành viên liên kết).
+    async fn associate_members(&self) -> i32 {
+        self.0.associate_members
+    }
+
+    /// Director (giám đốc).
+    async fn director(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person(ctx, self.0.director_id, self.0.province_id).await
+    }
+
+    /// Legal representative (người đại diện theo pháp luật).
+    async fn legal_representative(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person(ctx, self.0.legal_representative_id, self.0.province_id).await
+    }
+
+    /// Applies high technology (ứng dụng công nghệ cao).
+    async fn high_tech(&self) -> bool {
+        self.0.high_tech
+    }
+
+    /// Linked with enterprises in a value chain (liên kết chuỗi giá trị).
+    async fn value_chain_linked(&self) -> bool {
+        self.0.value_chain_linked
+    }
+
+    /// The union it is a member cooperative of (liên hiệp hợp tác xã).
+    async fn union(&self, ctx: &Context<'_>) -> Result<Option<CooperativeUnion>> {
+        let Some(id) = self.0.union_id else { return Ok(None) };
+        let u = loaders(ctx)?.unions.load_one(id).await.map_err(|e| internal(&e))?;
+        Ok(u.map(CooperativeUnion))
+    }
+
+    /// Rating of `year`; the latest rating when `year` is omitted (xếp loại).
+    async fn rating(&self, ctx: &Context<'_>, year: Option<i32>) -> Result<Option<Rating>> {
+        rating(ctx, OrgKind::Cooperative, self.0.id, &self.0.latest_rating, year).await
+    }
+
+    /// Annual reports, oldest first.
+    async fn annual_reports(&self, ctx: &Context<'_>) -> Result<Vec<AnnualReport>> {
+        annual_reports(ctx, OrgKind::Cooperative, self.0.id).await
+    }
+
+    /// Sync with the national systems.
+    async fn sync(&self) -> Result<SyncStatus> {
+        let m = &self.0;
+        sync_status(&m.tax_sync, &m.registry_sync, m.sync_attempts, &m.sync_last_error, m.last_synced_at)
+    }
+
+    /// Optimistic-concurrency version; pass it as `expectedVersion` when updating.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// Last change.
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
+    }
+}
+
+/// A cooperative union (liên hiệp hợp tác xã).
+#[derive(Clone)]
+pub struct CooperativeUnion(pub Arc<cooperative_union::Model>);
+
+#[Object]
+impl CooperativeUnion {
+    /// Global opaque id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::CooperativeUnion, self.0.id)
+    }
+
+    /// Union code = tax code; null until issued.
+    async fn code(&self) -> Option<&str> {
+        self.0.code.as_deref()
+    }
+
+    /// Registered name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Registration status.
+    async fn status(&self) -> Result<RegistrationStatus> {
+        status(&self.0.status)
+    }
+
+    /// Statistical sector.
+    async fn sector(&self) -> Result<Sector> {
+        sector(&self.0.sector)
+    }
+
+    /// Head office.
+    async fn address(&self) -> Address {
+        address(&self.0.street, self.0.ward_id)
+    }
+
+    /// Date of first registration.
+    async fn registered_on(&self) -> Option<Date> {
+        self.0.registered_on.map(Date)
+    }
+
+    /// Charter capital in đồng.
+    async fn charter_capital(&self) -> Option<Decimal> {
+        decimal(self.0.charter_capital)
+    }
+
+    /// Legal representative.
+    async fn legal_representative(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person(ctx, self.0.legal_representative_id, self.0.province_id).await
+    }
+
+    /// Member cooperatives (hợp tác xã thành viên), by id.
+    async fn member_cooperatives(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CooperativeConnection> {
+        use crate::graphql::error::ApiResult;
+        let ordering = Ordering { field: OrderField::Id, descending: false };
+        let req = PageRequest::new(first, after.as_deref(), ordering).api()?;
+        let limit = req.first.min(MAX_PAGE_SIZE) + 1;
+        let after_id = req.after.as_ref().map(|p| p.id);
+        let rows = if req.first == 0 {
+            Arc::new(Vec::new())
+        } else {
+            loaders(ctx)?
+                .members
+                .load_one(MemberPage { union_id: self.0.id, after_id, limit })
+                .await
+                .map_err(|e| internal(&e))?
+                .unwrap_or_default()
+        };
+        let has_next_page = rows.len() as u64 > req.first;
+        let items = rows
+            .iter()
+            .take(req.first as usize)
+            .map(|c| {
+                let cursor =
+                    page::encode_cursor(ordering, &crate::storage::organisations::OrgRow::position(c, OrderField::Id));
+                (cursor, c.clone())
+            })
+            .collect();
+        Ok(CooperativeConnection::new(
+            page::Page { items, has_next_page, has_previous_page: after_id.is_some() },
+            Total::UnionMembers(self.0.id),
+        ))
+    }
+
+    /// Rating of `year`; the latest when omitted.
+    async fn rating(&self, ctx: &Context<'_>, year: Option<i32>) -> Result<Option<Rating>> {
+        rating(ctx, OrgKind::Union, self.0.id, &self.0.latest_rating, year).await
+    }
+
+    /// Annual reports, oldest first.
+    async fn annual_reports(&self, ctx: &Context<'_>) -> Result<Vec<AnnualReport>> {
+        annual_reports(ctx, OrgKind::Union, self.0.id).await
+    }
+
+    /// Sync with the national systems.
+    async fn sync(&self) -> Result<SyncStatus> {
+        let m = &self.0;
+        sync_status(&m.tax_sync, &m.registry_sync, m.sync_attempts, &m.sync_last_error, m.last_synced_at)
+    }
+
+    /// Optimistic-concurrency version.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// Last change.
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
+    }
+}
+
+/// A cooperative group (tổ hợp tác).
+#[derive(Clone)]
+pub struct CooperativeGroup(pub Arc<cooperative_group::Model>);
+
+#[Object]
+impl CooperativeGroup {
+    /// Global opaque id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::CooperativeGroup, self.0.id)
+    }
+
+    /// Name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Status.
+    async fn status(&self) -> Result<GroupStatus> {
+        stored("group status", &self.0.status, domain::GroupStatus::parse)
+    }
+
+    /// Statistical sector.
+    async fn sector(&self) -> Result<Sector> {
+        sector(&self.0.sector)
+    }
+
+    /// Where it is recorded.
+    async fn address(&self) -> Address {
+        address(&self.0.street, self.0.ward_id)
+    }
+
+    /// Date of the cooperation contract (ngày thành lập).
+    async fn established_on(&self) -> Date {
+        Date(self.0.established_on)
+    }
+
+    /// Number of members (thành viên).
+    async fn members(&self) -> i32 {
+        self.0.members
+    }
+
+    /// Representative (người đại diện).
+    async fn representative(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person(ctx, self.0.representative_id, self.0.province_id).await
+    }
+
+    /// Applies high technology.
+    async fn high_tech(&self) -> bool {
+        self.0.high_tech
+    }
+
+    /// Rating of `year`; the latest when omitted.
+    async fn rating(&self, ctx: &Context<'_>, year: Option<i32>) -> Result<Option<Rating>> {
+        rating(ctx, OrgKind::Group, self.0.id, &self.0.latest_rating, year).await
+    }
+
+    /// Annual reports, oldest first.
+    async fn annual_reports(&self, ctx: &Context<'_>) -> Result<Vec<AnnualReport>> {
+        annual_reports(ctx, OrgKind::Group, self.0.id).await
+    }
+
+    /// Optimistic-concurrency version.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// Last change.
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
+    }
+}
+
+/// An address: street, 2025 ward and province (địa chỉ).
+pub struct Address {
+    street: Option<String>,
+    ward_id: UnitId,
+}
+
+#[Object]
+impl Address {
+    /// House number and street (số nhà, đường).
+    async fn street(&self) -> Option<&str> {
+        self.street.as_deref()
+    }
+
+    /// The 2025 ward, commune or special zone.
+    async fn ward(&self, ctx: &Context<'_>) -> Result<AdministrativeUnit> {
+        let g = &ctx.data::<AppState>()?.gazetteer;
+        g.unit(self.ward_id)
+            .map(AdministrativeUnit::of)
+            .ok_or_else(|| internal(&format!("ward {} not in the gazetteer", self.ward_id)))
+    }
+
+    /// The 2025 province.
+    async fn province(&self, ctx: &Context<'_>) -> Result<AdministrativeUnit> {
+        let g = &ctx.data::<AppState>()?.gazetteer;
+        g.province_of(self.ward_id)
+            .map(AdministrativeUnit::of)
+            .ok_or_else(|| internal(&format!("ward {} has no province", self.ward_id)))
+    }
+}
+
+/// A person named on a record.
+pub struct Person {
+    model: Arc<person::Model>,
+    province_id: UnitId,
+}
+
+impl Person {
+    /// Whether the caller may see this person's restricted fields.
+    fn may_read(&self, ctx: &Context<'_>) -> Result<bool> {
+        let state = ctx.data::<AppState>()?;
+        let province = state.gazetteer.province_of(self.province_id).map(|p| p.code.as_str());
+        let anonymous = Principal::anonymous();
+        let who = ctx.data_opt::<Principal>().unwrap_or(&anonymous);
+        Ok(may_read_personal_data(who, province))
+    }
+}
+
+#[Object]
+impl Person {
+    /// Full name (họ và tên).
+    async fn full_name(&self) -> &str {
+        &self.model.full_name
+    }
+
+    /// Gender.
+    async fn gender(&self) -> Result<Option<Gender>> {
+        self.model.gender.as_deref().map(|g| stored("gender", g, domain::Gender::parse)).transpose()
+    }
+
+    /// Citizen identity number (số định danh cá nhân). Restricted: null unless
+    /// the caller is a national admin or an officer of the record's province.
+    async fn id_number(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(if self.may_read(ctx)? { self.model.id_number.as_deref() } else { None })
+    }
+
+    /// Phone number. Restricted like `idNumber`.
+    async fn phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(if self.may_read(ctx)? { self.model.phone.as_deref() } else { None })
+    }
+}
+
+/// An annual report (báo cáo năm).
+pub struct AnnualReport(pub annual_report::Model);
+
+#[Object]
+impl AnnualReport {
+    /// The year reported on.
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+
+    /// Official members at year end.
+    async fn official_members(&self) -> i32 {
+        self.0.official_members
+    }
+
+    /// Associate members at year end.
+    async fn associate_members(&self) -> i32 {
+        self.0.associate_members
+    }
+
+    /// Employees (lao động).
+    async fn employees(&self) -> Option<i32> {
+        self.0.employees
+    }
+
+    /// Revenue in đồng (doanh thu).
+    async fn revenue(&self) -> Option<Decimal> {
+        decimal(self.0.revenue)
+    }
+
+    /// Profit in đồng (lợi nhuận).
+    async fn profit(&self) -> Option<Decimal> {
+        decimal(self.0.profit)
+    }
+
+    /// Average member income, đồng per member per month (thu nhập bình quân).
+    async fn average_member_income(&self) -> Option<Decimal> {
+        decimal(self.0.average_member_income)
+    }
+
+    /// Classification of the year.
+    async fn rating(&self) -> Result<Option<Rating>> {
+        self.0.rating.as_deref().map(|r| stored("rating", r, domain::Rating::parse)).transpose()
+    }
+
+    /// Applied high technology that year.
+    async fn high_tech(&self) -> bool {
+        self.0.high_tech
+    }
+
+    /// Linked in a value chain that year.
+    async fn value_chain_linked(&self) -> bool {
+        self.0.value_chain_linked
+    }
+
+    /// OCOP products held.
+    async fn ocop_products(&self) -> i32 {
+        self.0.ocop_products
+    }
+
+    /// When it was submitted.
+    async fn submitted_at(&self) -> DateTime {
+        DateTime(self.0.submitted_at)
+    }
+}
+
+/// A record's sync with the national systems.
+#[derive(async_graphql::SimpleObject)]
+pub struct SyncStatus {
+    /// With the tax registration system (hệ thống đăng ký thuế).
+    pub tax_registration: SyncState,
+    /// With the National Information System on Cooperative Registration.
+    pub national_registry: SyncState,
+    /// Delivery attempts for the current change.
+    pub attempts: i32,
+    /// The last error, as the national system said it.
+    pub last_error: Option<String>,
+    /// When the record was last in step.
+    pub last_synced_at: Option<DateTime>,
+}

@@ -1,0 +1,39 @@
+//! The HTTP edge: routes, request ids, tracing and the GraphQL handler.
+
+mod graphql;
+mod health;
+
+use crate::graphql::CoopgateSchema;
+use crate::state::AppState;
+use axum::http::{HeaderName, Request};
+use axum::routing::get;
+use axum::Router;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// What the HTTP handlers share.
+#[derive(Clone)]
+pub struct HttpState {
+    /// Application state.
+    pub app: AppState,
+    /// The executable schema.
+    pub schema: CoopgateSchema,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The router: `/graphql`, `/healthz`, `/readyz`.
+pub fn router(state: HttpState) -> Router {
+    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+        let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+        tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+    });
+    Router::new()
+        .route("/graphql", get(graphql::get_graphql).post(graphql::post_graphql))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(state)
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}

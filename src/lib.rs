@@ -1,0 +1,17 @@
+//! coopgate: a GraphQL gateway over a Vietnamese province's registry of
+//! cooperatives (hợp tác xã), cooperative unions and cooperative groups.
+//!
+//! Layers, edge first: `http` and `graphql` (thin), `service` (use cases),
+//! `domain` (rules, no I/O) and `storage` (repository functions).
+
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod graphql;
+pub mod http;
+pub mod seed;
+pub mod service;
+pub mod startup;
+pub mod state;
+pub mod storage;
+pub mod telemetry;

@@ -1,0 +1,29 @@
+//! Use cases: validate what the edge passes in, resolve codes through the
+//! gazetteer, and call storage. Knows nothing about GraphQL or HTTP.
+
+pub mod page;
+pub mod registry;
+
+use crate::storage::StorageError;
+
+/// A use case's failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// An argument is malformed or out of range; `argument` names it as the
+    /// client wrote it (e.g. `filter.provinceCode`).
+    #[error("{argument}: {message}")]
+    InvalidArgument { argument: String, message: String },
+    /// Storage failed; details are for the log only.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Stored data that should be impossible (e.g. an unknown enum name).
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+}
+
+impl ServiceError {
+    /// An invalid-argument error.
+    pub fn invalid(argument: impl Into<String>, message: impl std::fmt::Display) -> Self {
+        ServiceError::InvalidArgument { argument: argument.into(), message: message.to_string() }
+    }
+}

@@ -1,0 +1,133 @@
+//! Building the application: database, migrations, gazetteer, demo data,
+//! schema and listener. `Application::build` binds before it returns, so
+//! port 0 works and `port()` tells the port.
+
+use crate::config::{Config, Profile, ServeConfig};
+use crate::domain::Gazetteer;
+use crate::graphql;
+use crate::http::{self, HttpState};
+use crate::seed;
+use crate::state::AppState;
+use crate::storage::{self, Engine, PoolSettings, StatementCounter, StorageError};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened.
+    #[error("DATABASE_URL: cannot open the database: {0}")]
+    Database(#[source] StorageError),
+    /// The SQLite file's folder could not be created.
+    #[error("DATABASE_URL: cannot create {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    /// Applying migrations failed.
+    #[error("migrations failed: {0}")]
+    Migration(#[source] sea_orm::DbErr),
+    /// The production profile found unapplied migrations.
+    #[error("the database schema is {0} migration(s) behind: run `coopgate migrate` first")]
+    SchemaBehind(usize),
+    /// No administrative units in the database.
+    #[error("no administrative units in the database: run `coopgate migrate` first")]
+    NoReferenceData,
+    /// Demo data could not be seeded.
+    #[error("seeding demo data failed: {0}")]
+    Seed(#[from] seed::SeedError),
+    /// The listen address is taken or not allowed.
+    #[error("COOPGATE_LISTEN: cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+}
+
+/// Creates the folder of an SQLite database file when it is missing.
+fn ensure_sqlite_dir(url: &str) -> Result<(), StartupError> {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.starts_with(":memory:") {
+        return Ok(());
+    }
+    if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| StartupError::DataDir { path: dir.display().to_string(), source })?;
+    }
+    Ok(())
+}
+
+/// Opens the configured database.
+pub async fn open_database(config: &Config) -> Result<(DatabaseConnection, StatementCounter), StartupError> {
+    if Engine::of_url(&config.database_url) == Some(Engine::Sqlite) {
+        ensure_sqlite_dir(&config.database_url)?;
+    }
+    let settings = PoolSettings { max_connections: config.db_max_connections, ..PoolSettings::default() };
+    storage::connect(&config.database_url, &settings).await.map_err(StartupError::Database)
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartupError> {
+    Migrator::up(db, None).await.map_err(StartupError::Migration)
+}
+
+/// Loads the gazetteer, judging "in force" on today's date.
+pub async fn load_gazetteer(db: &DatabaseConnection) -> Result<Arc<Gazetteer>, StartupError> {
+    let (units, successions) = storage::units::load_all(db).await.map_err(StartupError::Database)?;
+    if units.is_empty() {
+        return Err(StartupError::NoReferenceData);
+    }
+    Ok(Arc::new(Gazetteer::new(units, successions, chrono::Utc::now().date_naive())))
+}
+
+/// The application, bound and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    port: u16,
+}
+
+impl Application {
+    /// Opens the database, brings its schema up to date (dev) or checks it
+    /// (production), seeds demo data into an empty dev registry, and binds.
+    pub async fn build(config: &Config, serve: &ServeConfig) -> Result<Self, StartupError> {
+        let (db, statements) = open_database(config).await?;
+        match config.profile {
+            Profile::Dev => migrate(&db).await?,
+            Profile::Production => {
+                let pending = Migrator::get_pending_migrations(&db).await.map_err(StartupError::Migration)?;
+                if !pending.is_empty() {
+                    return Err(StartupError::SchemaBehind(pending.len()));
+                }
+            }
+        }
+        let gazetteer = load_gazetteer(&db).await?;
+        if config.profile == Profile::Dev && seed::registry_is_empty(&db).await? {
+            tracing::info!(scale = serve.demo_scale, "empty registry: seeding demo data");
+            let summary = seed::demo(&db, &gazetteer, serve.demo_scale, false).await?;
+            tracing::info!(?summary, "demo data seeded");
+        }
+        let listener = TcpListener::bind(serve.listen)
+            .await
+            .map_err(|source| StartupError::Bind { addr: serve.listen, source })?;
+        let port = listener.local_addr().map_err(|source| StartupError::Bind { addr: serve.listen, source })?.port();
+        let state = AppState { db, statements, gazetteer, profile: config.profile };
+        Ok(Application { listener, state, port })
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (tests read its statement counter).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` is cancelled, then finishes in-flight requests.
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
+        let schema = graphql::build_schema(self.state.clone());
+        let router = http::router(HttpState { app: self.state, schema });
+        axum::serve(self.listener, router).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+    }
+}

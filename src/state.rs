@@ -1,0 +1,20 @@
+//! What every request handler shares.
+
+use crate::config::Profile;
+use crate::domain::Gazetteer;
+use crate::storage::StatementCounter;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+/// Shared application state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// Statements executed on `db`.
+    pub statements: StatementCounter,
+    /// Administrative units, in memory.
+    pub gazetteer: Arc<Gazetteer>,
+    /// Deployment profile.
+    pub profile: Profile,
+}

@@ -1,0 +1,122 @@
+//! Storage: the database connection and repository functions over it. Each
+//! function takes a connection and returns entity models or plain structs;
+//! none knows about HTTP or GraphQL.
+
+pub mod organisations;
+pub mod reports;
+pub mod statistics;
+pub mod units;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A storage failure. Its text may hold SQL: it is logged, never shown to clients.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The database refused or failed a statement, or could not be reached.
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Which database engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Embedded SQLite (`sqlite://path`).
+    Sqlite,
+    /// PostgreSQL (`postgres://…`).
+    Postgres,
+}
+
+impl Engine {
+    /// The engine a database URL names, if coopgate supports it.
+    pub fn of_url(url: &str) -> Option<Engine> {
+        if url.starts_with("sqlite:") {
+            Some(Engine::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Engine::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// Counts the SQL statements a connection has executed (for tests and metrics).
+#[derive(Debug, Default, Clone)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// Statements executed so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Connection settings beyond the URL.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// Largest number of pooled connections (SQLite uses one writer-friendly small pool).
+    pub max_connections: u32,
+    /// How long to wait for a connection or for a locked SQLite database.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings { max_connections: 10, acquire_timeout: Duration::from_secs(10) }
+    }
+}
+
+/// Opens a pool on `url`. SQLite files are created when missing and run with
+/// WAL, `synchronous=FULL`, foreign keys on and a 5 s busy timeout.
+pub async fn connect(
+    url: &str,
+    settings: &PoolSettings,
+) -> Result<(DatabaseConnection, StatementCounter), StorageError> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(settings.max_connections)
+        .min_connections(1)
+        .acquire_timeout(settings.acquire_timeout)
+        .connect_timeout(settings.acquire_timeout)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+        });
+    if Engine::of_url(url) == Some(Engine::Sqlite) {
+        // One writer at a time is SQLite's nature; a small pool keeps readers
+        // concurrent under WAL without piling up lock waits.
+        opts.max_connections(settings.max_connections.min(4));
+    }
+    let mut db = sea_orm::Database::connect(opts).await?;
+    let counter = StatementCounter::default();
+    let c = counter.0.clone();
+    db.set_metric_callback(move |_| {
+        c.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, counter))
+}
+
+/// Whether the database answers a trivial statement.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), StorageError> {
+    db.ping().await.map_err(StorageError::from)
+}
+
+/// Sets PostgreSQL sequences past explicitly inserted ids (after a bulk load).
+pub async fn reset_sequences(db: &DatabaseConnection, tables: &[&str]) -> Result<(), StorageError> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    for t in tables {
+        let sql = format!(
+            "SELECT setval(pg_get_serial_sequence('{t}', 'id'), COALESCE((SELECT MAX(id) FROM {t}), 0) + 1, false)"
+        );
+        db.execute_unprepared(&sql).await?;
+    }
+    Ok(())
+}

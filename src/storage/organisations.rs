@@ -1,0 +1,438 @@
+//! Queries over the three organisation tables (cooperatives, unions, groups):
+//! filtering, keyset pagination and batched look-ups for the DataLoaders.
+//!
+//! The tables share column names, so one filter and one ordering serve all
+//! three; [`OrgKind`] supplies what differs.
+
+use super::StorageError;
+use crate::domain::UnitId;
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{cooperative, cooperative_group, cooperative_union, person};
+use sea_orm::sea_query::{Alias, Condition, Expr, Func, LikeExpr, Query, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Value,
+};
+use std::collections::HashMap;
+
+/// Which organisation table a query reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrgKind {
+    /// `cooperative`
+    Cooperative,
+    /// `cooperative_union`
+    Union,
+    /// `cooperative_group`
+    Group,
+}
+
+impl OrgKind {
+    /// The table's name.
+    pub fn table(self) -> &'static str {
+        match self {
+            OrgKind::Cooperative => "cooperative",
+            OrgKind::Union => "cooperative_union",
+            OrgKind::Group => "cooperative_group",
+        }
+    }
+
+    /// The column of `annual_report` that points at this table.
+    pub fn report_column(self) -> &'static str {
+        match self {
+            OrgKind::Cooperative => "cooperative_id",
+            OrgKind::Union => "union_id",
+            OrgKind::Group => "group_id",
+        }
+    }
+
+    /// The date column `registeredFrom/To` and REGISTERED_ON use.
+    fn date_column(self) -> &'static str {
+        match self {
+            OrgKind::Group => "established_on",
+            _ => "registered_on",
+        }
+    }
+
+    /// What MEMBERS orders by.
+    fn members_expr(self) -> SimpleExpr {
+        match self {
+            OrgKind::Cooperative => Expr::cust("cooperative.official_members + cooperative.associate_members"),
+            OrgKind::Group => Expr::cust("cooperative_group.members"),
+            OrgKind::Union => {
+                Expr::cust("(SELECT COUNT(*) FROM cooperative m WHERE m.union_id = cooperative_union.id)")
+            }
+        }
+    }
+
+    fn col(self, name: &str) -> Expr {
+        Expr::col((Alias::new(self.table()), Alias::new(name)))
+    }
+}
+
+/// A filter with every code already resolved to unit ids. `None` fields do
+/// not filter; an empty list matches nothing.
+#[derive(Debug, Clone, Default)]
+pub struct OrgFilter {
+    /// Head office in this province.
+    pub province_id: Option<UnitId>,
+    /// Head office in one of these wards.
+    pub ward_ids: Option<Vec<UnitId>>,
+    /// Stored status names.
+    pub statuses: Option<Vec<&'static str>>,
+    /// Stored sector names.
+    pub sectors: Option<Vec<&'static str>>,
+    /// Stored rating names, of `rating_year` or of the latest report.
+    pub ratings: Option<Vec<&'static str>>,
+    /// The year `ratings` refers to.
+    pub rating_year: Option<i32>,
+    /// Applies high technology.
+    pub high_tech: Option<bool>,
+    /// Linked in a value chain.
+    pub value_chain_linked: Option<bool>,
+    /// Folded text the folded name must contain.
+    pub name_folded: Option<String>,
+    /// Registered (groups: established) on or after.
+    pub registered_from: Option<NaiveDate>,
+    /// Registered (groups: established) on or before.
+    pub registered_to: Option<NaiveDate>,
+    /// Changed at or after.
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Escapes LIKE wildcards in user text.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn condition(kind: OrgKind, f: &OrgFilter) -> Condition {
+    let mut c = Condition::all();
+    if let Some(p) = f.province_id {
+        c = c.add(kind.col("province_id").eq(p));
+    }
+    if let Some(w) = &f.ward_ids {
+        c = c.add(kind.col("ward_id").is_in(w.iter().copied()));
+    }
+    if let Some(s) = &f.statuses {
+        c = c.add(kind.col("status").is_in(s.iter().copied()));
+    }
+    if let Some(s) = &f.sectors {
+        c = c.add(kind.col("sector").is_in(s.iter().copied()));
+    }
+    if let Some(r) = &f.ratings {
+        match f.rating_year {
+            None => c = c.add(kind.col("latest_rating").is_in(r.iter().copied())),
+            Some(year) => {
+                let report = Alias::new("annual_report");
+                let sub = Query::select()
+                    .expr(Expr::val(1))
+                    .from(report.clone())
+                    .and_where(
+                        Expr::col((report.clone(), Alias::new(kind.report_column())))
+                            .equals((Alias::new(kind.table()), Alias::new("id"))),
+                    )
+                    .and_where(Expr::col((report.clone(), Alias::new("year"))).eq(year))
+                    .and_where(Expr::col((report, Alias::new("rating"))).is_in(r.iter().copied()))
+                    .to_owned();
+                c = c.add(Expr::exists(sub));
+            }
+        }
+    }
+    if let Some(h) = f.high_tech {
+        c = c.add(kind.col("high_tech").eq(h));
+    }
+    if let Some(v) = f.value_chain_linked {
+        c = c.add(kind.col("value_chain_linked").eq(v));
+    }
+    if let Some(n) = &f.name_folded {
+        let pattern = format!("%{}%", like_escape(n));
+        c = c.add(kind.col("name_search").like(LikeExpr::new(pattern).escape('\\')));
+    }
+    if let Some(d) = f.registered_from {
+        c = c.add(kind.col(kind.date_column()).gte(d));
+    }
+    if let Some(d) = f.registered_to {
+        c = c.add(kind.col(kind.date_column()).lte(d));
+    }
+    if let Some(t) = f.updated_since {
+        c = c.add(kind.col("updated_at").gte(t));
+    }
+    c
+}
+
+/// What a listing is ordered by; ties are broken by id in the same direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderField {
+    /// Insertion order.
+    Id,
+    /// Folded name.
+    Name,
+    /// Registration (groups: establishment) date; records without one last.
+    RegisteredOn,
+    /// Last change.
+    UpdatedAt,
+    /// Official + associate members (groups: members; unions: member cooperatives).
+    Members,
+}
+
+/// An ordering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ordering {
+    /// The sort key.
+    pub field: OrderField,
+    /// Descending instead of ascending.
+    pub descending: bool,
+}
+
+/// The value of a row's sort key, as a cursor carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SortKey {
+    /// Id or members.
+    Int(i64),
+    /// Folded name.
+    Text(String),
+    /// Registration date (the sentinel for none).
+    Date(NaiveDate),
+    /// Last change.
+    Time(DateTime<Utc>),
+}
+
+impl From<SortKey> for Value {
+    fn from(k: SortKey) -> Value {
+        match k {
+            SortKey::Int(i) => i.into(),
+            SortKey::Text(s) => s.into(),
+            SortKey::Date(d) => d.into(),
+            SortKey::Time(t) => t.into(),
+        }
+    }
+}
+
+/// A position in an ordered listing: continue after the row with this key and id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Position {
+    /// The row's sort key.
+    pub key: SortKey,
+    /// The row's id.
+    pub id: i64,
+}
+
+/// Stands in for a missing registration date so such rows sort last.
+pub fn no_date() -> NaiveDate {
+    NaiveDate::MAX
+}
+
+fn sort_expr(kind: OrgKind, field: OrderField) -> SimpleExpr {
+    match field {
+        OrderField::Id => kind.col("id").into(),
+        OrderField::Name => kind.col("name_search").into(),
+        OrderField::UpdatedAt => kind.col("updated_at").into(),
+        OrderField::Members => kind.members_expr(),
+        OrderField::RegisteredOn => {
+            Func::coalesce([kind.col(kind.date_column()).into(), Expr::val(no_date()).into()]).into()
+        }
+    }
+}
+
+/// Rows of one organisation table, filtered, ordered and cut to `limit`
+/// after `after`.
+pub async fn page<E>(
+    db: &DatabaseConnection,
+    kind: OrgKind,
+    filter: &OrgFilter,
+    order: Ordering,
+    after: Option<&Position>,
+    limit: u64,
+) -> Result<Vec<E::Model>, StorageError>
+where
+    E: EntityTrait,
+{
+    let key = sort_expr(kind, order.field);
+    let id: SimpleExpr = kind.col("id").into();
+    let mut cond = condition(kind, filter);
+    if let Some(p) = after {
+        let v: Value = p.key.clone().into();
+        let (beyond, id_beyond) = if order.descending {
+            (Expr::expr(key.clone()).lt(v.clone()), Expr::expr(id.clone()).lt(p.id))
+        } else {
+            (Expr::expr(key.clone()).gt(v.clone()), Expr::expr(id.clone()).gt(p.id))
+        };
+        cond = cond
+            .add(Condition::any().add(beyond).add(Condition::all().add(Expr::expr(key.clone()).eq(v)).add(id_beyond)));
+    }
+    let dir = if order.descending { Order::Desc } else { Order::Asc };
+    let mut q = E::find().filter(cond);
+    if order.field != OrderField::Id {
+        q = q.order_by(key, dir.clone());
+    }
+    Ok(q.order_by(id, dir).limit(limit).all(db).await?)
+}
+
+/// How many rows of one organisation table match a filter.
+pub async fn count<E>(db: &DatabaseConnection, kind: OrgKind, filter: &OrgFilter) -> Result<u64, StorageError>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    Ok(E::find().filter(condition(kind, filter)).count(db).await?)
+}
+
+/// Cooperatives by id.
+pub async fn cooperatives_by_id(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<cooperative::Model>, StorageError> {
+    Ok(cooperative::Entity::find().filter(cooperative::Column::Id.is_in(ids.iter().copied())).all(db).await?)
+}
+
+/// Cooperatives by code.
+pub async fn cooperative_by_code(
+    db: &DatabaseConnection,
+    code: &str,
+) -> Result<Option<cooperative::Model>, StorageError> {
+    Ok(cooperative::Entity::find().filter(cooperative::Column::Code.eq(code)).one(db).await?)
+}
+
+/// Unions by id.
+pub async fn unions_by_id(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<cooperative_union::Model>, StorageError> {
+    Ok(cooperative_union::Entity::find()
+        .filter(cooperative_union::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// A union by code.
+pub async fn union_by_code(
+    db: &DatabaseConnection,
+    code: &str,
+) -> Result<Option<cooperative_union::Model>, StorageError> {
+    Ok(cooperative_union::Entity::find().filter(cooperative_union::Column::Code.eq(code)).one(db).await?)
+}
+
+/// Groups by id.
+pub async fn groups_by_id(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<cooperative_group::Model>, StorageError> {
+    Ok(cooperative_group::Entity::find()
+        .filter(cooperative_group::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// Persons by id.
+pub async fn persons_by_id(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<person::Model>, StorageError> {
+    Ok(person::Entity::find().filter(person::Column::Id.is_in(ids.iter().copied())).all(db).await?)
+}
+
+/// The first `limit` member cooperatives (by id, after `after_id`) of each of
+/// several unions, in one statement.
+pub async fn member_cooperatives(
+    db: &DatabaseConnection,
+    union_ids: &[i64],
+    after_id: Option<i64>,
+    limit: u64,
+) -> Result<Vec<cooperative::Model>, StorageError> {
+    let c = Alias::new("cooperative");
+    let mut inner = Query::select();
+    inner
+        .column((c.clone(), sea_orm::sea_query::Asterisk))
+        .expr_as(
+            Expr::cust("ROW_NUMBER() OVER (PARTITION BY cooperative.union_id ORDER BY cooperative.id)"),
+            Alias::new("rn"),
+        )
+        .from(c.clone())
+        .and_where(Expr::col((c.clone(), Alias::new("union_id"))).is_in(union_ids.iter().copied()));
+    if let Some(a) = after_id {
+        inner.and_where(Expr::col((c.clone(), Alias::new("id"))).gt(a));
+    }
+    let t = Alias::new("t");
+    let outer = Query::select()
+        .column((t.clone(), sea_orm::sea_query::Asterisk))
+        .from_subquery(inner.to_owned(), t.clone())
+        .and_where(Expr::col((t.clone(), Alias::new("rn"))).lte(limit))
+        .order_by((t.clone(), Alias::new("union_id")), Order::Asc)
+        .order_by((t, Alias::new("id")), Order::Asc)
+        .to_owned();
+    let stmt = db.get_database_backend().build(&outer);
+    Ok(cooperative::Entity::find().from_raw_sql(stmt).all(db).await?)
+}
+
+#[derive(FromQueryResult)]
+struct UnionCount {
+    union_id: i64,
+    n: i64,
+}
+
+/// How many member cooperatives each of several unions has.
+pub async fn member_counts(db: &DatabaseConnection, union_ids: &[i64]) -> Result<HashMap<i64, i64>, StorageError> {
+    let rows = UnionCount::find_by_statement(
+        db.get_database_backend().build(
+            Query::select()
+                .column(Alias::new("union_id"))
+                .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+                .from(Alias::new("cooperative"))
+                .and_where(Expr::col(Alias::new("union_id")).is_in(union_ids.iter().copied()))
+                .group_by_col(Alias::new("union_id")),
+        ),
+    )
+    .all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.union_id, r.n)).collect())
+}
+
+/// A row of an organisation table: its id and sort keys.
+pub trait OrgRow {
+    /// The row's id.
+    fn row_id(&self) -> i64;
+    /// The row's value of a sort key, as [`page`] compares it.
+    fn sort_key(&self, field: OrderField) -> SortKey;
+    /// The row's position in an ordering.
+    fn position(&self, field: OrderField) -> Position {
+        Position { key: self.sort_key(field), id: self.row_id() }
+    }
+}
+
+impl OrgRow for cooperative::Model {
+    fn row_id(&self) -> i64 {
+        self.id
+    }
+    fn sort_key(&self, field: OrderField) -> SortKey {
+        match field {
+            OrderField::Id => SortKey::Int(self.id),
+            OrderField::Name => SortKey::Text(self.name_search.clone()),
+            OrderField::RegisteredOn => SortKey::Date(self.registered_on.unwrap_or_else(no_date)),
+            OrderField::UpdatedAt => SortKey::Time(self.updated_at),
+            OrderField::Members => SortKey::Int(i64::from(self.official_members) + i64::from(self.associate_members)),
+        }
+    }
+}
+
+impl OrgRow for cooperative_union::Model {
+    fn row_id(&self) -> i64 {
+        self.id
+    }
+    fn sort_key(&self, field: OrderField) -> SortKey {
+        match field {
+            OrderField::Id | OrderField::Members => SortKey::Int(self.id),
+            OrderField::Name => SortKey::Text(self.name_search.clone()),
+            OrderField::RegisteredOn => SortKey::Date(self.registered_on.unwrap_or_else(no_date)),
+            OrderField::UpdatedAt => SortKey::Time(self.updated_at),
+        }
+    }
+}
+
+impl OrgRow for cooperative_group::Model {
+    fn row_id(&self) -> i64 {
+        self.id
+    }
+    fn sort_key(&self, field: OrderField) -> SortKey {
+        match field {
+            OrderField::Id => SortKey::Int(self.id),
+            OrderField::Name => SortKey::Text(self.name_search.clone()),
+            OrderField::RegisteredOn => SortKey::Date(self.established_on),
+            OrderField::UpdatedAt => SortKey::Time(self.updated_at),
+            OrderField::Members => SortKey::Int(i64::from(self.members)),
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Aggregates over the registry for `statistics`: a handful of statements
+//! whatever the size of the territory.
+
+use super::StorageError;
+use crate::domain::UnitId;
+use sea_orm::sea_query::{Alias, Condition, Expr, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
+
+/// Where the counted organisations are located; `None` counts the country.
+#[derive(Debug, Clone, Default)]
+pub struct Territory {
+    /// Head office in this province.
+    pub province_id: Option<UnitId>,
+    /// Head office in one of these wards.
+    pub ward_ids: Option<Vec<UnitId>>,
+}
+
+impl Territory {
+    fn condition(&self, table: &str) -> Condition {
+        let mut c = Condition::all();
+        if let Some(p) = self.province_id {
+            c = c.add(Expr::col((Alias::new(table), Alias::new("province_id"))).eq(p));
+        }
+        if let Some(w) = &self.ward_ids {
+            c = c.add(Expr::col((Alias::new(table), Alias::new("ward_id"))).is_in(w.iter().copied()));
+        }
+        c
+    }
+}
+
+/// The registry's headline figures for a territory.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegistryFigures {
+    /// ACTIVE and SUSPENDED cooperatives.
+    pub cooperatives: i64,
+    /// Their official + associate members.
+    pub cooperative_members: i64,
+    /// Of them, applying high technology.
+    pub high_tech_cooperatives: i64,
+    /// ACTIVE and SUSPENDED unions.
+    pub unions: i64,
+    /// Member cooperatives of those unions.
+    pub union_member_cooperatives: i64,
+    /// ACTIVE groups.
+    pub groups: i64,
+    /// Their members.
+    pub group_members: i64,
+    /// Operating cooperatives by stored rating name (rating of the year asked, or latest).
+    pub by_rating: Vec<(String, i64)>,
+    /// Operating cooperatives by stored sector name.
+    pub by_sector: Vec<(String, i64)>,
+}
+
+#[derive(FromQueryResult)]
+struct Totals {
+    n: i64,
+    members: i64,
+    high_tech: i64,
+}
+
+#[derive(FromQueryResult)]
+struct Bucket {
+    k: Option<String>,
+    n: i64,
+}
+
+const OPERATING: [&str; 2] = ["ACTIVE", "SUSPENDED"];
+
+async fn one<T: FromQueryResult>(db: &DatabaseConnection, q: &SelectStatement) -> Result<Option<T>, StorageError> {
+    Ok(T::find_by_statement(db.get_database_backend().build(q)).one(db).await?)
+}
+
+async fn all<T: FromQueryResult>(db: &DatabaseConnection, q: &SelectStatement) -> Result<Vec<T>, StorageError> {
+    Ok(T::find_by_statement(db.get_database_backend().build(q)).all(db).await?)
+}
+
+fn totals_query(table: &str, members: &str, status_in: &[&'static str], territory: &Territory) -> SelectStatement {
+    Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .expr_as(Expr::cust(format!("COALESCE(SUM({members}), 0)")), Alias::new("members"))
+        .expr_as(
+            Expr::cust(format!("COALESCE(SUM(CASE WHEN {table}.high_tech THEN 1 ELSE 0 END), 0)")),
+            Alias::new("high_tech"),
+        )
+        .from(Alias::new(table))
+        .cond_where(
+            territory
+                .condition(table)
+                .add(Expr::col((Alias::new(table), Alias::new("status"))).is_in(status_in.iter().copied())),
+        )
+        .to_owned()
+}
+
+/// Computes the figures; `rating_year` picks the year `by_rating` counts
+/// (the latest report's rating when `None`).
+pub async fn registry_figures(
+    db: &DatabaseConnection,
+    territory: &Territory,
+    rating_year: Option<i32>,
+) -> Result<RegistryFigures, StorageError> {
+    let coops = totals_query(
+        "cooperative",
+        "cooperative.official_members + cooperative.associate_members",
+        &OPERATING,
+        territory,
+    );
+    let unions = totals_query("cooperative_union", "0", &OPERATING, territory);
+    let groups = totals_query("cooperative_group", "cooperative_group.members", &["ACTIVE"], territory);
+    let union_members = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .expr_as(Expr::cust("CAST(0 AS BIGINT)"), Alias::new("members"))
+        .expr_as(Expr::cust("CAST(0 AS BIGINT)"), Alias::new("high_tech"))
+        .from(Alias::new("cooperative"))
+        .inner_join(
+            Alias::new("cooperative_union"),
+            Expr::col((Alias::new("cooperative_union"), Alias::new("id")))
+                .equals((Alias::new("cooperative"), Alias::new("union_id"))),
+        )
+        .cond_where(
+            territory
+                .condition("cooperative_union")
+                .add(Expr::col((Alias::new("cooperative_union"), Alias::new("status"))).is_in(OPERATING)),
+        )
+        .to_owned();
+    let operating_coops = territory
+        .condition("cooperative")
+        .add(Expr::col((Alias::new("cooperative"), Alias::new("status"))).is_in(OPERATING));
+    let mut by_rating = Query::select();
+    by_rating.expr_as(Expr::cust("COUNT(*)"), Alias::new("n")).from(Alias::new("cooperative"));
+    match rating_year {
+        None => {
+            by_rating
+                .expr_as(Expr::col((Alias::new("cooperative"), Alias::new("latest_rating"))), Alias::new("k"))
+                .cond_where(operating_coops.clone())
+                .group_by_col((Alias::new("cooperative"), Alias::new("latest_rating")));
+        }
+        Some(year) => {
+            by_rating
+                .expr_as(Expr::col((Alias::new("annual_report"), Alias::new("rating"))), Alias::new("k"))
+                .inner_join(
+                    Alias::new("annual_report"),
+                    Expr::col((Alias::new("annual_report"), Alias::new("cooperative_id")))
+                        .equals((Alias::new("cooperative"), Alias::new("id"))),
+                )
+                .cond_where(
+                    operating_coops.clone().add(Expr::col((Alias::new("annual_report"), Alias::new("year"))).eq(year)),
+                )
+                .group_by_col((Alias::new("annual_report"), Alias::new("rating")));
+        }
+    }
+    let by_sector = Query::select()
+        .expr_as(Expr::col((Alias::new("cooperative"), Alias::new("sector"))), Alias::new("k"))
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from(Alias::new("cooperative"))
+        .cond_where(operating_coops)
+        .group_by_col((Alias::new("cooperative"), Alias::new("sector")))
+        .to_owned();
+
+    let (c, u, g, um, r, s) = tokio::try_join!(
+        one::<Totals>(db, &coops),
+        one::<Totals>(db, &unions),
+        one::<Totals>(db, &groups),
+        one::<Totals>(db, &union_members),
+        all::<Bucket>(db, &by_rating),
+        all::<Bucket>(db, &by_sector),
+    )?;
+    let c = c.unwrap_or(Totals { n: 0, members: 0, high_tech: 0 });
+    let buckets = |v: Vec<Bucket>| v.into_iter().filter_map(|b| Some((b.k?, b.n))).collect::<Vec<_>>();
+    Ok(RegistryFigures {
+        cooperatives: c.n,
+        cooperative_members: c.members,
+        high_tech_cooperatives: c.high_tech,
+        unions: u.map_or(0, |t| t.n),
+        union_member_cooperatives: um.map_or(0, |t| t.n),
+        groups: g.as_ref().map_or(0, |t| t.n),
+        group_members: g.map_or(0, |t| t.members),
+        by_rating: buckets(r),
+        by_sector: buckets(s),
+    })
+}
