@@ -37,19 +37,19 @@ fn parse_database_url(s: &str) -> Result<String, String> {
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Database URL: `sqlite://PATH` (created when missing) or `postgres://USER@HOST/DB`.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, value_parser = parse_database_url, global = true, hide_env_values = true)]
+    #[arg(long, env = "DATABASE_URL", value_name = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, value_parser = parse_database_url, global = true, hide_env_values = true)]
     pub database_url: String,
 
     /// Deployment profile.
-    #[arg(long, env = "COOPGATE_PROFILE", value_enum, default_value_t = Profile::Dev, global = true)]
+    #[arg(long, env = "COOPGATE_PROFILE", value_name = "COOPGATE_PROFILE", value_enum, default_value_t = Profile::Dev, global = true)]
     pub profile: Profile,
 
     /// Log format; the level comes from RUST_LOG (default `info`).
-    #[arg(long, env = "COOPGATE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    #[arg(long, env = "COOPGATE_LOG_FORMAT", value_name = "COOPGATE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 
     /// Largest number of pooled database connections.
-    #[arg(long, env = "COOPGATE_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
+    #[arg(long, env = "COOPGATE_DB_MAX_CONNECTIONS", value_name = "COOPGATE_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_max_connections: u32,
 }
 
@@ -57,12 +57,16 @@ pub struct Config {
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
     /// Address to listen on (port 0 picks a free port).
-    #[arg(long, env = "COOPGATE_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "COOPGATE_LISTEN", value_name = "COOPGATE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
     /// Scale of the demo data seeded into an empty database in the dev profile.
-    #[arg(long, env = "COOPGATE_DEMO_SCALE", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    #[arg(long, env = "COOPGATE_DEMO_SCALE", value_name = "COOPGATE_DEMO_SCALE", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub demo_scale: u32,
+
+    /// Seed demo data into an empty registry (dev profile only).
+    #[arg(long, env = "COOPGATE_DEMO", value_name = "COOPGATE_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    pub demo: bool,
 }
 
 impl Config {

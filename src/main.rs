@@ -115,7 +115,18 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            // One line naming the setting, e.g. "invalid value 'x' for '--listen <COOPGATE_LISTEN>': …".
+            let text = e.to_string();
+            let first: Vec<&str> =
+                text.lines().map(str::trim).take_while(|l| !l.is_empty() && !l.starts_with("For more")).collect();
+            eprintln!("coopgate: invalid configuration: {}", first.join(" ").trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+    };
     telemetry::init(cli.config.log_format);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,

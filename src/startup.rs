@@ -101,7 +101,7 @@ impl Application {
             }
         }
         let gazetteer = load_gazetteer(&db).await?;
-        if config.profile == Profile::Dev && seed::registry_is_empty(&db).await? {
+        if config.profile == Profile::Dev && serve.demo && seed::registry_is_empty(&db).await? {
             tracing::info!(scale = serve.demo_scale, "empty registry: seeding demo data");
             let summary = seed::demo(&db, &gazetteer, serve.demo_scale, false).await?;
             tracing::info!(?summary, "demo data seeded");

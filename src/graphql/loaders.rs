@@ -1,12 +1,12 @@
 //! DataLoaders for every edge that leaves a row: persons, unions, annual
-//! reports, member cooperatives and their counts. Each batches the keys of
-//! one execution step into one statement, so the statements a request issues
-//! do not grow with page size. They hold no cache (a request sees fresh data)
-//! and are shared by all requests, so concurrent requests batch together.
+//! reports, member cooperatives and their counts. A request gets its own set
+//! with a cache, so one request sees one consistent answer per key and the
+//! pages that `prefetch` loads in bulk are served to the edge resolvers from
+//! memory.
 
 use crate::storage::organisations::{self, OrgKind};
 use crate::storage::{reports, StorageError};
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{annual_report, cooperative, cooperative_group, cooperative_union, person};
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
@@ -104,7 +104,7 @@ pub struct Members {
 }
 
 impl Loader<MemberPage> for Members {
-    type Value = Arc<Vec<cooperative::Model>>;
+    type Value = Arc<Vec<Arc<cooperative::Model>>>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[MemberPage]) -> Result<HashMap<MemberPage, Self::Value>, Self::Error> {
@@ -114,10 +114,10 @@ impl Loader<MemberPage> for Members {
         }
         let mut out = HashMap::new();
         for ((after_id, limit), union_ids) in groups {
-            let mut by_union: HashMap<i64, Vec<cooperative::Model>> = HashMap::new();
+            let mut by_union: HashMap<i64, Vec<Arc<cooperative::Model>>> = HashMap::new();
             for c in organisations::member_cooperatives(&self.db, &union_ids, after_id, limit).await? {
                 if let Some(u) = c.union_id {
-                    by_union.entry(u).or_default().push(c);
+                    by_union.entry(u).or_default().push(Arc::new(c));
                 }
             }
             for u in union_ids {
@@ -144,36 +144,43 @@ impl Loader<i64> for MemberCounts {
     }
 }
 
-/// Every loader, as schema data.
+/// A loader with a per-request cache.
+pub type Cached<T> = DataLoader<T, HashMapCache>;
+
+/// Every loader of one request, as request data.
 pub struct Loaders {
     /// Persons by id.
-    pub persons: DataLoader<Persons>,
+    pub persons: Cached<Persons>,
     /// Unions by id.
-    pub unions: DataLoader<Unions>,
+    pub unions: Cached<Unions>,
     /// Cooperatives by id.
-    pub cooperatives: DataLoader<Cooperatives>,
+    pub cooperatives: Cached<Cooperatives>,
     /// Groups by id.
-    pub groups: DataLoader<Groups>,
+    pub groups: Cached<Groups>,
     /// Annual reports by organisation.
-    pub reports: DataLoader<Reports>,
+    pub reports: Cached<Reports>,
     /// Member cooperatives by union page.
-    pub members: DataLoader<Members>,
+    pub members: Cached<Members>,
     /// Member counts by union.
-    pub member_counts: DataLoader<MemberCounts>,
+    pub member_counts: Cached<MemberCounts>,
+}
+
+fn cached<T: Send + Sync + 'static>(loader: T) -> Cached<T> {
+    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
 }
 
 impl Loaders {
-    /// Loaders over one pool.
+    /// Fresh loaders for one request over the pool.
     pub fn new(db: &DatabaseConnection) -> Self {
         let by_id = || ById { db: db.clone() };
         Loaders {
-            persons: DataLoader::new(Persons(by_id()), tokio::spawn),
-            unions: DataLoader::new(Unions(by_id()), tokio::spawn),
-            cooperatives: DataLoader::new(Cooperatives(by_id()), tokio::spawn),
-            groups: DataLoader::new(Groups(by_id()), tokio::spawn),
-            reports: DataLoader::new(Reports { db: db.clone() }, tokio::spawn),
-            members: DataLoader::new(Members { db: db.clone() }, tokio::spawn),
-            member_counts: DataLoader::new(MemberCounts { db: db.clone() }, tokio::spawn),
+            persons: cached(Persons(by_id())),
+            unions: cached(Unions(by_id())),
+            cooperatives: cached(Cooperatives(by_id())),
+            groups: cached(Groups(by_id())),
+            reports: cached(Reports { db: db.clone() }),
+            members: cached(Members { db: db.clone() }),
+            member_counts: cached(MemberCounts { db: db.clone() }),
         }
     }
 }

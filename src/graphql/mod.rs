@@ -5,6 +5,7 @@
 pub mod error;
 pub mod ids;
 pub mod loaders;
+pub mod prefetch;
 pub mod query;
 pub mod scalars;
 pub mod types;
@@ -23,7 +24,16 @@ fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
 /// Builds the schema over the application state. Reads no environment and
 /// touches no database.
 pub fn build_schema(state: AppState) -> CoopgateSchema {
-    builder().data(loaders::Loaders::new(&state.db)).data(state).finish()
+    builder().data(state).finish()
+}
+
+/// Adds what every request carries: the caller and fresh DataLoaders.
+pub fn prepare(
+    req: async_graphql::Request,
+    state: &AppState,
+    principal: crate::auth::Principal,
+) -> async_graphql::Request {
+    req.data(loaders::Loaders::new(&state.db)).data(principal)
 }
 
 /// The schema in SDL, sorted so that it is stable across builds.

@@ -4,6 +4,7 @@
 use super::error::{bad_user_input, internal, ApiResult};
 use super::ids::{self, NodeKind};
 use super::loaders::Loaders;
+use super::prefetch;
 use super::types::enums::AdministrativeLevel;
 use super::types::filter::{OrganizationFilter, OrganizationOrder};
 use super::types::principal::Principal;
@@ -73,8 +74,23 @@ impl QueryRoot {
             .map(|(i, id)| ids::decode(&format!("ids[{i}]"), id))
             .collect::<Result<Vec<_>, _>>()
             .api()?;
-        let loads = decoded.into_iter().map(|(kind, row)| load_node(ctx, kind, row));
-        futures_util::future::try_join_all(loads).await
+        let l = ctx.data::<Loaders>()?;
+        let of =
+            |k: NodeKind| decoded.iter().filter(move |(kind, _)| *kind == k).map(|(_, id)| *id).collect::<Vec<_>>();
+        let (c, u, g) = futures_util::try_join!(
+            l.cooperatives.load_many(of(NodeKind::Cooperative)),
+            l.unions.load_many(of(NodeKind::CooperativeUnion)),
+            l.groups.load_many(of(NodeKind::CooperativeGroup)),
+        )
+        .map_err(|e| internal(&e))?;
+        Ok(decoded
+            .iter()
+            .map(|(kind, id)| match kind {
+                NodeKind::Cooperative => c.get(id).cloned().map(|m| Node::Cooperative(Cooperative(m))),
+                NodeKind::CooperativeUnion => u.get(id).cloned().map(|m| Node::CooperativeUnion(CooperativeUnion(m))),
+                NodeKind::CooperativeGroup => g.get(id).cloned().map(|m| Node::CooperativeGroup(CooperativeGroup(m))),
+            })
+            .collect())
     }
 
     /// The caller.
@@ -111,7 +127,10 @@ impl QueryRoot {
         let f = self::filter(ctx, OrgKind::Cooperative, filter)?;
         let page = registry::list::<cooperative::Entity>(&state(ctx)?.db, OrgKind::Cooperative, f.as_deref(), &req)
             .await
-            .api()?;
+            .api()?
+            .map(Arc::new);
+        let rows = page.items.iter().map(|(_, m)| m.clone()).collect();
+        prefetch::cooperatives(ctx, ctx.look_ahead().field("edges").field("node"), rows).await?;
         Ok(CooperativeConnection::new(page, Total::Filtered(OrgKind::Cooperative, f)))
     }
 
@@ -127,7 +146,10 @@ impl QueryRoot {
         let f = self::filter(ctx, OrgKind::Union, filter)?;
         let page = registry::list::<cooperative_union::Entity>(&state(ctx)?.db, OrgKind::Union, f.as_deref(), &req)
             .await
-            .api()?;
+            .api()?
+            .map(Arc::new);
+        let rows = page.items.iter().map(|(_, m)| m.clone()).collect();
+        prefetch::unions(ctx, ctx.look_ahead().field("edges").field("node"), rows).await?;
         Ok(CooperativeUnionConnection::new(page, Total::Filtered(OrgKind::Union, f)))
     }
 
@@ -143,7 +165,10 @@ impl QueryRoot {
         let f = self::filter(ctx, OrgKind::Group, filter)?;
         let page = registry::list::<cooperative_group::Entity>(&state(ctx)?.db, OrgKind::Group, f.as_deref(), &req)
             .await
-            .api()?;
+            .api()?
+            .map(Arc::new);
+        let rows: Vec<_> = page.items.iter().map(|(_, m)| m.clone()).collect();
+        prefetch::groups(ctx, ctx.look_ahead().field("edges").field("node"), &rows).await?;
         Ok(CooperativeGroupConnection::new(page, Total::Filtered(OrgKind::Group, f)))
     }
 

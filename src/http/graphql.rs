@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::{Html, IntoResponse, Response};
 
 async fn execute(state: &HttpState, req: async_graphql::Request) -> GraphQLResponse {
-    let req = req.data(Principal::anonymous());
+    let req = crate::graphql::prepare(req, &state.app, Principal::anonymous());
     let mut resp = state.schema.execute(req).await;
     error::finalize(&mut resp);
     resp.into()

@@ -95,6 +95,17 @@ pub struct Page<T> {
     pub has_previous_page: bool,
 }
 
+impl<T> Page<T> {
+    /// The same page with every row mapped.
+    pub fn map<U>(self, f: impl Fn(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(|(c, t)| (c, f(t))).collect(),
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -223,9 +223,10 @@ pub struct Position {
     pub id: i64,
 }
 
-/// Stands in for a missing registration date so such rows sort last.
+/// Stands in for a missing registration date so such rows sort last. A
+/// four-digit year, because SQLite compares dates as text.
 pub fn no_date() -> NaiveDate {
-    NaiveDate::MAX
+    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default()
 }
 
 fn sort_expr(kind: OrgKind, field: OrderField) -> SimpleExpr {

@@ -12,7 +12,7 @@ use crate::graphql::loaders::{Loaders, MemberPage};
 use crate::graphql::scalars::{Date, DateTime, Decimal};
 use crate::service::page::{self, PageRequest, MAX_PAGE_SIZE};
 use crate::state::AppState;
-use crate::storage::organisations::{OrderField, Ordering, OrgKind};
+use crate::storage::organisations::{OrderField, Ordering, OrgKind, OrgRow};
 use async_graphql::{Context, Object, Result, ID};
 use entity::{annual_report, cooperative, cooperative_group, cooperative_union, person};
 use std::sync::Arc;
@@ -286,11 +286,7 @@ impl CooperativeUnion {
         let items = rows
             .iter()
             .take(req.first as usize)
-            .map(|c| {
-                let cursor =
-                    page::encode_cursor(ordering, &crate::storage::organisations::OrgRow::position(c, OrderField::Id));
-                (cursor, c.clone())
-            })
+            .map(|c| (page::encode_cursor(ordering, &c.as_ref().position(OrderField::Id)), c.clone()))
             .collect();
         Ok(CooperativeConnection::new(
             page::Page { items, has_next_page, has_previous_page: after_id.is_some() },

@@ -1,0 +1,146 @@
+//! Planned batching. When a resolver has a whole page of rows, it looks at
+//! what the query selects under the nodes and loads every edge kind for all
+//! rows at once into the request's DataLoader caches. The edge resolvers
+//! then find their rows in the cache, so a request issues one statement per
+//! edge kind and level, however large the page, and no batch depends on the
+//! DataLoader's timer. Edges deeper than what is planned here still batch
+//! through the DataLoaders.
+
+use super::error::internal;
+use super::loaders::{Loaders, MemberPage};
+use crate::service::page::{PageRequest, MAX_PAGE_SIZE};
+use crate::storage::organisations::{OrderField, Ordering, OrgKind};
+use async_graphql::{Context, Lookahead, Result, Value};
+use entity::{cooperative, cooperative_group, cooperative_union};
+use futures_util::future::BoxFuture;
+use std::sync::Arc;
+
+fn loaders<'c>(ctx: &Context<'c>) -> Result<&'c Loaders> {
+    ctx.data::<Loaders>()
+}
+
+/// Whether any selection of `field` under `node` passes the argument `arg`.
+fn has_argument(node: &Lookahead<'_>, field: &str, arg: &str) -> bool {
+    node.field(field).selection_fields().iter().any(|f| {
+        f.arguments().map(|args| args.iter().any(|(n, v)| n.as_str() == arg && *v != Value::Null)).unwrap_or(false)
+    })
+}
+
+fn needs_reports(node: &Lookahead<'_>) -> bool {
+    node.field("annualReports").exists() || has_argument(node, "rating", "year")
+}
+
+async fn persons(ctx: &Context<'_>, ids: impl Iterator<Item = Option<i64>>) -> Result<()> {
+    let mut ids: Vec<i64> = ids.flatten().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if !ids.is_empty() {
+        loaders(ctx)?.persons.load_many(ids).await.map_err(|e| internal(&e))?;
+    }
+    Ok(())
+}
+
+async fn reports(ctx: &Context<'_>, kind: OrgKind, ids: impl Iterator<Item = i64>) -> Result<()> {
+    let keys: Vec<(OrgKind, i64)> = ids.map(|id| (kind, id)).collect();
+    if !keys.is_empty() {
+        loaders(ctx)?.reports.load_many(keys).await.map_err(|e| internal(&e))?;
+    }
+    Ok(())
+}
+
+/// Warms the loaders for a page of cooperatives; `node` is the selection on each.
+pub fn cooperatives<'a>(
+    ctx: &'a Context<'a>,
+    node: Lookahead<'a>,
+    rows: Vec<Arc<cooperative::Model>>,
+) -> BoxFuture<'a, Result<()>> {
+    Box::pin(async move {
+        if rows.is_empty() || !node.exists() {
+            return Ok(());
+        }
+        if node.field("director").exists() {
+            persons(ctx, rows.iter().map(|r| r.director_id)).await?;
+        }
+        if node.field("legalRepresentative").exists() {
+            persons(ctx, rows.iter().map(|r| r.legal_representative_id)).await?;
+        }
+        if needs_reports(&node) {
+            reports(ctx, OrgKind::Cooperative, rows.iter().map(|r| r.id)).await?;
+        }
+        let union_node = node.field("union");
+        if union_node.exists() {
+            let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.union_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            if !ids.is_empty() {
+                let found = loaders(ctx)?.unions.load_many(ids).await.map_err(|e| internal(&e))?;
+                unions(ctx, union_node, found.into_values().collect()).await?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Warms the loaders for a page of unions.
+pub fn unions<'a>(
+    ctx: &'a Context<'a>,
+    node: Lookahead<'a>,
+    rows: Vec<Arc<cooperative_union::Model>>,
+) -> BoxFuture<'a, Result<()>> {
+    Box::pin(async move {
+        if rows.is_empty() || !node.exists() {
+            return Ok(());
+        }
+        if node.field("legalRepresentative").exists() {
+            persons(ctx, rows.iter().map(|r| r.legal_representative_id)).await?;
+        }
+        if needs_reports(&node) {
+            reports(ctx, OrgKind::Union, rows.iter().map(|r| r.id)).await?;
+        }
+        let by_id = Ordering { field: OrderField::Id, descending: false };
+        for members in node.field("memberCooperatives").selection_fields() {
+            let connection = Lookahead::from(members);
+            if connection.field("totalCount").exists() {
+                let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+                loaders(ctx)?.member_counts.load_many(ids).await.map_err(|e| internal(&e))?;
+            }
+            let Ok(args) = members.arguments() else { continue };
+            let arg = |name: &str| args.iter().find(|(n, _)| n.as_str() == name).map(|(_, v)| v.clone());
+            let first = match arg("first") {
+                Some(Value::Number(n)) => n.as_i64().and_then(|n| i32::try_from(n).ok()),
+                _ => None,
+            };
+            let after = match arg("after") {
+                Some(Value::String(s)) => Some(s),
+                _ => None,
+            };
+            // Invalid arguments are left for the resolver to report.
+            let Ok(req) = PageRequest::new(first, after.as_deref(), by_id) else { continue };
+            if req.first == 0 {
+                continue;
+            }
+            let after_id = req.after.as_ref().map(|p| p.id);
+            let limit = req.first.min(MAX_PAGE_SIZE) + 1;
+            let keys: Vec<MemberPage> = rows.iter().map(|r| MemberPage { union_id: r.id, after_id, limit }).collect();
+            let pages = loaders(ctx)?.members.load_many(keys).await.map_err(|e| internal(&e))?;
+            let member_rows: Vec<Arc<cooperative::Model>> =
+                pages.into_values().flat_map(|p| p.iter().cloned().collect::<Vec<_>>()).collect();
+            cooperatives(ctx, connection.field("edges").field("node"), member_rows).await?;
+        }
+        Ok(())
+    })
+}
+
+/// Warms the loaders for a page of groups.
+pub async fn groups(ctx: &Context<'_>, node: Lookahead<'_>, rows: &[Arc<cooperative_group::Model>]) -> Result<()> {
+    if rows.is_empty() || !node.exists() {
+        return Ok(());
+    }
+    if node.field("representative").exists() {
+        persons(ctx, rows.iter().map(|r| r.representative_id)).await?;
+    }
+    if needs_reports(&node) {
+        reports(ctx, OrgKind::Group, rows.iter().map(|r| r.id)).await?;
+    }
+    Ok(())
+}

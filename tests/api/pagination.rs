@@ -1,0 +1,189 @@
+//! Relay cursor pagination: bounds on `first`, every ordering walked page by
+//! page, and cursors that stay valid while rows are inserted.
+
+use crate::helpers::{code, names, Backend, Coop, TestApp};
+use crate::storage_tests;
+use chrono::{NaiveDate, TimeZone, Utc};
+use serde_json::{json, Value};
+
+const PAGE: &str = "query($first: Int, $after: String, $order: OrganizationOrder) {
+    cooperatives(first: $first, after: $after, orderBy: $order) {
+      totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { name officialMembers associateMembers registeredOn updatedAt } } } }";
+
+/// Inserts `n` cooperatives with varied names, sizes and dates (some undated, some tied).
+async fn fill(app: &TestApp, n: usize) {
+    let words = ["Đồng Tâm", "An Phú", "Bình Minh", "Ánh Dương", "Hòa Bình", "an phú"];
+    for i in 0..n {
+        let mut c = Coop::new(&format!("Hợp tác xã {} {}", words[i % words.len()], i / 3), "16681");
+        c.official_members = 5 + (i as i32 * 7) % 13;
+        c.associate_members = (i as i32) % 3;
+        c.registered_on = if i % 5 == 0 { None } else { NaiveDate::from_ymd_opt(2015 + (i as i32 % 4), 1, 1) };
+        c.updated_at = Utc.with_ymd_and_hms(2026, 1, 1 + (i as u32 % 3), 0, 0, 0).single().expect("time");
+        c.insert(app).await;
+    }
+}
+
+async fn walk(app: &TestApp, order: Value, first: i64) -> Vec<Value> {
+    let mut after = Value::Null;
+    let mut nodes = Vec::new();
+    let mut pages = 0;
+    loop {
+        let d = app.data(PAGE, json!({"first": first, "after": after, "order": order})).await;
+        let c = &d["cooperatives"];
+        let edges = c["edges"].as_array().expect("edges");
+        assert!(edges.len() as i64 <= first);
+        assert_eq!(c["pageInfo"]["hasPreviousPage"], json!(pages > 0));
+        if let Some(last) = edges.last() {
+            assert_eq!(c["pageInfo"]["endCursor"], last["cursor"]);
+            assert_eq!(c["pageInfo"]["startCursor"], edges[0]["cursor"]);
+        }
+        nodes.extend(edges.iter().map(|e| e["node"].clone()));
+        pages += 1;
+        if c["pageInfo"]["hasNextPage"] == json!(false) {
+            break;
+        }
+        after = c["pageInfo"]["endCursor"].clone();
+    }
+    nodes
+}
+
+fn fold(v: &Value) -> String {
+    coopgate::domain::text::fold(v["name"].as_str().expect("name"))
+}
+
+fn members(v: &Value) -> i64 {
+    v["officialMembers"].as_i64().expect("n") + v["associateMembers"].as_i64().expect("n")
+}
+
+async fn first_is_bounded(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    fill(&app, 25).await;
+    let d = app.data(PAGE, json!({})).await;
+    assert_eq!(d["cooperatives"]["edges"].as_array().expect("edges").len(), 20, "first defaults to 20");
+    assert_eq!(d["cooperatives"]["totalCount"], 25);
+    let d = app.data(PAGE, json!({"first": 100})).await;
+    assert_eq!(d["cooperatives"]["edges"].as_array().expect("edges").len(), 25);
+    let d = app.data(PAGE, json!({"first": 0})).await;
+    assert_eq!(d["cooperatives"]["edges"], json!([]));
+    assert_eq!(d["cooperatives"]["totalCount"], 25);
+    assert_eq!(d["cooperatives"]["pageInfo"]["hasNextPage"], false);
+    for bad in [101, -1, 100_000] {
+        let v = app.graphql(PAGE, json!({"first": bad})).await;
+        assert!(v["data"].is_null(), "no data with the error");
+        assert_eq!(code(&v["errors"][0]), "BAD_USER_INPUT");
+        assert_eq!(v["errors"][0]["extensions"]["argument"], "first");
+    }
+}
+
+async fn every_ordering_pages_through_everything_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    fill(&app, 23).await;
+    let all = walk(&app, Value::Null, 100).await;
+    assert_eq!(all.len(), 23);
+    for field in ["NAME", "REGISTERED_ON", "UPDATED_AT", "MEMBERS"] {
+        for direction in ["ASC", "DESC"] {
+            let order = json!({"field": field, "direction": direction});
+            let got = walk(&app, order.clone(), 4).await;
+            assert_eq!(got.len(), 23, "{order}");
+            let mut seen: Vec<&str> = got.iter().map(|n| n["name"].as_str().expect("name")).collect();
+            seen.sort();
+            seen.dedup();
+            assert_eq!(seen.len(), 23, "no row twice for {order}");
+            let desc = direction == "DESC";
+            for w in got.windows(2) {
+                let ordered = match field {
+                    "NAME" => {
+                        let (a, b) = (fold(&w[0]), fold(&w[1]));
+                        if desc {
+                            a >= b
+                        } else {
+                            a <= b
+                        }
+                    }
+                    "MEMBERS" => {
+                        if desc {
+                            members(&w[0]) >= members(&w[1])
+                        } else {
+                            members(&w[0]) <= members(&w[1])
+                        }
+                    }
+                    "REGISTERED_ON" => {
+                        // Undated records come last when ascending, first when descending.
+                        let key = |v: &Value| v["registeredOn"].as_str().unwrap_or("9999-12-31").to_owned();
+                        if desc {
+                            key(&w[0]) >= key(&w[1])
+                        } else {
+                            key(&w[0]) <= key(&w[1])
+                        }
+                    }
+                    _ => {
+                        let key = |v: &Value| v["updatedAt"].as_str().expect("t").to_owned();
+                        if desc {
+                            key(&w[0]) >= key(&w[1])
+                        } else {
+                            key(&w[0]) <= key(&w[1])
+                        }
+                    }
+                };
+                assert!(ordered, "{order}: {} then {}", w[0], w[1]);
+            }
+            // The pages join up to exactly what one big page returns.
+            let one = app.data(PAGE, json!({"first": 100, "order": order})).await;
+            let one: Vec<Value> =
+                one["cooperatives"]["edges"].as_array().expect("e").iter().map(|e| e["node"].clone()).collect();
+            assert_eq!(got, one, "{order}");
+        }
+    }
+}
+
+async fn cursors_stay_stable_while_rows_are_inserted(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    fill(&app, 12).await;
+    let order = json!({"field": "NAME", "direction": "ASC"});
+    let before: Vec<String> =
+        walk(&app, order.clone(), 100).await.iter().map(|n| n["name"].as_str().expect("n").into()).collect();
+    let mut after = Value::Null;
+    let mut seen = Vec::new();
+    let mut round = 0;
+    loop {
+        let d = app.data(PAGE, json!({"first": 5, "after": after, "order": order})).await;
+        seen.extend(names(&d["cooperatives"]));
+        // Another officer registers cooperatives that sort before and after the cursor.
+        Coop::new(&format!("Hợp tác xã AAA mới {round}"), "16681").insert(&app).await;
+        Coop::new(&format!("Hợp tác xã Zzz mới {round}"), "16681").insert(&app).await;
+        round += 1;
+        if d["cooperatives"]["pageInfo"]["hasNextPage"] == json!(false) {
+            break;
+        }
+        after = d["cooperatives"]["pageInfo"]["endCursor"].clone();
+    }
+    for name in &before {
+        assert_eq!(seen.iter().filter(|s| *s == name).count(), 1, "{name} seen exactly once");
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no duplicates across pages");
+}
+
+async fn foreign_and_malformed_cursors_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    fill(&app, 3).await;
+    let d = app.data(PAGE, json!({"first": 1})).await;
+    let cursor = d["cooperatives"]["pageInfo"]["endCursor"].clone();
+    let e = app.error(PAGE, json!({"first": 1, "after": cursor, "order": {"field": "NAME", "direction": "ASC"}})).await;
+    assert_eq!(code(&e), "BAD_USER_INPUT");
+    assert_eq!(e["extensions"]["argument"], "after");
+    for bad in ["", "garbage!", "aWF8eHx4", "bmF8fHw"] {
+        let e = app.error(PAGE, json!({"first": 1, "after": bad})).await;
+        assert_eq!(code(&e), "BAD_USER_INPUT", "{bad:?}");
+    }
+}
+
+storage_tests!(
+    first_is_bounded,
+    every_ordering_pages_through_everything_once,
+    cursors_stay_stable_while_rows_are_inserted,
+    foreign_and_malformed_cursors_are_refused,
+);
