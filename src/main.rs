@@ -13,8 +13,16 @@ use tokio_util::sync::CancellationToken;
 struct Cli {
     #[command(flatten)]
     config: Config,
+    /// What to do; `serve` when omitted.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+}
+
+/// `serve`'s settings when no subcommand is given (read from the environment).
+#[derive(Parser)]
+struct ServeOnly {
+    #[command(flatten)]
+    serve: ServeConfig,
 }
 
 #[derive(Subcommand)]
@@ -31,6 +39,12 @@ enum Command {
         /// Write here instead of stdout.
         #[arg(long, short)]
         output: Option<std::path::PathBuf>,
+    },
+    /// Exit 0 when a running gateway answers its liveness probe (for container HEALTHCHECKs).
+    Healthcheck {
+        /// The probe to call.
+        #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
+        url: String,
     },
 }
 
@@ -71,7 +85,11 @@ fn cancel_on_signal(token: CancellationToken) {
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let config = cli.config;
-    match cli.command {
+    let command = match cli.command {
+        Some(c) => c,
+        None => Command::Serve(ServeOnly::try_parse_from(["coopgate"])?.serve),
+    };
+    match command {
         Command::Serve(serve) => {
             tracing::info!(database = %config.redacted_database_url(), profile = ?config.profile, "starting");
             let app = Application::build(&config, &serve).await?;
@@ -101,6 +119,13 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 s.persons,
                 started.elapsed().as_secs_f64()
             );
+        }
+        Command::Healthcheck { url } => {
+            let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build()?;
+            let status = client.get(&url).send().await?.status();
+            if !status.is_success() {
+                return Err(format!("{url} answered {status}").into());
+            }
         }
         Command::ExportSchema { output } => {
             let sdl = graphql::sdl();
