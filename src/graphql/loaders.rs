@@ -88,7 +88,7 @@ impl Loader<(OrgKind, i64)> for Reports {
 }
 
 /// A page of a union's member cooperatives, by id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MemberPage {
     /// The union.
     pub union_id: i64,

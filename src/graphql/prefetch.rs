@@ -1,18 +1,22 @@
 //! Planned batching. When a resolver has a whole page of rows, it looks at
-//! what the query selects under the nodes and loads every edge kind for all
-//! rows at once into the request's DataLoader caches. The edge resolvers
-//! then find their rows in the cache, so a request issues one statement per
-//! edge kind and level, however large the page, and no batch depends on the
-//! DataLoader's timer. Edges deeper than what is planned here still batch
-//! through the DataLoaders.
+//! what the query selects under the nodes, loads every edge kind for all rows
+//! with one statement (calling the loader's batch function directly, not
+//! through the DataLoader's timer) and feeds the results into the request's
+//! DataLoader caches. The edge resolvers then find their rows in the cache,
+//! so a page issues one statement per selected edge kind and level, however
+//! large it is. Edges deeper than what is planned here still batch through
+//! the DataLoaders.
 
 use super::error::internal;
-use super::loaders::{Loaders, MemberPage};
+use super::loaders::{Cached, Loaders, MemberPage};
 use crate::service::page::{PageRequest, MAX_PAGE_SIZE};
 use crate::storage::organisations::{OrderField, Ordering, OrgKind};
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Lookahead, Result, Value};
 use entity::{cooperative, cooperative_group, cooperative_union};
 use futures_util::future::BoxFuture;
+use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Arc;
 
 fn loaders<'c>(ctx: &Context<'c>) -> Result<&'c Loaders> {
@@ -30,22 +34,31 @@ fn needs_reports(node: &Lookahead<'_>) -> bool {
     node.field("annualReports").exists() || has_argument(node, "rating", "year")
 }
 
-async fn persons(ctx: &Context<'_>, ids: impl Iterator<Item = Option<i64>>) -> Result<()> {
-    let mut ids: Vec<i64> = ids.flatten().collect();
-    ids.sort_unstable();
-    ids.dedup();
-    if !ids.is_empty() {
-        loaders(ctx)?.persons.load_many(ids).await.map_err(|e| internal(&e))?;
+/// Loads `keys` with one call of the loader's batch function and feeds the
+/// cache; returns what was found.
+async fn fill<K, T>(loader: &Cached<T>, keys: Vec<K>) -> Result<HashMap<K, T::Value>>
+where
+    K: Send + Sync + Hash + Eq + Clone + Ord + 'static,
+    T: Loader<K>,
+    T::Error: std::fmt::Display,
+{
+    let mut keys = keys;
+    keys.sort();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(HashMap::new());
     }
-    Ok(())
+    let found = loader.loader().load(&keys).await.map_err(|e| internal(&e))?;
+    loader.feed_many(found.clone()).await;
+    Ok(found)
+}
+
+async fn persons(ctx: &Context<'_>, ids: impl Iterator<Item = Option<i64>>) -> Result<()> {
+    fill(&loaders(ctx)?.persons, ids.flatten().collect()).await.map(drop)
 }
 
 async fn reports(ctx: &Context<'_>, kind: OrgKind, ids: impl Iterator<Item = i64>) -> Result<()> {
-    let keys: Vec<(OrgKind, i64)> = ids.map(|id| (kind, id)).collect();
-    if !keys.is_empty() {
-        loaders(ctx)?.reports.load_many(keys).await.map_err(|e| internal(&e))?;
-    }
-    Ok(())
+    fill(&loaders(ctx)?.reports, ids.map(|id| (kind, id)).collect()).await.map(drop)
 }
 
 /// Warms the loaders for a page of cooperatives; `node` is the selection on each.
@@ -58,24 +71,25 @@ pub fn cooperatives<'a>(
         if rows.is_empty() || !node.exists() {
             return Ok(());
         }
-        if node.field("director").exists() {
-            persons(ctx, rows.iter().map(|r| r.director_id)).await?;
-        }
-        if node.field("legalRepresentative").exists() {
-            persons(ctx, rows.iter().map(|r| r.legal_representative_id)).await?;
+        let directors = node.field("director").exists();
+        let representatives = node.field("legalRepresentative").exists();
+        if directors || representatives {
+            let ids = rows.iter().flat_map(|r| {
+                [
+                    directors.then_some(r.director_id).flatten(),
+                    representatives.then_some(r.legal_representative_id).flatten(),
+                ]
+            });
+            persons(ctx, ids).await?;
         }
         if needs_reports(&node) {
             reports(ctx, OrgKind::Cooperative, rows.iter().map(|r| r.id)).await?;
         }
         let union_node = node.field("union");
         if union_node.exists() {
-            let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.union_id).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            if !ids.is_empty() {
-                let found = loaders(ctx)?.unions.load_many(ids).await.map_err(|e| internal(&e))?;
-                unions(ctx, union_node, found.into_values().collect()).await?;
-            }
+            let ids: Vec<i64> = rows.iter().filter_map(|r| r.union_id).collect();
+            let found = fill(&loaders(ctx)?.unions, ids).await?;
+            unions(ctx, union_node, found.into_values().collect()).await?;
         }
         Ok(())
     })
@@ -101,8 +115,7 @@ pub fn unions<'a>(
         for members in node.field("memberCooperatives").selection_fields() {
             let connection = Lookahead::from(members);
             if connection.field("totalCount").exists() {
-                let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-                loaders(ctx)?.member_counts.load_many(ids).await.map_err(|e| internal(&e))?;
+                fill(&loaders(ctx)?.member_counts, rows.iter().map(|r| r.id).collect()).await?;
             }
             let Ok(args) = members.arguments() else { continue };
             let arg = |name: &str| args.iter().find(|(n, _)| n.as_str() == name).map(|(_, v)| v.clone());
@@ -122,7 +135,7 @@ pub fn unions<'a>(
             let after_id = req.after.as_ref().map(|p| p.id);
             let limit = req.first.min(MAX_PAGE_SIZE) + 1;
             let keys: Vec<MemberPage> = rows.iter().map(|r| MemberPage { union_id: r.id, after_id, limit }).collect();
-            let pages = loaders(ctx)?.members.load_many(keys).await.map_err(|e| internal(&e))?;
+            let pages = fill(&loaders(ctx)?.members, keys).await?;
             let member_rows: Vec<Arc<cooperative::Model>> =
                 pages.into_values().flat_map(|p| p.iter().cloned().collect::<Vec<_>>()).collect();
             cooperatives(ctx, connection.field("edges").field("node"), member_rows).await?;

@@ -16,7 +16,7 @@ use sea_orm::{
 use std::collections::HashMap;
 
 /// Which organisation table a query reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OrgKind {
     /// `cooperative`
     Cooperative,

@@ -19,14 +19,15 @@ async fn statements_per_request_do_not_grow_with_page_size(backend: Backend) {
     // Make both page sizes reach every edge kind, unions included.
     app.conn().execute_unprepared("UPDATE cooperative SET union_id = 1 WHERE id <= 3").await.expect("update");
     let mut counts = Vec::new();
-    for n in [5, 100] {
+    // Repeated, because timer-based batching made counts vary from run to run.
+    for n in [5, 100, 5, 100, 100] {
         let before = app.statements();
         let d = app.data(DEEP, json!({"n": n})).await;
         counts.push(app.statements() - before);
-        assert_eq!(d["cooperatives"]["edges"].as_array().expect("edges").len(), n);
+        assert_eq!(d["cooperatives"]["edges"].as_array().expect("edges").len(), n as usize);
     }
-    assert_eq!(counts[0], counts[1], "statements for first: 5 and first: 100: {counts:?}");
-    assert!(counts[1] <= 14, "a handful of statements, got {}", counts[1]);
+    assert!(counts.iter().all(|c| *c == counts[0]), "statements for first: 5 and first: 100: {counts:?}");
+    assert!(counts[0] <= 12, "one statement per page, count and edge kind, got {}", counts[0]);
 }
 
 storage_tests!(statements_per_request_do_not_grow_with_page_size);
