@@ -48,9 +48,51 @@ pub struct Config {
     #[arg(long, env = "COOPGATE_LOG_FORMAT", value_name = "COOPGATE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 
+    /// JWT verification keys and claims.
+    #[command(flatten)]
+    pub auth: AuthConfig,
+
     /// Largest number of pooled database connections.
     #[arg(long, env = "COOPGATE_DB_MAX_CONNECTIONS", value_name = "COOPGATE_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_max_connections: u32,
+}
+
+fn parse_secret(s: &str) -> Result<String, String> {
+    if s.len() < crate::auth::jwt::MIN_SECRET_BYTES {
+        Err(format!("must be at least {} bytes", crate::auth::jwt::MIN_SECRET_BYTES))
+    } else {
+        Ok(s.to_owned())
+    }
+}
+
+/// The development profile's HS256 secret, used only when no key is
+/// configured and the profile is `dev`. Never used in production.
+pub const DEV_JWT_SECRET: &str = "coopgate-dev-profile-secret-not-for-production";
+/// The development profile's issuer.
+pub const DEV_JWT_ISSUER: &str = "coopgate-dev";
+/// The development profile's audience.
+pub const DEV_JWT_AUDIENCE: &str = "coopgate";
+
+/// JWT settings. With no key configured, the production profile accepts no
+/// tokens (everyone is anonymous) and the dev profile uses a built-in
+/// development key.
+#[derive(Debug, Clone, Args, Default)]
+pub struct AuthConfig {
+    /// HS256 shared secret (at least 32 bytes).
+    #[arg(long, env = "COOPGATE_JWT_HS256_SECRET", value_name = "COOPGATE_JWT_HS256_SECRET", value_parser = parse_secret, hide_env_values = true, global = true)]
+    pub jwt_hs256_secret: Option<String>,
+
+    /// RS256/ES256 public key (PEM) or JWKS file.
+    #[arg(long, env = "COOPGATE_JWT_PUBLIC_KEY_FILE", value_name = "COOPGATE_JWT_PUBLIC_KEY_FILE", global = true)]
+    pub jwt_public_key_file: Option<std::path::PathBuf>,
+
+    /// Required `iss` claim (required with a key).
+    #[arg(long, env = "COOPGATE_JWT_ISSUER", value_name = "COOPGATE_JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+
+    /// Required `aud` claim (required with a key).
+    #[arg(long, env = "COOPGATE_JWT_AUDIENCE", value_name = "COOPGATE_JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
 }
 
 /// Settings of `coopgate serve`.
@@ -70,6 +112,32 @@ pub struct ServeConfig {
 }
 
 impl Config {
+    /// The key settings in force: the configured ones, or in the dev profile
+    /// with none configured, the built-in development key.
+    pub fn key_settings(&self) -> crate::auth::jwt::KeySettings {
+        let a = &self.auth;
+        let configured = crate::auth::jwt::KeySettings {
+            hs256_secret: a.jwt_hs256_secret.clone(),
+            public_key_file: a.jwt_public_key_file.clone(),
+            issuer: a.jwt_issuer.clone(),
+            audience: a.jwt_audience.clone(),
+        };
+        if configured.has_key() || self.profile == Profile::Production {
+            return configured;
+        }
+        crate::auth::jwt::KeySettings {
+            hs256_secret: Some(DEV_JWT_SECRET.to_owned()),
+            public_key_file: None,
+            issuer: Some(a.jwt_issuer.clone().unwrap_or_else(|| DEV_JWT_ISSUER.to_owned())),
+            audience: Some(a.jwt_audience.clone().unwrap_or_else(|| DEV_JWT_AUDIENCE.to_owned())),
+        }
+    }
+
+    /// Whether a key is configured explicitly.
+    pub fn auth_configured(&self) -> bool {
+        self.auth.jwt_hs256_secret.is_some() || self.auth.jwt_public_key_file.is_some()
+    }
+
     /// The database URL with any password replaced, for logs.
     pub fn redacted_database_url(&self) -> String {
         match url::Url::parse(&self.database_url) {

@@ -40,6 +40,9 @@ enum Command {
         #[arg(long, short)]
         output: Option<std::path::PathBuf>,
     },
+    /// Mint a bearer token with the configured HS256 secret (the dev profile's
+    /// built-in key when none is configured), for development and tests.
+    Token(TokenArgs),
     /// Exit 0 when a running gateway answers its liveness probe (for container HEALTHCHECKs).
     Healthcheck {
         /// The probe to call.
@@ -57,6 +60,44 @@ struct SeedArgs {
     /// 100,000 groups, 150,000 annual reports).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     scale: u32,
+}
+
+#[derive(clap::Args)]
+struct TokenArgs {
+    /// national_admin, provincial_officer, portal_reader or sync_service.
+    #[arg(long, value_parser = ["national_admin", "provincial_officer", "portal_reader", "sync_service"])]
+    role: String,
+    /// 2025 province code (required for provincial_officer).
+    #[arg(long)]
+    province: Option<String>,
+    /// Lifetime, e.g. 3600s, 30m, 8h.
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    ttl: std::time::Duration,
+    /// Subject (`sub`).
+    #[arg(long, default_value = "dev-user")]
+    subject: String,
+}
+
+fn mint(config: &Config, args: &TokenArgs) -> Result<String, Box<dyn std::error::Error>> {
+    let settings = config.key_settings();
+    let secret = settings.hs256_secret.ok_or("COOPGATE_JWT_HS256_SECRET: needed to mint tokens")?;
+    let issuer = settings.issuer.ok_or("COOPGATE_JWT_ISSUER: required when a JWT key is configured")?;
+    let audience = settings.audience.ok_or("COOPGATE_JWT_AUDIENCE: required when a JWT key is configured")?;
+    let role = match args.role.as_str() {
+        "national_admin" => coopgate::auth::Role::NationalAdmin,
+        "provincial_officer" => coopgate::auth::Role::ProvincialOfficer,
+        "portal_reader" => coopgate::auth::Role::PortalReader,
+        _ => coopgate::auth::Role::SyncService,
+    };
+    if role == coopgate::auth::Role::ProvincialOfficer && args.province.is_none() {
+        return Err("--province is required for provincial_officer".into());
+    }
+    if let Some(p) = &args.province {
+        coopgate::domain::ProvinceCode::parse(p).map_err(|e| format!("--province: {e}"))?;
+    }
+    let claims =
+        coopgate::auth::jwt::claims_for(&args.subject, role, args.province.as_deref(), &issuer, &audience, args.ttl);
+    Ok(coopgate::auth::jwt::mint_hs256(&secret, &claims)?)
 }
 
 /// Cancels `token` on ctrl-c or SIGTERM.
@@ -120,6 +161,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 started.elapsed().as_secs_f64()
             );
         }
+        Command::Token(args) => println!("{}", mint(&config, &args)?),
         Command::Healthcheck { url } => {
             let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build()?;
             let status = client.get(&url).send().await?.status();

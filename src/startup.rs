@@ -37,6 +37,9 @@ pub enum StartupError {
     /// Demo data could not be seeded.
     #[error("seeding demo data failed: {0}")]
     Seed(#[from] seed::SeedError),
+    /// The JWT keys are misconfigured.
+    #[error(transparent)]
+    Keys(#[from] crate::auth::jwt::KeyError),
     /// The listen address is taken or not allowed.
     #[error("COOPGATE_LISTEN: cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
@@ -110,7 +113,24 @@ impl Application {
             .await
             .map_err(|source| StartupError::Bind { addr: serve.listen, source })?;
         let port = listener.local_addr().map_err(|source| StartupError::Bind { addr: serve.listen, source })?.port();
-        let state = AppState { db, statements, gazetteer, profile: config.profile };
+        let provinces = gazetteer.provinces(false).into_iter().map(|p| p.code.clone()).collect();
+        let authenticator = crate::auth::jwt::Authenticator::new(&config.key_settings(), provinces)?.map(Arc::new);
+        if authenticator.is_none() {
+            tracing::warn!("no JWT key configured: every caller is anonymous and nothing can be written");
+        } else if config.profile == Profile::Dev && !config.auth_configured() {
+            tracing::warn!(
+                "dev profile: using the built-in development JWT key (`coopgate token` mints tokens for it)"
+            );
+        }
+        let state = AppState {
+            db,
+            statements,
+            gazetteer,
+            profile: config.profile,
+            authenticator,
+            write_gate: Arc::new(tokio::sync::Mutex::new(())),
+            feed: crate::service::feed::FeedHub::default(),
+        };
         Ok(Application { listener, state, port })
     }
 
@@ -126,6 +146,7 @@ impl Application {
 
     /// Serves until `shutdown` is cancelled, then finishes in-flight requests.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
+        tokio::spawn(self.state.feed.clone().run_tailer(self.state.db.clone(), shutdown.clone()));
         let schema = graphql::build_schema(self.state.clone());
         let router = http::router(HttpState { app: self.state, schema });
         axum::serve(self.listener, router).with_graceful_shutdown(async move { shutdown.cancelled().await }).await

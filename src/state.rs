@@ -17,4 +17,10 @@ pub struct AppState {
     pub gazetteer: Arc<Gazetteer>,
     /// Deployment profile.
     pub profile: Profile,
+    /// Verifies bearer tokens; `None` when no key is configured.
+    pub authenticator: Option<Arc<crate::auth::jwt::Authenticator>>,
+    /// Serialises write transactions within this process (SQLite has one writer).
+    pub write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// Committed changes, fanned out to subscribers.
+    pub feed: crate::service::feed::FeedHub,
 }

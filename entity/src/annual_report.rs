@@ -5,7 +5,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One row of `annual_report`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "annual_report")]
 pub struct Model {
     /// Surrogate key.

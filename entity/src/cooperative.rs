@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One row of `cooperative`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "cooperative")]
 pub struct Model {
     /// Surrogate key.

@@ -7,9 +7,12 @@
 
 pub mod administrative_unit;
 pub mod annual_report;
+pub mod audit_event;
+pub mod change_event;
 pub mod cooperative;
 pub mod cooperative_group;
 pub mod cooperative_union;
+pub mod mutation_receipt;
 pub mod person;
 pub mod unit_succession;
 

@@ -4,7 +4,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One row of `person`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "person")]
 pub struct Model {
     /// Surrogate key.

@@ -1,5 +1,7 @@
-//! Who is calling, and what they may see. Every personal-data decision goes
-//! through [`may_read_personal_data`], so scoping lives in one place.
+//! Who is calling, and what they may see and change. Every authorization
+//! decision is one of the functions here, so scoping lives in one place.
+
+pub mod jwt;
 
 use crate::domain::ProvinceCode;
 
@@ -36,6 +38,71 @@ impl Principal {
     }
 }
 
+/// The id of the request being served (`x-request-id`), for the audit trail.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Why an action is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denial {
+    /// The caller has no credentials.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// The caller may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+}
+
+/// Whether `who` may change records located in `province` (a 2025 code):
+/// national admins anywhere, provincial officers in their own province.
+pub fn may_write(who: &Principal, province: &str) -> Result<(), Denial> {
+    match who.role {
+        Role::NationalAdmin => Ok(()),
+        Role::ProvincialOfficer if who.province.as_ref().is_some_and(|p| p.as_str() == province) => Ok(()),
+        Role::ProvincialOfficer => {
+            Err(Denial::Forbidden(format!("officers may only change records of their own province, not {province}")))
+        }
+        Role::Anonymous => Err(Denial::Unauthenticated),
+        Role::PortalReader | Role::SyncService => {
+            Err(Denial::Forbidden("this role may not change the registry".into()))
+        }
+    }
+}
+
+/// Whether `who` may change records anywhere at all (checked before the
+/// input is looked at): admins and officers may, others not.
+pub fn may_write_somewhere(who: &Principal) -> Result<(), Denial> {
+    match who.role {
+        Role::NationalAdmin | Role::ProvincialOfficer => Ok(()),
+        Role::Anonymous => Err(Denial::Unauthenticated),
+        Role::PortalReader | Role::SyncService => {
+            Err(Denial::Forbidden("this role may not change the registry".into()))
+        }
+    }
+}
+
+/// Whether `who` may move a record from one province to another: national
+/// admins only.
+pub fn may_move(who: &Principal, from: &str, to: &str) -> Result<(), Denial> {
+    if from == to {
+        return may_write(who, to);
+    }
+    match who.role {
+        Role::NationalAdmin => Ok(()),
+        Role::Anonymous => Err(Denial::Unauthenticated),
+        _ => Err(Denial::Forbidden(format!("moving a record from province {from} to {to} needs a national admin"))),
+    }
+}
+
+/// Whether `who` may read the audit trail: national admins only.
+pub fn may_read_audit(who: &Principal) -> Result<(), Denial> {
+    match who.role {
+        Role::NationalAdmin => Ok(()),
+        Role::Anonymous => Err(Denial::Unauthenticated),
+        _ => Err(Denial::Forbidden("only national admins may read the audit trail".into())),
+    }
+}
+
 /// Whether `who` may read restricted personal fields (identity number, phone)
 /// of a record located in `record_province`: national admins always, officers
 /// only for their own province, nobody else.
@@ -52,6 +119,18 @@ pub fn may_read_personal_data(who: &Principal, record_province: Option<&str>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writes_are_scoped_to_the_officers_province() {
+        assert_eq!(may_write(&officer("40"), "40"), Ok(()));
+        assert!(matches!(may_write(&officer("40"), "56"), Err(Denial::Forbidden(_))));
+        assert_eq!(may_write(&Principal::anonymous(), "40"), Err(Denial::Unauthenticated));
+        let reader = Principal { subject: "p".into(), role: Role::PortalReader, province: None };
+        assert!(matches!(may_write(&reader, "40"), Err(Denial::Forbidden(_))));
+        assert!(matches!(may_move(&officer("40"), "40", "56"), Err(Denial::Forbidden(_))));
+        let admin = Principal { subject: "a".into(), role: Role::NationalAdmin, province: None };
+        assert_eq!(may_move(&admin, "40", "56"), Ok(()));
+    }
 
     fn officer(p: &str) -> Principal {
         Principal { subject: "o".into(), role: Role::ProvincialOfficer, province: ProvinceCode::parse(p).ok() }

@@ -28,6 +28,12 @@ macro_rules! stored_enum {
             }
         }
 
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -137,6 +143,40 @@ stored_enum!(
         Rejected = "REJECTED",
         /// Gave up after repeated transient failures.
         Failed = "FAILED",
+    }
+);
+
+stored_enum!(
+    /// What happened to an entity, as the change feed says it.
+    ChangeKind {
+        /// Registered or recorded.
+        Created = "CREATED",
+        /// Content changed.
+        Updated = "UPDATED",
+        /// Status changed.
+        StatusChanged = "STATUS_CHANGED",
+        /// An annual report was submitted.
+        AnnualReport = "ANNUAL_REPORT",
+        /// The national systems answered (code issued, registered).
+        Synced = "SYNCED",
+        /// Removed.
+        Deleted = "DELETED",
+    }
+);
+
+stored_enum!(
+    /// The kinds of entity the feed and the audit trail name.
+    EntityKind {
+        /// A cooperative.
+        Cooperative = "COOPERATIVE",
+        /// A cooperative union.
+        CooperativeUnion = "COOPERATIVE_UNION",
+        /// A cooperative group.
+        CooperativeGroup = "COOPERATIVE_GROUP",
+        /// A target.
+        Target = "TARGET",
+        /// A person's personal data.
+        Person = "PERSON",
     }
 );
 

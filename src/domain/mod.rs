@@ -6,8 +6,11 @@ pub mod codes;
 pub mod enums;
 pub mod gazetteer;
 pub mod money;
+pub mod rules;
 pub mod text;
 
 pub use codes::{CodeError, LegacyUnitCode, ProvinceCode, TaxCode, WardCode};
-pub use enums::{AdministrativeLevel, Gender, GroupStatus, Rating, RegistrationStatus, Sector, SyncState};
+pub use enums::{
+    AdministrativeLevel, ChangeKind, EntityKind, Gender, GroupStatus, Rating, RegistrationStatus, Sector, SyncState,
+};
 pub use gazetteer::{Gazetteer, Unit, UnitId};

@@ -37,10 +37,17 @@ pub fn internal(detail: &dyn std::fmt::Display) -> Error {
     Error::new("internal error").extend_with(|_, e| e.set("code", code::INTERNAL))
 }
 
+/// An error with a code and a message safe for clients.
+pub fn coded(code: &'static str, message: impl Into<String>) -> Error {
+    Error::new(message.into()).extend_with(|_, e| e.set("code", code))
+}
+
 /// Maps a service error to its GraphQL error.
 pub fn from_service(e: ServiceError) -> Error {
     match e {
         ServiceError::InvalidArgument { argument, message } => bad_user_input(&argument, message),
+        ServiceError::Unauthenticated => coded(code::UNAUTHENTICATED, "authentication required"),
+        ServiceError::Forbidden(m) => coded(code::FORBIDDEN, m),
         other => internal(&other),
     }
 }

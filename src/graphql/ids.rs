@@ -28,7 +28,12 @@ impl NodeKind {
 
 /// The global id of a row.
 pub fn encode(kind: NodeKind, id: i64) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.type_name())))
+    encode_named(kind.type_name(), id)
+}
+
+/// The global id of a row of the named GraphQL type.
+pub fn encode_named(type_name: &str, id: i64) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}")))
 }
 
 /// Decodes a global id; `argument` names it in the error.

@@ -5,20 +5,68 @@
 pub mod error;
 pub mod ids;
 pub mod loaders;
+pub mod mutation;
 pub mod prefetch;
 pub mod query;
 pub mod scalars;
+pub mod subscription;
 pub mod types;
 
+use crate::auth::{Principal, RequestId};
 use crate::state::AppState;
-use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{Schema, SchemaBuilder};
+use mutation::MutationRoot;
 use query::QueryRoot;
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+use subscription::SubscriptionRoot;
 
 /// The executable schema.
-pub type CoopgateSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type CoopgateSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+}
+
+/// Persons whose restricted fields a request revealed ("who read my data").
+#[derive(Default)]
+pub struct PersonalReads(Mutex<BTreeSet<i64>>);
+
+impl PersonalReads {
+    /// Notes that a person's restricted field was revealed.
+    pub fn note(&self, person_id: i64) {
+        if let Ok(mut s) = self.0.lock() {
+            s.insert(person_id);
+        }
+    }
+
+    fn take(&self) -> Vec<i64> {
+        self.0.lock().map(|mut s| std::mem::take(&mut *s).into_iter().collect()).unwrap_or_default()
+    }
+}
+
+/// Executes one request as `principal`: fresh loaders, codes on every error,
+/// and an audit row for each person whose restricted data was revealed.
+pub async fn execute(
+    schema: &CoopgateSchema,
+    state: &AppState,
+    principal: Principal,
+    request_id: String,
+    req: async_graphql::Request,
+) -> async_graphql::Response {
+    let reads = std::sync::Arc::new(PersonalReads::default());
+    let actor = crate::service::write::Actor { principal: principal.clone(), request_id: request_id.clone() };
+    let req = prepare(req, state, principal).data(RequestId(request_id)).data(reads.clone());
+    let mut resp = schema.execute(req).await;
+    let revealed = reads.take();
+    if let Err(e) = crate::service::write::audit_reads(&state.db, &actor, &revealed).await {
+        tracing::error!(error = %e, "could not record reads of personal data; withholding the response");
+        resp = async_graphql::Response::from_errors(vec![
+            error::internal(&e).into_server_error(async_graphql::Pos::default())
+        ]);
+    }
+    error::finalize(&mut resp);
+    resp
 }
 
 /// Builds the schema over the application state. Reads no environment and

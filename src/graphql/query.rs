@@ -6,13 +6,15 @@ use super::ids::{self, NodeKind};
 use super::loaders::Loaders;
 use super::prefetch;
 use super::types::enums::AdministrativeLevel;
+use super::types::feed::{AuditEvent, AuditEventConnection, AuditEventEdge, Change, ChangeConnection, ChangeEdge};
 use super::types::filter::{OrganizationFilter, OrganizationOrder};
 use super::types::principal::Principal;
 use super::types::statistics::RegistryStatistics;
 use super::types::*;
 use crate::auth;
-use crate::service::page::PageRequest;
+use crate::service::page::{self, PageRequest};
 use crate::service::registry::{self, OrganizationQuery};
+use crate::service::{feed, write};
 use crate::state::AppState;
 use crate::storage::organisations::{self, Ordering, OrgKind};
 use async_graphql::{Context, Object, Result, ID};
@@ -21,6 +23,19 @@ use std::sync::Arc;
 
 /// Most ids `nodes` takes at once.
 pub const MAX_NODE_IDS: usize = 100;
+
+/// Which audit entries to list.
+#[derive(async_graphql::InputObject, Default)]
+pub struct AuditEventFilter {
+    /// Token subject of the caller.
+    pub subject: Option<String>,
+    /// Operation, e.g. `registerCooperative`, `readPersonalData`.
+    pub operation: Option<String>,
+    /// SUCCESS, DENIED, REJECTED or READ.
+    pub outcome: Option<String>,
+    /// Global id of the entity.
+    pub entity_id: Option<ID>,
+}
 
 /// Read access to the registry.
 #[derive(Default)]
@@ -192,6 +207,77 @@ impl QueryRoot {
     ) -> Result<Vec<AdministrativeUnit>> {
         let g = &state(ctx)?.gazetteer;
         Ok(g.provinces(include_legacy.unwrap_or(false)).into_iter().map(AdministrativeUnit::of).collect())
+    }
+
+    /// The ordered change feed: every committed change after `after` (a cursor
+    /// or a `Change.sequence`), optionally of one province. A mirror that
+    /// replays it from the start, fetching each entity, reproduces the registry.
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        first: Option<i32>,
+        province_code: Option<String>,
+    ) -> Result<ChangeConnection> {
+        let (rows, more) =
+            feed::page(&state(ctx)?.db, after.as_deref(), first, province_code.as_deref()).await.api()?;
+        let edges: Vec<ChangeEdge> = rows
+            .into_iter()
+            .map(|r| ChangeEdge {
+                cursor: page::encode_sequence(feed::CURSOR_PREFIX, r.sequence),
+                node: Change(Arc::new(r)),
+            })
+            .collect();
+        Ok(ChangeConnection {
+            page_info: PageInfo {
+                has_next_page: more,
+                has_previous_page: after.is_some(),
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+            },
+            edges,
+        })
+    }
+
+    /// The audit trail, oldest first (national admins only).
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AuditEventFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<AuditEventConnection> {
+        let who = ctx.data_opt::<auth::Principal>().cloned().unwrap_or_else(auth::Principal::anonymous);
+        let AuditEventFilter { subject, operation, outcome, entity_id } = filter.unwrap_or_default();
+        let entity = match &entity_id {
+            None => None,
+            Some(id) => {
+                let (kind, row) = ids::decode("entityId", id).api()?;
+                Some((
+                    match kind {
+                        NodeKind::Cooperative => crate::domain::EntityKind::Cooperative,
+                        NodeKind::CooperativeUnion => crate::domain::EntityKind::CooperativeUnion,
+                        NodeKind::CooperativeGroup => crate::domain::EntityKind::CooperativeGroup,
+                    },
+                    row,
+                ))
+            }
+        };
+        let filter = write::AuditFilter { subject, operation, outcome, entity };
+        let (rows, more) = write::audit_page(&state(ctx)?.db, &who, after.as_deref(), first, filter).await.api()?;
+        let edges: Vec<AuditEventEdge> = rows
+            .into_iter()
+            .map(|r| AuditEventEdge { cursor: page::encode_sequence("audit", r.id), node: AuditEvent(r) })
+            .collect();
+        Ok(AuditEventConnection {
+            page_info: PageInfo {
+                has_next_page: more,
+                has_previous_page: after.is_some(),
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+            },
+            edges,
+        })
     }
 
     /// Headline figures for the country, a 2025 province (`provinceCode`) or

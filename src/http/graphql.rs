@@ -1,44 +1,128 @@
 //! `/graphql`: POST and GET execute operations; GET from a browser in the dev
-//! profile serves the GraphiQL IDE.
+//! profile serves the GraphiQL IDE. A bearer token, when present, must verify;
+//! a refused token is a 401 that does not say which check failed.
 
 use super::HttpState;
 use crate::auth::Principal;
 use crate::config::Profile;
-use crate::graphql::error;
+use crate::graphql::error::code;
 use async_graphql::http::GraphiQLSource;
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::State;
-use axum::http::{header, HeaderMap};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
 
-async fn execute(state: &HttpState, req: async_graphql::Request) -> GraphQLResponse {
-    let req = crate::graphql::prepare(req, &state.app, Principal::anonymous());
-    let mut resp = state.schema.execute(req).await;
-    error::finalize(&mut resp);
-    resp.into()
+/// A bearer token was present but refused.
+#[derive(Debug)]
+pub struct Refused;
+
+/// The caller, from the `Authorization` header; `Refused` when a token is
+/// present but does not verify.
+pub fn authenticate(state: &HttpState, headers: &HeaderMap) -> Result<Principal, Refused> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(Principal::anonymous()) };
+    let verified = match (&state.app.authenticator, value.to_str()) {
+        (Some(auth), Ok(v)) => auth.verify_header(v),
+        (None, _) => Err(crate::auth::jwt::AuthError::NotConfigured),
+        (_, Err(_)) => Err(crate::auth::jwt::AuthError::NotBearer),
+    };
+    verified.map_err(|e| {
+        tracing::info!(reason = %e, "bearer token refused");
+        Refused
+    })
+}
+
+/// 401 with a GraphQL error body.
+pub fn unauthenticated() -> Response {
+    let body =
+        json!({"errors": [{"message": "invalid or expired token", "extensions": {"code": code::UNAUTHENTICATED}}]});
+    (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")], Json(body))
+        .into_response()
+}
+
+async fn execute(state: &HttpState, headers: &HeaderMap, req: async_graphql::Request) -> Response {
+    let principal = match authenticate(state, headers) {
+        Ok(p) => p,
+        Err(Refused) => return unauthenticated(),
+    };
+    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
+    let resp = crate::graphql::execute(&state.schema, &state.app, principal, request_id, req).await;
+    GraphQLResponse::from(resp).into_response()
 }
 
 /// POST /graphql.
-pub async fn post_graphql(State(state): State<HttpState>, req: GraphQLRequest) -> GraphQLResponse {
-    execute(&state, req.into_inner()).await
+pub async fn post_graphql(State(state): State<HttpState>, headers: HeaderMap, req: GraphQLRequest) -> Response {
+    execute(&state, &headers, req.into_inner()).await
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
-/// GET /graphql: the IDE for browsers in the dev profile, else a query.
-pub async fn get_graphql(
-    State(state): State<HttpState>,
-    headers: HeaderMap,
-    req: Result<GraphQLRequest, GraphQLRejection>,
-) -> Response {
-    if state.app.profile == Profile::Dev && wants_html(&headers) {
-        return Html(GraphiQLSource::build().endpoint("/graphql").title("coopgate").finish()).into_response();
+fn is_websocket(headers: &HeaderMap) -> bool {
+    headers.get(header::UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// The caller of a websocket connection, from its `connection_init` payload:
+/// `{"Authorization": "Bearer …"}` (or `authorization`, or `token`). No token
+/// means anonymous; a refused token closes the connection.
+fn websocket_caller(state: &crate::state::AppState, payload: &serde_json::Value) -> async_graphql::Result<Principal> {
+    let header = ["Authorization", "authorization"]
+        .iter()
+        .find_map(|k| payload.get(*k).and_then(|v| v.as_str()).map(str::to_owned))
+        .or_else(|| payload.get("token").and_then(|v| v.as_str()).map(|t| format!("Bearer {t}")));
+    let Some(value) = header else { return Ok(Principal::anonymous()) };
+    let refused = || async_graphql::Error::new("invalid or expired token");
+    let auth = state.authenticator.as_ref().ok_or_else(refused)?;
+    auth.verify_header(&value).map_err(|e| {
+        tracing::info!(reason = %e, "websocket token refused");
+        refused()
+    })
+}
+
+/// GET /graphql: a graphql-transport-ws upgrade, the IDE for browsers in the
+/// dev profile, or a query in the URL.
+pub async fn get_graphql(State(state): State<HttpState>, req: Request) -> Response {
+    let headers = req.headers().clone();
+    if is_websocket(&headers) {
+        let (mut parts, _) = req.into_parts();
+        let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &state).await {
+            Ok(p) => p,
+            Err(r) => return r.into_response(),
+        };
+        let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+            Ok(u) => u,
+            Err(r) => return r.into_response(),
+        };
+        let schema = state.schema.clone();
+        let app = state.app.clone();
+        return upgrade
+            .protocols(ALL_WEBSOCKET_PROTOCOLS)
+            .on_upgrade(move |socket| {
+                GraphQLWebSocket::new(socket, schema, protocol)
+                    .on_connection_init(move |payload| async move {
+                        let principal = websocket_caller(&app, &payload)?;
+                        let mut data = async_graphql::Data::default();
+                        data.insert(principal);
+                        data.insert(crate::auth::RequestId("websocket".into()));
+                        Ok(data)
+                    })
+                    .serve()
+            })
+            .into_response();
     }
-    match req {
-        Ok(r) => execute(&state, r.into_inner()).await.into_response(),
+    if state.app.profile == Profile::Dev && wants_html(&headers) {
+        return Html(
+            GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").title("coopgate").finish(),
+        )
+        .into_response();
+    }
+    match GraphQLRequest::<GraphQLRejection>::from_request(req, &state).await {
+        Ok(r) => execute(&state, &headers, r.into_inner()).await,
         Err(rejection) => rejection.into_response(),
     }
 }

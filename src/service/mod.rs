@@ -1,8 +1,14 @@
 //! Use cases: validate what the edge passes in, resolve codes through the
 //! gazetteer, and call storage. Knows nothing about GraphQL or HTTP.
 
+pub mod cooperatives;
+pub mod feed;
+pub mod groups;
 pub mod page;
 pub mod registry;
+pub mod reports;
+pub mod unions;
+pub mod write;
 
 use crate::storage::StorageError;
 
@@ -16,9 +22,24 @@ pub enum ServiceError {
     /// Storage failed; details are for the log only.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The caller has no credentials.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// The caller may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// Stored data that should be impossible (e.g. an unknown enum name).
     #[error("corrupt data: {0}")]
     Corrupt(String),
+}
+
+impl From<crate::auth::Denial> for ServiceError {
+    fn from(d: crate::auth::Denial) -> Self {
+        match d {
+            crate::auth::Denial::Unauthenticated => ServiceError::Unauthenticated,
+            crate::auth::Denial::Forbidden(m) => ServiceError::Forbidden(m),
+        }
+    }
 }
 
 impl ServiceError {

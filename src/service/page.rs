@@ -68,6 +68,31 @@ pub fn decode_cursor(argument: &str, ordering: Ordering, cursor: &str) -> Result
     Ok(Position { key, id })
 }
 
+/// A cursor over a plain increasing sequence (change feed, audit trail):
+/// base64url of "prefix:N".
+pub fn encode_sequence(prefix: &str, n: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{prefix}:{n}"))
+}
+
+/// Decodes [`encode_sequence`]; a bare non-negative number is accepted too
+/// (a `Change.sequence` a mirror saved).
+pub fn decode_sequence(argument: &str, prefix: &str, cursor: &str) -> Result<i64, ServiceError> {
+    let malformed = || ServiceError::invalid(argument, "malformed cursor");
+    let t = cursor.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.parse().map_err(|_| malformed());
+    }
+    let text = URL_SAFE_NO_PAD.decode(t).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(malformed)?;
+    let n = text.strip_prefix(prefix).and_then(|r| r.strip_prefix(':')).ok_or_else(malformed)?;
+    n.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(malformed)
+}
+
+/// Validates `first` alone (default 20, 0 to 100).
+pub fn page_size(first: Option<i32>) -> Result<u64, ServiceError> {
+    let by_id = Ordering { field: OrderField::Id, descending: false };
+    PageRequest::new(first, None, by_id).map(|r| r.first)
+}
+
 impl PageRequest {
     /// Validates `first` (default 20, 0 to 100) and decodes `after`.
     pub fn new(first: Option<i32>, after: Option<&str>, ordering: Ordering) -> Result<Self, ServiceError> {
@@ -132,6 +157,15 @@ mod tests {
         let by_id = Ordering { field: OrderField::Id, descending: false };
         assert!(decode_cursor("after", by_id, "not a cursor!").is_err());
         assert!(decode_cursor("after", by_id, "").is_err());
+    }
+
+    #[test]
+    fn sequence_cursors_round_trip_and_accept_bare_numbers() {
+        let c = encode_sequence("change", 42);
+        assert_eq!(decode_sequence("after", "change", &c).ok(), Some(42));
+        assert_eq!(decode_sequence("after", "change", "42").ok(), Some(42));
+        assert!(decode_sequence("after", "change", "zz!").is_err());
+        assert!(decode_sequence("after", "change", &encode_sequence("audit", 1)).is_err());
     }
 
     #[test]

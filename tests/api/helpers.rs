@@ -3,7 +3,8 @@
 //! migrated once, and dropped when the test ends, passed or not.
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use coopgate::config::{Config, LogFormat, Profile, ServeConfig};
+use coopgate::auth::Role;
+use coopgate::config::{AuthConfig, Config, LogFormat, Profile, ServeConfig};
 use coopgate::domain::AdministrativeLevel;
 use coopgate::startup::{self, Application};
 use coopgate::state::AppState;
@@ -194,17 +195,57 @@ impl Drop for TestDb {
     }
 }
 
+/// The HS256 secret test apps verify with.
+pub const TEST_SECRET: &str = "test-secret-0123456789-abcdefghijklmnop";
+/// The issuer test tokens carry.
+pub const TEST_ISSUER: &str = "https://id.test.coopgate";
+/// The audience test tokens carry.
+pub const TEST_AUDIENCE: &str = "coopgate-test";
+
 /// How to start the app.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     pub profile: Profile,
     pub demo: bool,
+    pub auth: AuthConfig,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { profile: Profile::Dev, demo: false }
+        Options {
+            profile: Profile::Dev,
+            demo: false,
+            auth: AuthConfig {
+                jwt_hs256_secret: Some(TEST_SECRET.into()),
+                jwt_public_key_file: None,
+                jwt_issuer: Some(TEST_ISSUER.into()),
+                jwt_audience: Some(TEST_AUDIENCE.into()),
+            },
+        }
     }
+}
+
+/// A valid token for a role (and province) signed with the test secret.
+pub fn token(role: Role, province: Option<&str>) -> String {
+    let claims = coopgate::auth::jwt::claims_for(
+        &format!("{role:?}-{}", province.unwrap_or("all")),
+        role,
+        province,
+        TEST_ISSUER,
+        TEST_AUDIENCE,
+        std::time::Duration::from_secs(600),
+    );
+    coopgate::auth::jwt::mint_hs256(TEST_SECRET, &claims).expect("mint")
+}
+
+/// An officer of `province`.
+pub fn officer(province: &str) -> String {
+    token(Role::ProvincialOfficer, Some(province))
+}
+
+/// A national admin.
+pub fn admin() -> String {
+    token(Role::NationalAdmin, None)
 }
 
 /// The app running on a free port over its own database.
@@ -237,6 +278,7 @@ impl TestApp {
             database_url: db.url.clone(),
             profile: options.profile,
             log_format: LogFormat::Text,
+            auth: options.auth.clone(),
             db_max_connections: 5,
         };
         let serve = ServeConfig { listen: "127.0.0.1:0".parse().expect("addr"), demo_scale: 1, demo: options.demo };
@@ -269,6 +311,27 @@ impl TestApp {
             .json()
             .await
             .expect("JSON response")
+    }
+
+    /// POSTs an operation with a bearer token.
+    pub async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.http
+            .post(format!("{}/graphql", self.address))
+            .bearer_auth(token)
+            .json(&json!({"query": query, "variables": variables}))
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("JSON response")
+    }
+
+    /// Runs an operation as `token` that must succeed and returns `data`.
+    pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let v = self.graphql_as(token, query, variables).await;
+        assert!(v.get("errors").is_none(), "unexpected errors: {v:#}");
+        v["data"].clone()
     }
 
     /// Runs a query that must succeed and returns `data`.

@@ -44,7 +44,7 @@ async fn the_ide_is_served_in_dev_only(backend: Backend) {
     assert_eq!(page.status(), 200);
     assert!(page.text().await.expect("html").to_lowercase().contains("graphiql"));
 
-    let prod = TestApp::spawn_with(backend, Options { profile: Profile::Production, demo: false }).await;
+    let prod = TestApp::spawn_with(backend, Options { profile: Profile::Production, ..Options::default() }).await;
     let page =
         prod.http.get(format!("{}/graphql", prod.address)).header("accept", "text/html").send().await.expect("no ide");
     let html = page.headers().get("content-type").is_some_and(|t| t.to_str().unwrap_or_default().contains("html"));

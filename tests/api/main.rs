@@ -4,8 +4,11 @@
 
 mod helpers;
 
+mod auth;
+mod authorization;
 mod cli;
 mod dataloaders;
+mod feed;
 mod filters;
 mod http;
 mod lookups;
@@ -14,3 +17,4 @@ mod reference_data;
 mod schema_file;
 mod seed;
 mod statistics;
+mod writes;

@@ -150,6 +150,40 @@ mirror_enum!(
     }
 );
 
+mirror_enum!(
+    /// What happened to an entity.
+    ChangeKind => domain::ChangeKind {
+        /// Registered or recorded.
+        Created,
+        /// Content changed.
+        Updated,
+        /// Status changed.
+        StatusChanged,
+        /// An annual report was submitted.
+        AnnualReport,
+        /// The national systems answered.
+        Synced,
+        /// Removed.
+        Deleted,
+    }
+);
+
+mirror_enum!(
+    /// Kinds of entity in the change feed.
+    EntityKind => domain::EntityKind {
+        /// A cooperative.
+        Cooperative,
+        /// A cooperative union.
+        CooperativeUnion,
+        /// A cooperative group.
+        CooperativeGroup,
+        /// A target.
+        Target,
+        /// A person (audit entries about personal data).
+        Person,
+    }
+);
+
 /// What organisations are ordered by.
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrganizationOrderField {

@@ -3,11 +3,13 @@
 
 pub mod connection;
 pub mod enums;
+pub mod feed;
 pub mod filter;
 pub mod organisation;
 pub mod principal;
 pub mod statistics;
 pub mod unit;
+pub mod write;
 
 pub use connection::*;
 pub use organisation::*;

@@ -438,6 +438,20 @@ impl Person {
         let who = ctx.data_opt::<Principal>().unwrap_or(&anonymous);
         Ok(may_read_personal_data(who, province))
     }
+
+    /// A restricted value for callers who may see it (the read is noted for
+    /// the audit trail), else null.
+    fn restricted<'a>(&self, ctx: &Context<'_>, value: Option<&'a str>) -> Result<Option<&'a str>> {
+        if value.is_none() || !self.may_read(ctx)? {
+            return Ok(None);
+        }
+        match ctx.data_opt::<std::sync::Arc<crate::graphql::PersonalReads>>() {
+            Some(reads) => reads.note(self.model.id),
+            // No place to record the read: do not reveal it.
+            None => return Ok(None),
+        }
+        Ok(value)
+    }
 }
 
 #[Object]
@@ -453,14 +467,15 @@ impl Person {
     }
 
     /// Citizen identity number (số định danh cá nhân). Restricted: null unless
-    /// the caller is a national admin or an officer of the record's province.
+    /// the caller is a national admin or an officer of the record's province;
+    /// every read is recorded in the audit trail.
     async fn id_number(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        Ok(if self.may_read(ctx)? { self.model.id_number.as_deref() } else { None })
+        self.restricted(ctx, self.model.id_number.as_deref())
     }
 
     /// Phone number. Restricted like `idNumber`.
     async fn phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        Ok(if self.may_read(ctx)? { self.model.phone.as_deref() } else { None })
+        self.restricted(ctx, self.model.phone.as_deref())
     }
 }
 

@@ -1,0 +1,233 @@
+//! The mutation root: converts inputs, calls the service, and returns the
+//! contract's payloads. Business failures are `userErrors`; authentication
+//! and authorization failures are top-level errors with their codes.
+
+use super::error::ApiResult;
+use super::ids::{self, NodeKind};
+use super::types::organisation::{AnnualReport, Cooperative, CooperativeGroup, CooperativeUnion};
+use super::types::write::*;
+use crate::auth::{Principal, RequestId};
+use crate::service::cooperatives::{self, CooperativePatch, NewCooperative};
+use crate::service::groups::{self, NewGroup};
+use crate::service::reports::{self, ReportDraft};
+use crate::service::unions::{self, Membership, NewUnion};
+use crate::service::write::Actor;
+use crate::state::AppState;
+use crate::storage::organisations::OrgKind;
+use async_graphql::{Context, Object, Result, ID};
+use std::sync::Arc;
+
+/// Writes to the registry.
+#[derive(Default)]
+pub struct MutationRoot;
+
+fn actor(ctx: &Context<'_>) -> Actor {
+    Actor {
+        principal: ctx.data_opt::<Principal>().cloned().unwrap_or_else(Principal::anonymous),
+        request_id: ctx.data_opt::<RequestId>().map(|r| r.0.clone()).unwrap_or_else(|| "-".into()),
+    }
+}
+
+fn state<'c>(ctx: &Context<'c>) -> Result<&'c AppState> {
+    ctx.data::<AppState>()
+}
+
+/// The row id behind a global id of the wanted kind; `None` for anything else.
+fn row_of(kind: NodeKind, id: &ID) -> Option<i64> {
+    ids::decode("id", id).ok().filter(|(k, _)| *k == kind).map(|(_, row)| row)
+}
+
+fn organisation_of(id: &ID) -> Option<(OrgKind, i64)> {
+    ids::decode("organizationId", id).ok().map(|(k, row)| match k {
+        NodeKind::Cooperative => (OrgKind::Cooperative, row),
+        NodeKind::CooperativeUnion => (OrgKind::Union, row),
+        NodeKind::CooperativeGroup => (OrgKind::Group, row),
+    })
+}
+
+fn coop_payload(outcome: Result<entity::cooperative::Model, Vec<crate::domain::rules::Problem>>) -> CooperativePayload {
+    let (cooperative, user_errors) = split(outcome, |m| Cooperative(Arc::new(m)));
+    CooperativePayload { cooperative, user_errors }
+}
+
+fn union_payload(
+    outcome: Result<entity::cooperative_union::Model, Vec<crate::domain::rules::Problem>>,
+) -> CooperativeUnionPayload {
+    let (cooperative_union, user_errors) = split(outcome, |m| CooperativeUnion(Arc::new(m)));
+    CooperativeUnionPayload { cooperative_union, user_errors }
+}
+
+fn missing(field: &str, what: &str) -> Vec<crate::domain::rules::Problem> {
+    vec![crate::domain::rules::Problem {
+        field: vec!["input".into(), field.into()],
+        message: format!("no such {what}"),
+        kind: crate::domain::rules::ProblemKind::NotFound,
+    }]
+}
+
+#[Object(name = "Mutation")]
+impl MutationRoot {
+    /// Registers a cooperative: PENDING until the national systems issue its
+    /// code, or ACTIVE at once when imported with an existing `code`.
+    async fn register_cooperative(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterCooperativeInput,
+    ) -> Result<CooperativePayload> {
+        let draft = NewCooperative {
+            name: input.name,
+            foreign_name: input.foreign_name,
+            abbreviation: input.abbreviation,
+            sector: input.sector.into(),
+            business_lines: input.business_lines,
+            street: input.address.street,
+            ward_code: input.address.ward_code,
+            charter_capital: input.charter_capital.map(|d| d.0),
+            official_members: input.official_members,
+            associate_members: input.associate_members,
+            director: input.director.into(),
+            legal_representative: input.legal_representative.into(),
+            high_tech: input.high_tech,
+            value_chain_linked: input.value_chain_linked,
+            code: input.code,
+            registered_on: input.registered_on.map(|d| d.0),
+            client_mutation_id: input.client_mutation_id,
+        };
+        Ok(coop_payload(cooperatives::register(state(ctx)?, &actor(ctx), draft).await.api()?))
+    }
+
+    /// Changes a cooperative's registered content (optimistic concurrency on `expectedVersion`).
+    async fn update_cooperative(&self, ctx: &Context<'_>, input: UpdateCooperativeInput) -> Result<CooperativePayload> {
+        let Some(id) = row_of(NodeKind::Cooperative, &input.id) else {
+            return Ok(coop_payload(Err(missing("id", "cooperative"))));
+        };
+        let patch = CooperativePatch {
+            name: input.name,
+            foreign_name: input.foreign_name,
+            abbreviation: input.abbreviation,
+            sector: input.sector.map(Into::into),
+            business_lines: input.business_lines,
+            address: input.address.map(|a| (a.street, a.ward_code)),
+            charter_capital: input.charter_capital.map(|d| d.0),
+            official_members: input.official_members,
+            associate_members: input.associate_members,
+            director: input.director.map(Into::into),
+            legal_representative: input.legal_representative.map(Into::into),
+            high_tech: input.high_tech,
+            value_chain_linked: input.value_chain_linked,
+        };
+        let outcome = cooperatives::update(state(ctx)?, &actor(ctx), id, input.expected_version, patch).await.api()?;
+        Ok(coop_payload(outcome))
+    }
+
+    /// Changes a cooperative's status as the Law on Cooperatives allows.
+    async fn change_cooperative_status(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeStatusInput,
+    ) -> Result<CooperativePayload> {
+        let Some(id) = row_of(NodeKind::Cooperative, &input.id) else {
+            return Ok(coop_payload(Err(missing("id", "cooperative"))));
+        };
+        let outcome = cooperatives::change_status(
+            state(ctx)?,
+            &actor(ctx),
+            id,
+            input.expected_version,
+            input.status.into(),
+            input.effective_on.0,
+            &input.reason,
+        )
+        .await
+        .api()?;
+        Ok(coop_payload(outcome))
+    }
+
+    /// Submits an organisation's annual report; a second report for the same
+    /// year replaces the first.
+    async fn submit_annual_report(&self, ctx: &Context<'_>, input: AnnualReportInput) -> Result<AnnualReportPayload> {
+        let org = organisation_of(&input.organization_id);
+        let draft = ReportDraft {
+            year: input.year,
+            official_members: input.official_members,
+            associate_members: input.associate_members,
+            employees: input.employees,
+            revenue: input.revenue.map(|d| d.0),
+            profit: input.profit.map(|d| d.0),
+            average_member_income: input.average_member_income.map(|d| d.0),
+            rating: input.rating.map(Into::into),
+            high_tech: input.high_tech,
+            value_chain_linked: input.value_chain_linked,
+            ocop_products: input.ocop_products,
+        };
+        let outcome = reports::submit(state(ctx)?, &actor(ctx), org, draft).await.api()?;
+        let (annual_report, user_errors) = split(outcome, AnnualReport);
+        Ok(AnnualReportPayload { annual_report, user_errors })
+    }
+
+    /// Registers a cooperative union of at least three ACTIVE cooperatives.
+    async fn register_cooperative_union(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterCooperativeUnionInput,
+    ) -> Result<CooperativeUnionPayload> {
+        let draft = NewUnion {
+            name: input.name,
+            sector: input.sector.into(),
+            street: input.address.street,
+            ward_code: input.address.ward_code,
+            charter_capital: input.charter_capital.map(|d| d.0),
+            legal_representative: input.legal_representative.into(),
+            member_ids: input.member_cooperative_ids.iter().map(|id| row_of(NodeKind::Cooperative, id)).collect(),
+            client_mutation_id: input.client_mutation_id,
+        };
+        Ok(union_payload(unions::register(state(ctx)?, &actor(ctx), draft).await.api()?))
+    }
+
+    /// Adds an ACTIVE cooperative that belongs to no union to a union.
+    async fn add_union_member(
+        &self,
+        ctx: &Context<'_>,
+        input: UnionMembershipInput,
+    ) -> Result<CooperativeUnionPayload> {
+        let union = row_of(NodeKind::CooperativeUnion, &input.union_id);
+        let coop = row_of(NodeKind::Cooperative, &input.cooperative_id);
+        let outcome = unions::change_membership(state(ctx)?, &actor(ctx), union, coop, Membership::Add).await.api()?;
+        Ok(union_payload(outcome))
+    }
+
+    /// Removes a member cooperative; a union keeps at least three ACTIVE members.
+    async fn remove_union_member(
+        &self,
+        ctx: &Context<'_>,
+        input: UnionMembershipInput,
+    ) -> Result<CooperativeUnionPayload> {
+        let union = row_of(NodeKind::CooperativeUnion, &input.union_id);
+        let coop = row_of(NodeKind::Cooperative, &input.cooperative_id);
+        let outcome =
+            unions::change_membership(state(ctx)?, &actor(ctx), union, coop, Membership::Remove).await.api()?;
+        Ok(union_payload(outcome))
+    }
+
+    /// Records a cooperative group (at least two members).
+    async fn register_cooperative_group(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterCooperativeGroupInput,
+    ) -> Result<CooperativeGroupPayload> {
+        let draft = NewGroup {
+            name: input.name,
+            sector: input.sector.into(),
+            street: input.address.street,
+            ward_code: input.address.ward_code,
+            established_on: input.established_on.0,
+            members: input.members,
+            representative: input.representative.into(),
+            high_tech: input.high_tech,
+            client_mutation_id: input.client_mutation_id,
+        };
+        let outcome = groups::register(state(ctx)?, &actor(ctx), draft).await.api()?;
+        let (cooperative_group, user_errors) = split(outcome, |m| CooperativeGroup(Arc::new(m)));
+        Ok(CooperativeGroupPayload { cooperative_group, user_errors })
+    }
+}
