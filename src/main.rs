@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use coopgate::config::{Config, ServeConfig};
 use coopgate::startup::{self, Application};
 use coopgate::{graphql, seed, telemetry};
+use migration::MigratorTrait;
 use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
 
@@ -43,6 +44,9 @@ enum Command {
     /// Mint a bearer token with the configured HS256 secret (the dev profile's
     /// built-in key when none is configured), for development and tests.
     Token(TokenArgs),
+    /// Work with targets (chỉ tiêu).
+    #[command(subcommand)]
+    Targets(TargetsCommand),
     /// Exit 0 when a running gateway answers its liveness probe (for container HEALTHCHECKs).
     Healthcheck {
         /// The probe to call.
@@ -60,6 +64,74 @@ struct SeedArgs {
     /// 100,000 groups, 150,000 annual reports).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     scale: u32,
+}
+
+#[derive(Subcommand)]
+enum TargetsCommand {
+    /// Import targets from a JSON or CSV file, all or nothing, as a national
+    /// admin (the database must be migrated).
+    Import {
+        /// JSON array of TargetInput objects, or CSV with the same field names as header.
+        file: std::path::PathBuf,
+        /// Recorded as the subject in the audit trail.
+        #[arg(long, default_value = "cli")]
+        subject: String,
+    },
+}
+
+async fn import_targets(
+    config: &Config,
+    file: &std::path::Path,
+    subject: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use coopgate::service::targets;
+    let drafts = targets::parse_file(file)?;
+    let (db, statements) = startup::open_database(config).await?;
+    let pending = migration::Migrator::get_pending_migrations(&db).await?;
+    if !pending.is_empty() {
+        return Err(format!(
+            "the database schema is {} migration(s) behind: run `coopgate migrate` first",
+            pending.len()
+        )
+        .into());
+    }
+    let gazetteer = startup::load_gazetteer(&db).await?;
+    let state = coopgate::state::AppState {
+        db,
+        statements,
+        gazetteer,
+        profile: config.profile,
+        authenticator: None,
+        write_gate: Default::default(),
+        feed: Default::default(),
+    };
+    let actor = coopgate::service::write::Actor {
+        principal: coopgate::auth::Principal {
+            subject: format!("cli:{subject}"),
+            role: coopgate::auth::Role::NationalAdmin,
+            province: None,
+        },
+        request_id: "cli".into(),
+    };
+    match targets::import(&state, &actor, drafts, &[]).await? {
+        Ok(rows) => {
+            let mut by_doc: std::collections::BTreeMap<&str, usize> = Default::default();
+            for r in &rows {
+                *by_doc.entry(r.source_document.as_str()).or_default() += 1;
+            }
+            println!("imported {} targets", rows.len());
+            for (doc, n) in by_doc {
+                println!("  {n:>4}  {doc}");
+            }
+            Ok(())
+        }
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("{}: {} ({:?})", p.field.join("."), p.message, p.kind);
+            }
+            Err(format!("nothing imported: {} problem(s)", problems.len()).into())
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -162,6 +234,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             );
         }
         Command::Token(args) => println!("{}", mint(&config, &args)?),
+        Command::Targets(TargetsCommand::Import { file, subject }) => import_targets(&config, &file, &subject).await?,
         Command::Healthcheck { url } => {
             let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build()?;
             let status = client.get(&url).send().await?.status();

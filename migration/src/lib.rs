@@ -7,6 +7,7 @@ mod m20250701_000001_administrative_units;
 mod m20250701_000002_load_administrative_units;
 mod m20261122_000003_registry;
 mod m20261122_000004_audit_changes_receipts;
+mod m20261122_000005_targets;
 pub mod reference;
 
 /// All migrations in the order they apply.
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20250701_000002_load_administrative_units::Migration),
             Box::new(m20261122_000003_registry::Migration),
             Box::new(m20261122_000004_audit_changes_receipts::Migration),
+            Box::new(m20261122_000005_targets::Migration),
         ]
     }
 }

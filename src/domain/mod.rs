@@ -3,10 +3,12 @@
 //! about HTTP, GraphQL or SQL.
 
 pub mod codes;
+#[macro_use]
 pub mod enums;
 pub mod gazetteer;
 pub mod money;
 pub mod rules;
+pub mod targets;
 pub mod text;
 
 pub use codes::{CodeError, LegacyUnitCode, ProvinceCode, TaxCode, WardCode};

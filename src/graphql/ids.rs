@@ -14,6 +14,8 @@ pub enum NodeKind {
     CooperativeUnion,
     /// A cooperative group.
     CooperativeGroup,
+    /// A target.
+    Target,
 }
 
 impl NodeKind {
@@ -22,6 +24,7 @@ impl NodeKind {
             NodeKind::Cooperative => "Cooperative",
             NodeKind::CooperativeUnion => "CooperativeUnion",
             NodeKind::CooperativeGroup => "CooperativeGroup",
+            NodeKind::Target => "Target",
         }
     }
 }
@@ -46,6 +49,7 @@ pub fn decode(argument: &str, id: &str) -> Result<(NodeKind, i64), ServiceError>
         "Cooperative" => NodeKind::Cooperative,
         "CooperativeUnion" => NodeKind::CooperativeUnion,
         "CooperativeGroup" => NodeKind::CooperativeGroup,
+        "Target" => NodeKind::Target,
         _ => return Err(malformed()),
     };
     let row: i64 = row.parse().map_err(|_| malformed())?;

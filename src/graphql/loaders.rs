@@ -36,6 +36,8 @@ pub struct Unions(ById);
 pub struct Cooperatives(ById);
 /// Groups by id.
 pub struct Groups(ById);
+/// Targets by id.
+pub struct Targets(ById);
 
 macro_rules! delegate {
     ($name:ident, $model:ty, $fetch:path) => {
@@ -54,6 +56,7 @@ delegate!(Persons, person::Model, organisations::persons_by_id);
 delegate!(Unions, cooperative_union::Model, organisations::unions_by_id);
 delegate!(Cooperatives, cooperative::Model, organisations::cooperatives_by_id);
 delegate!(Groups, cooperative_group::Model, organisations::groups_by_id);
+delegate!(Targets, entity::target::Model, crate::storage::targets::by_id);
 
 /// Annual reports of an organisation, by year.
 pub struct Reports {
@@ -144,6 +147,29 @@ impl Loader<i64> for MemberCounts {
     }
 }
 
+/// What the registry knows of the organisations in a jurisdiction, for
+/// target progress: one load per jurisdiction and request.
+pub struct Facts {
+    state: crate::state::AppState,
+}
+
+impl Loader<i32> for Facts {
+    type Value = Arc<Vec<crate::domain::targets::OrgFact>>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let g = &self.state.gazetteer;
+        let mut out = HashMap::new();
+        for k in keys {
+            if let Some(unit) = g.unit(*k) {
+                let t = crate::service::targets::territory(g, unit);
+                out.insert(*k, Arc::new(crate::storage::targets::facts(&self.state.db, &t).await?));
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A loader with a per-request cache.
 pub type Cached<T> = DataLoader<T, HashMapCache>;
 
@@ -163,6 +189,10 @@ pub struct Loaders {
     pub members: Cached<Members>,
     /// Member counts by union.
     pub member_counts: Cached<MemberCounts>,
+    /// Organisation facts by jurisdiction.
+    pub facts: Cached<Facts>,
+    /// Targets by id.
+    pub targets: Cached<Targets>,
 }
 
 fn cached<T: Send + Sync + 'static>(loader: T) -> Cached<T> {
@@ -170,8 +200,9 @@ fn cached<T: Send + Sync + 'static>(loader: T) -> Cached<T> {
 }
 
 impl Loaders {
-    /// Fresh loaders for one request over the pool.
-    pub fn new(db: &DatabaseConnection) -> Self {
+    /// Fresh loaders for one request.
+    pub fn new(state: &crate::state::AppState) -> Self {
+        let db = &state.db;
         let by_id = || ById { db: db.clone() };
         Loaders {
             persons: cached(Persons(by_id())),
@@ -181,6 +212,8 @@ impl Loaders {
             reports: cached(Reports { db: db.clone() }),
             members: cached(Members { db: db.clone() }),
             member_counts: cached(MemberCounts { db: db.clone() }),
+            facts: cached(Facts { state: state.clone() }),
+            targets: cached(Targets(by_id())),
         }
     }
 }

@@ -81,7 +81,7 @@ pub fn prepare(
     state: &AppState,
     principal: crate::auth::Principal,
 ) -> async_graphql::Request {
-    req.data(loaders::Loaders::new(&state.db)).data(principal)
+    req.data(loaders::Loaders::new(state)).data(principal)
 }
 
 /// The schema in SDL, sorted so that it is stable across builds.

@@ -5,11 +5,13 @@
 use super::error::ApiResult;
 use super::ids::{self, NodeKind};
 use super::types::organisation::{AnnualReport, Cooperative, CooperativeGroup, CooperativeUnion};
+use super::types::targets::{ImportTargetsPayload, Target, TargetInput, TargetPayload, TargetProgressInput};
 use super::types::write::*;
 use crate::auth::{Principal, RequestId};
 use crate::service::cooperatives::{self, CooperativePatch, NewCooperative};
 use crate::service::groups::{self, NewGroup};
 use crate::service::reports::{self, ReportDraft};
+use crate::service::targets;
 use crate::service::unions::{self, Membership, NewUnion};
 use crate::service::write::Actor;
 use crate::state::AppState;
@@ -38,10 +40,11 @@ fn row_of(kind: NodeKind, id: &ID) -> Option<i64> {
 }
 
 fn organisation_of(id: &ID) -> Option<(OrgKind, i64)> {
-    ids::decode("organizationId", id).ok().map(|(k, row)| match k {
-        NodeKind::Cooperative => (OrgKind::Cooperative, row),
-        NodeKind::CooperativeUnion => (OrgKind::Union, row),
-        NodeKind::CooperativeGroup => (OrgKind::Group, row),
+    ids::decode("organizationId", id).ok().and_then(|(k, row)| match k {
+        NodeKind::Cooperative => Some((OrgKind::Cooperative, row)),
+        NodeKind::CooperativeUnion => Some((OrgKind::Union, row)),
+        NodeKind::CooperativeGroup => Some((OrgKind::Group, row)),
+        NodeKind::Target => None,
     })
 }
 
@@ -207,6 +210,41 @@ impl MutationRoot {
         let outcome =
             unions::change_membership(state(ctx)?, &actor(ctx), union, coop, Membership::Remove).await.api()?;
         Ok(union_payload(outcome))
+    }
+
+    /// Sets a target for a jurisdiction (a 2025 province, a legacy province
+    /// or district) and year.
+    async fn set_target(&self, ctx: &Context<'_>, input: TargetInput) -> Result<TargetPayload> {
+        let outcome = targets::set(state(ctx)?, &actor(ctx), input.into()).await.api()?;
+        let (target, user_errors) = split(outcome, |m| Target(Arc::new(m)));
+        Ok(TargetPayload { target, user_errors })
+    }
+
+    /// Imports targets, all or nothing: every bad entry is reported with its index.
+    async fn import_targets(&self, ctx: &Context<'_>, targets: Vec<TargetInput>) -> Result<ImportTargetsPayload> {
+        let drafts = targets.into_iter().map(Into::into).collect();
+        Ok(match self::targets::import(state(ctx)?, &actor(ctx), drafts, &[]).await.api()? {
+            Ok(rows) => ImportTargetsPayload {
+                imported: i32::try_from(rows.len()).unwrap_or(i32::MAX),
+                targets: rows.into_iter().map(|m| Target(Arc::new(m))).collect(),
+                user_errors: Vec::new(),
+            },
+            Err(problems) => ImportTargetsPayload {
+                imported: 0,
+                targets: Vec::new(),
+                user_errors: problems.into_iter().map(UserError::from).collect(),
+            },
+        })
+    }
+
+    /// Reports an outside figure (population share, top 100) for a target.
+    async fn report_target_progress(&self, ctx: &Context<'_>, input: TargetProgressInput) -> Result<TargetPayload> {
+        let id = row_of(NodeKind::Target, &input.target_id);
+        let outcome = targets::report_progress(state(ctx)?, &actor(ctx), id, input.actual, input.as_of.0, input.note)
+            .await
+            .api()?;
+        let (target, user_errors) = split(outcome, |m| Target(Arc::new(m)));
+        Ok(TargetPayload { target, user_errors })
     }
 
     /// Records a cooperative group (at least two members).

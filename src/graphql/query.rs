@@ -10,6 +10,7 @@ use super::types::feed::{AuditEvent, AuditEventConnection, AuditEventEdge, Chang
 use super::types::filter::{OrganizationFilter, OrganizationOrder};
 use super::types::principal::Principal;
 use super::types::statistics::RegistryStatistics;
+use super::types::targets::{Target, TargetConnection, TargetEdge, TargetFilter};
 use super::types::*;
 use crate::auth;
 use crate::service::page::{self, PageRequest};
@@ -57,6 +58,7 @@ async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i64) -> Result<Option<
         NodeKind::CooperativeGroup => {
             l.groups.load_one(id).await.map_err(|e| internal(&e))?.map(|m| Node::CooperativeGroup(CooperativeGroup(m)))
         }
+        NodeKind::Target => l.targets.load_one(id).await.map_err(|e| internal(&e))?.map(|m| Node::Target(Target(m))),
     })
 }
 
@@ -92,10 +94,11 @@ impl QueryRoot {
         let l = ctx.data::<Loaders>()?;
         let of =
             |k: NodeKind| decoded.iter().filter(move |(kind, _)| *kind == k).map(|(_, id)| *id).collect::<Vec<_>>();
-        let (c, u, g) = futures_util::try_join!(
+        let (c, u, g, t) = futures_util::try_join!(
             l.cooperatives.load_many(of(NodeKind::Cooperative)),
             l.unions.load_many(of(NodeKind::CooperativeUnion)),
             l.groups.load_many(of(NodeKind::CooperativeGroup)),
+            l.targets.load_many(of(NodeKind::Target)),
         )
         .map_err(|e| internal(&e))?;
         Ok(decoded
@@ -104,6 +107,7 @@ impl QueryRoot {
                 NodeKind::Cooperative => c.get(id).cloned().map(|m| Node::Cooperative(Cooperative(m))),
                 NodeKind::CooperativeUnion => u.get(id).cloned().map(|m| Node::CooperativeUnion(CooperativeUnion(m))),
                 NodeKind::CooperativeGroup => g.get(id).cloned().map(|m| Node::CooperativeGroup(CooperativeGroup(m))),
+                NodeKind::Target => t.get(id).cloned().map(|m| Node::Target(Target(m))),
             })
             .collect())
     }
@@ -209,6 +213,47 @@ impl QueryRoot {
         Ok(g.provinces(include_legacy.unwrap_or(false)).into_iter().map(AdministrativeUnit::of).collect())
     }
 
+    /// Targets (chỉ tiêu) by id; `jurisdictionCode` also finds the targets of
+    /// former units whose territory lies within the named unit, so a 2025
+    /// province sees the targets its predecessors set.
+    async fn targets(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TargetFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<TargetConnection> {
+        let first_n = page::page_size(first).api()?;
+        let after_id = match &after {
+            Some(c) => page::decode_sequence("after", "target", c).api()?,
+            None => 0,
+        };
+        let f = filter.unwrap_or_default();
+        let q = crate::service::targets::TargetQuery {
+            jurisdiction_code: f.jurisdiction_code,
+            year: f.year,
+            indicators: f.indicator.map(|v| v.into_iter().map(Into::into).collect()),
+            source_document: f.source_document,
+        };
+        let with_total = ctx.look_ahead().field("totalCount").exists();
+        let (rows, more, total) =
+            crate::service::targets::list(state(ctx)?, &q, first_n, after_id, with_total).await.api()?;
+        let edges: Vec<TargetEdge> = rows
+            .into_iter()
+            .map(|t| TargetEdge { cursor: page::encode_sequence("target", t.id), node: Target(Arc::new(t)) })
+            .collect();
+        Ok(TargetConnection {
+            page_info: PageInfo {
+                has_next_page: more,
+                has_previous_page: after.is_some(),
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+            },
+            edges,
+            total,
+        })
+    }
+
     /// The ordered change feed: every committed change after `after` (a cursor
     /// or a `Change.sequence`), optionally of one province. A mirror that
     /// replays it from the start, fetching each entity, reproduces the registry.
@@ -258,6 +303,7 @@ impl QueryRoot {
                         NodeKind::Cooperative => crate::domain::EntityKind::Cooperative,
                         NodeKind::CooperativeUnion => crate::domain::EntityKind::CooperativeUnion,
                         NodeKind::CooperativeGroup => crate::domain::EntityKind::CooperativeGroup,
+                        NodeKind::Target => crate::domain::EntityKind::Target,
                     },
                     row,
                 ))

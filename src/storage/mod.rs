@@ -5,6 +5,7 @@
 pub mod organisations;
 pub mod reports;
 pub mod statistics;
+pub mod targets;
 pub mod units;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr};

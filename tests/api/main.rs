@@ -17,4 +17,5 @@ mod reference_data;
 mod schema_file;
 mod seed;
 mod statistics;
+mod targets;
 mod writes;

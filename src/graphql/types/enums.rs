@@ -184,6 +184,111 @@ mirror_enum!(
     }
 );
 
+mirror_enum!(
+    /// What a target measures (chỉ tiêu).
+    Indicator => domain::targets::Indicator {
+        /// Active cooperatives (ACTIVE or SUSPENDED).
+        CooperativeCount,
+        /// Official + associate members of active cooperatives.
+        CooperativeMembers,
+        /// Active unions.
+        UnionCount,
+        /// Member cooperatives of active unions.
+        UnionMemberCooperatives,
+        /// Active groups.
+        GroupCount,
+        /// Members of active groups.
+        GroupMembers,
+        /// Groups established in the current calendar year.
+        NewGroupsPerYear,
+        /// % of rated active organisations rated GOOD or FAIR (hoạt động hiệu quả).
+        EffectiveShare,
+        /// Active cooperatives rated WEAK.
+        WeakCooperativeCount,
+        /// % of active organisations linked in a value chain.
+        ValueChainShare,
+        /// Active cooperatives applying high technology.
+        HighTechCooperativeCount,
+        /// Active groups applying high technology.
+        HighTechGroupCount,
+        /// % of active cooperatives applying high technology.
+        HighTechCooperativeShare,
+        /// % of active cooperatives in agriculture.
+        AgricultureCooperativeShare,
+        /// Member-weighted mean of the latest reports' average member income, đồng per month.
+        AverageMemberIncome,
+        /// Members ÷ active cooperatives.
+        AverageMembersPerCooperative,
+        /// % of active cooperatives and unions whose director (unions: legal representative) is female.
+        FemaleDirectorShare,
+        /// Cooperatives among the country's 100 typical ones (reported).
+        #[graphql(name = "TOP_100_COUNT")]
+        Top100Count,
+        /// % of the population in collective organisations (reported).
+        PopulationParticipationShare,
+        /// % of farm households in collective organisations (reported).
+        FarmHouseholdParticipationShare,
+    }
+);
+
+mirror_enum!(
+    /// How the actual figure is compared with the target.
+    Comparator => domain::targets::Comparator {
+        /// Equal.
+        Exactly,
+        /// Within ±10% of `value` ("khoảng").
+        About,
+        /// At least `value`.
+        AtLeast,
+        /// Strictly more than `value`.
+        MoreThan,
+        /// At most `value` ("không còn" = at most 0).
+        AtMost,
+        /// Between `min` and `max`, inclusive.
+        Between,
+    }
+);
+
+mirror_enum!(
+    /// Unit of a target's figures.
+    TargetUnit => domain::targets::TargetUnit {
+        /// A number.
+        Count,
+        /// A percentage, 0–100.
+        Percent,
+        /// Đồng per member per month.
+        VndPerMonth,
+    }
+);
+
+mirror_enum!(
+    /// Which organisations a target counts.
+    OrganizationScope => domain::targets::OrganizationScope {
+        /// Cooperatives, unions and groups.
+        AllCollective,
+        /// Cooperatives.
+        Cooperatives,
+        /// Unions.
+        Unions,
+        /// Groups.
+        Groups,
+        /// Agricultural cooperatives.
+        AgricultureCooperatives,
+    }
+);
+
+mirror_enum!(
+    /// Where a progress figure comes from.
+    ProgressSource => domain::targets::ProgressSource {
+        /// Computed from the live registry.
+        Computed,
+        /// Reported with `reportTargetProgress` (outside figures).
+        Reported,
+        /// Not known.
+        Unavailable,
+    }
+);
+
 /// What organisations are ordered by.
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrganizationOrderField {

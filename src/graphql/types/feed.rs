@@ -91,6 +91,11 @@ impl Change {
                 None => organisations::groups_by_id(db, &[id]).await.map_err(|e| internal(&e))?.pop().map(Arc::new),
             }
             .map(|m| Node::CooperativeGroup(CooperativeGroup(m))),
+            Some(domain::EntityKind::Target) => match loaders {
+                Some(l) => l.targets.load_one(id).await.map_err(|e| internal(&e))?,
+                None => crate::storage::targets::by_id(db, &[id]).await.map_err(|e| internal(&e))?.pop().map(Arc::new),
+            }
+            .map(|m| Node::Target(super::targets::Target(m))),
             _ => None,
         })
     }

@@ -8,6 +8,7 @@ pub mod filter;
 pub mod organisation;
 pub mod principal;
 pub mod statistics;
+pub mod targets;
 pub mod unit;
 pub mod write;
 
@@ -27,4 +28,6 @@ pub enum Node {
     CooperativeUnion(CooperativeUnion),
     /// A cooperative group.
     CooperativeGroup(CooperativeGroup),
+    /// A target.
+    Target(targets::Target),
 }

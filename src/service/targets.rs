@@ -1,0 +1,539 @@
+//! Targets (chỉ tiêu): setting and importing them, reporting outside
+//! figures, listing them by jurisdiction, and computing their progress.
+
+use super::cooperatives::province_code;
+use super::write::{self, Actor, AuditEntry, AuditOutcome, Outcome};
+use super::ServiceError;
+use crate::auth::{Denial, Principal, Role};
+use crate::domain::rules::{Problem, ProblemKind, Problems};
+use crate::domain::targets::{self, Comparator, Figure, Indicator, OrgFact, OrganizationScope, TargetUnit};
+use crate::domain::{AdministrativeLevel, ChangeKind, EntityKind, Gazetteer, Unit, UnitId};
+use crate::state::AppState;
+use crate::storage::statistics::Territory;
+use crate::storage::StorageError;
+use chrono::{Datelike, NaiveDate, Utc};
+use entity::{target, target_progress_report};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use std::collections::HashSet;
+
+/// Reads targets from a file: a JSON array of `TargetInput`-shaped objects,
+/// or CSV whose header names the same fields (`jurisdictionCode,
+/// jurisdictionLevel,year,indicator,scope,comparator,value,min,max,unit,
+/// withinIndicator,sourceDocument,note`; empty cells are absent).
+pub fn parse_file(path: &std::path::Path) -> Result<Vec<TargetDraft>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let is_json =
+        path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) || text.trim_start().starts_with('[');
+    if is_json {
+        return serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a JSON array of targets: {e}", path.display()));
+    }
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    reader
+        .deserialize::<TargetDraft>()
+        .enumerate()
+        .map(|(i, r)| r.map_err(|e| format!("{}: row {}: {e}", path.display(), i + 2)))
+        .map(|r| {
+            r.map(|mut d| {
+                d.scope = d.scope.filter(|s| !s.is_empty());
+                d.within_indicator = d.within_indicator.filter(|s| !s.is_empty());
+                d.note = d.note.filter(|s| !s.is_empty());
+                d
+            })
+        })
+        .collect()
+}
+
+/// A target as a client states it.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetDraft {
+    pub jurisdiction_code: String,
+    pub jurisdiction_level: String,
+    pub year: i32,
+    pub indicator: String,
+    #[serde(default)]
+    pub scope: Option<String>,
+    pub comparator: String,
+    #[serde(default)]
+    pub value: Option<f64>,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+    pub unit: String,
+    #[serde(default)]
+    pub within_indicator: Option<String>,
+    pub source_document: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A draft that passed every rule.
+struct Checked {
+    jurisdiction: i32,
+    spec: targets::TargetSpec,
+    source_document: String,
+    note: Option<String>,
+}
+
+/// The unit a target's jurisdiction names: a 2025 or legacy province
+/// (2 digits), or a legacy district (3 digits).
+pub fn jurisdiction<'g>(g: &'g Gazetteer, code: &str, level: AdministrativeLevel) -> Option<&'g Unit> {
+    match level {
+        AdministrativeLevel::Province if code.len() == 2 => g.lookup(level, code),
+        AdministrativeLevel::District if code.len() == 3 => g.former(level, code),
+        _ => None,
+    }
+}
+
+/// Where the organisations a jurisdiction counts are located.
+pub fn territory(g: &Gazetteer, unit: &Unit) -> Territory {
+    if unit.level == AdministrativeLevel::Province && !g.is_legacy(unit) {
+        Territory { province_id: Some(unit.id), ward_ids: None }
+    } else {
+        Territory { province_id: None, ward_ids: Some(g.territory_in_force(unit.id)) }
+    }
+}
+
+/// The 2025 province a jurisdiction lies in (the first one, for a former
+/// unit split between provinces).
+pub fn home_province(g: &Gazetteer, unit: &Unit) -> String {
+    g.territory_in_force(unit.id).first().map(|w| province_code(g, *w)).unwrap_or_else(|| unit.code.clone())
+}
+
+/// Who may set targets for a jurisdiction: national admins anywhere;
+/// provincial officers for their province and the former units whose
+/// territory now lies wholly in it.
+pub fn may_set(who: &Principal, g: &Gazetteer, unit: &Unit) -> Result<(), Denial> {
+    match who.role {
+        Role::NationalAdmin => Ok(()),
+        Role::ProvincialOfficer => {
+            let mine = who.province.as_ref().map(|p| p.to_string()).unwrap_or_default();
+            let wards = g.territory_in_force(unit.id);
+            if !wards.is_empty() && wards.iter().all(|w| province_code(g, *w) == mine) {
+                Ok(())
+            } else {
+                Err(Denial::Forbidden(format!("{} does not lie in province {mine}", unit.name)))
+            }
+        }
+        Role::Anonymous => Err(Denial::Unauthenticated),
+        _ => Err(Denial::Forbidden("this role may not set targets".into())),
+    }
+}
+
+fn enum_field<T>(
+    p: &mut Problems,
+    path: &[&str],
+    field: &'static str,
+    s: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Option<T> {
+    let v = parse(s);
+    if v.is_none() {
+        let mut at = path.to_vec();
+        at.push(field);
+        p.invalid(&at, format!("unknown value {s:?}"));
+    }
+    v
+}
+
+/// Checks a draft under `path`; `Err` names the unit a caller may not set.
+fn check(
+    g: &Gazetteer,
+    who: &Principal,
+    p: &mut Problems,
+    path: &[&str],
+    d: &TargetDraft,
+) -> Result<Option<Checked>, Denial> {
+    let at = |f: &'static str| {
+        let mut v = path.to_vec();
+        v.push(f);
+        v
+    };
+    let level = enum_field(p, path, "jurisdictionLevel", &d.jurisdiction_level, AdministrativeLevel::parse);
+    let unit = level.and_then(|l| {
+        let u = jurisdiction(g, d.jurisdiction_code.trim(), l);
+        if u.is_none() {
+            p.add(
+                &at("jurisdictionCode"),
+                ProblemKind::NotFound,
+                format!("no {} with code {:?}", l.as_str().to_lowercase(), d.jurisdiction_code),
+            );
+        }
+        u
+    });
+    if let Some(u) = unit {
+        may_set(who, g, u)?;
+    }
+    let indicator = enum_field(p, path, "indicator", &d.indicator, Indicator::parse);
+    let comparator = enum_field(p, path, "comparator", &d.comparator, Comparator::parse);
+    let unit_of = enum_field(p, path, "unit", &d.unit, TargetUnit::parse);
+    let scope = match (&d.scope, indicator) {
+        (Some(s), _) => enum_field(p, path, "scope", s, OrganizationScope::parse),
+        (None, Some(i)) => Some(targets::default_scope(i)),
+        (None, None) => None,
+    };
+    let within = match &d.within_indicator {
+        Some(w) => enum_field(p, path, "withinIndicator", w, Indicator::parse),
+        None => None,
+    };
+    let source_document = crate::domain::rules::name(p, &at("sourceDocument"), &d.source_document, 300);
+    let note = crate::domain::rules::optional_text(p, &at("note"), d.note.as_deref(), 4000);
+    let (Some(unit), Some(indicator), Some(comparator), Some(unit_of), Some(scope)) =
+        (unit, indicator, comparator, unit_of, scope)
+    else {
+        return Ok(None);
+    };
+    let figure = Figure { comparator, value: d.value, min: d.min, max: d.max };
+    let spec = targets::TargetSpec { indicator, scope, within, unit: unit_of, figure, year: d.year };
+    targets::check(p, path, &spec);
+    Ok(Some(Checked { jurisdiction: unit.id, spec, source_document, note }))
+}
+
+fn key(c: &Checked) -> (i32, i32, Indicator, OrganizationScope, Option<Indicator>) {
+    (c.jurisdiction, c.spec.year, c.spec.indicator, c.spec.scope, c.spec.within)
+}
+
+async fn existing<C: ConnectionTrait>(c: &C, k: &Checked) -> Result<Option<target::Model>, ServiceError> {
+    Ok(target::Entity::find()
+        .filter(target::Column::JurisdictionId.eq(k.jurisdiction))
+        .filter(target::Column::Year.eq(k.spec.year))
+        .filter(target::Column::Indicator.eq(k.spec.indicator.as_str()))
+        .filter(target::Column::Scope.eq(k.spec.scope.as_str()))
+        .filter(target::Column::WithinIndicator.eq(k.spec.within.map(|w| w.as_str()).unwrap_or("")))
+        .one(c)
+        .await
+        .map_err(StorageError::from)?)
+}
+
+async fn insert(
+    state: &AppState,
+    w: &write::WriteTxn,
+    actor: &Actor,
+    operation: &str,
+    c: &Checked,
+) -> Result<target::Model, ServiceError> {
+    let now = Utc::now();
+    let m = target::ActiveModel {
+        jurisdiction_id: Set(c.jurisdiction),
+        year: Set(c.spec.year),
+        indicator: Set(c.spec.indicator.as_str().to_owned()),
+        scope: Set(c.spec.scope.as_str().to_owned()),
+        comparator: Set(c.spec.figure.comparator.as_str().to_owned()),
+        value: Set(c.spec.figure.value),
+        min: Set(c.spec.figure.min),
+        max: Set(c.spec.figure.max),
+        unit: Set(c.spec.unit.as_str().to_owned()),
+        within_indicator: Set(c.spec.within.map(|w| w.as_str().to_owned()).unwrap_or_default()),
+        source_document: Set(c.source_document.clone()),
+        note: Set(c.note.clone()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&w.txn)
+    .await
+    .map_err(StorageError::from)?;
+    write::audit(
+        &w.txn,
+        actor,
+        AuditEntry {
+            operation,
+            entity: Some((EntityKind::Target, m.id)),
+            outcome: AuditOutcome::Success,
+            before: None,
+            after: Some(write::digest(&m)),
+            detail: None,
+        },
+    )
+    .await?;
+    let province = state.gazetteer.unit(c.jurisdiction).map(|u| home_province(&state.gazetteer, u)).unwrap_or_default();
+    write::record_change(w, ChangeKind::Created, EntityKind::Target, m.id, &province, Some(1), now).await?;
+    Ok(m)
+}
+
+fn duplicate(path: &[&str]) -> Problem {
+    let mut field: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
+    field.push("indicator".into());
+    Problem {
+        field,
+        message:
+            "a target with this jurisdiction, year, indicator, scope and withinIndicator exists; update it instead"
+                .into(),
+        kind: ProblemKind::Duplicate,
+    }
+}
+
+/// Sets one target.
+pub async fn set(state: &AppState, actor: &Actor, d: TargetDraft) -> Result<Outcome<target::Model>, ServiceError> {
+    import(state, actor, vec![d], &["input"]).await.map(|o| o.map(|mut v| v.remove(0)))
+}
+
+/// Imports targets all or nothing; problems carry the entry's index
+/// (`["targets", "3", "value"]`), or `["input", …]` for a single `setTarget`.
+pub async fn import(
+    state: &AppState,
+    actor: &Actor,
+    drafts: Vec<TargetDraft>,
+    single_path: &[&str],
+) -> Result<Outcome<Vec<target::Model>>, ServiceError> {
+    let operation = if single_path.is_empty() { "importTargets" } else { "setTarget" };
+    if let Err(d) = crate::auth::may_write_somewhere(&actor.principal) {
+        return Err(write::deny(&state.db, actor, operation, None, d).await);
+    }
+    let g = &state.gazetteer;
+    let mut p = Problems::default();
+    let mut checked = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, d) in drafts.iter().enumerate() {
+        let idx = i.to_string();
+        let path: Vec<&str> = if single_path.is_empty() { vec!["targets", idx.as_str()] } else { single_path.to_vec() };
+        match check(g, &actor.principal, &mut p, &path, d) {
+            Err(denial) => return Err(write::deny(&state.db, actor, operation, None, denial).await),
+            Ok(None) => {}
+            Ok(Some(c)) => {
+                if !seen.insert(key(&c)) || existing(&state.db, &c).await?.is_some() {
+                    let dup = duplicate(&path);
+                    p.add(&dup.field.iter().map(String::as_str).collect::<Vec<_>>(), dup.kind, dup.message);
+                }
+                checked.push(c);
+            }
+        }
+    }
+    if !p.is_empty() {
+        let problems = p.into_vec();
+        write::audit_rejected(&state.db, actor, operation, None, &problems).await?;
+        return Ok(Err(problems));
+    }
+    let w = write::begin(state).await?;
+    let mut out = Vec::with_capacity(checked.len());
+    for c in &checked {
+        out.push(insert(state, &w, actor, operation, c).await?);
+    }
+    w.commit().await?;
+    state.feed.committed();
+    Ok(Ok(out))
+}
+
+/// Records an outside figure for a target the registry cannot compute.
+pub async fn report_progress(
+    state: &AppState,
+    actor: &Actor,
+    target_id: Option<i64>,
+    actual: f64,
+    as_of: NaiveDate,
+    note: Option<String>,
+) -> Result<Outcome<target::Model>, ServiceError> {
+    const OP: &str = "reportTargetProgress";
+    if let Err(d) = crate::auth::may_write_somewhere(&actor.principal) {
+        return Err(write::deny(&state.db, actor, OP, None, d).await);
+    }
+    let found = match target_id {
+        Some(id) => target::Entity::find_by_id(id).one(&state.db).await.map_err(StorageError::from)?,
+        None => None,
+    };
+    let Some(t) = found else { return write::reject(&["input", "targetId"], ProblemKind::NotFound, "no such target") };
+    let g = &state.gazetteer;
+    let unit =
+        g.unit(t.jurisdiction_id).ok_or_else(|| ServiceError::Corrupt(format!("target {} names no unit", t.id)))?;
+    if let Err(d) = may_set(&actor.principal, g, unit) {
+        return Err(write::deny(&state.db, actor, OP, Some((EntityKind::Target, t.id)), d).await);
+    }
+    let mut p = Problems::default();
+    let indicator = Indicator::parse(&t.indicator).ok_or_else(|| ServiceError::Corrupt(t.indicator.clone()))?;
+    if !targets::is_reported(indicator) {
+        p.invalid(&["input", "targetId"], format!("{indicator} is computed from the registry; it cannot be reported"));
+    }
+    if !actual.is_finite() || actual < 0.0 || (targets::unit_of(indicator) == TargetUnit::Percent && actual > 100.0) {
+        p.invalid(&["input", "actual"], "out of range for the target's unit");
+    }
+    crate::domain::rules::not_future(&mut p, &["input", "asOf"], as_of, write::today());
+    let note = crate::domain::rules::optional_text(&mut p, &["input", "note"], note.as_deref(), 4000);
+    if !p.is_empty() {
+        return Ok(Err(p.into_vec()));
+    }
+    let now = Utc::now();
+    let w = write::begin(state).await?;
+    target_progress_report::ActiveModel {
+        target_id: Set(t.id),
+        actual: Set(actual),
+        as_of: Set(as_of),
+        note: Set(note),
+        subject: Set(actor.principal.subject.clone()),
+        reported_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&w.txn)
+    .await
+    .map_err(StorageError::from)?;
+    let mut next = t.clone();
+    next.version += 1;
+    next.updated_at = now;
+    target::ActiveModel { id: Set(t.id), version: Set(next.version), updated_at: Set(now), ..Default::default() }
+        .update(&w.txn)
+        .await
+        .map_err(StorageError::from)?;
+    write::audit(
+        &w.txn,
+        actor,
+        AuditEntry {
+            operation: OP,
+            entity: Some((EntityKind::Target, t.id)),
+            outcome: AuditOutcome::Success,
+            before: Some(write::digest(&t)),
+            after: Some(write::digest(&next)),
+            detail: Some(format!("actual {actual} as of {as_of}")),
+        },
+    )
+    .await?;
+    write::record_change(
+        &w,
+        ChangeKind::Updated,
+        EntityKind::Target,
+        t.id,
+        &home_province(g, unit),
+        Some(next.version),
+        now,
+    )
+    .await?;
+    w.commit().await?;
+    state.feed.committed();
+    Ok(Ok(next))
+}
+
+/// Which targets to list.
+#[derive(Debug, Clone, Default)]
+pub struct TargetQuery {
+    /// A province or district code: targets of units whose territory lies in it.
+    pub jurisdiction_code: Option<String>,
+    pub year: Option<i32>,
+    pub indicators: Option<Vec<Indicator>>,
+    pub source_document: Option<String>,
+}
+
+/// A page of targets by id, whether more follow, and (when `with_total`)
+/// how many match in all.
+pub async fn list(
+    state: &AppState,
+    q: &TargetQuery,
+    first: u64,
+    after_id: i64,
+    with_total: bool,
+) -> Result<(Vec<target::Model>, bool, Option<u64>), ServiceError> {
+    use sea_orm::PaginatorTrait;
+    let Some(sel) = selection(state, q).await? else { return Ok((Vec::new(), false, with_total.then_some(0))) };
+    let total = if with_total { Some(sel.clone().count(&state.db).await.map_err(StorageError::from)?) } else { None };
+    let mut rows = sel
+        .filter(target::Column::Id.gt(after_id))
+        .order_by_asc(target::Column::Id)
+        .limit(first + 1)
+        .all(&state.db)
+        .await
+        .map_err(StorageError::from)?;
+    let more = rows.len() as u64 > first;
+    rows.truncate(first as usize);
+    Ok((rows, more, total))
+}
+
+/// The targets a query selects; `None` when it names no unit.
+async fn selection(state: &AppState, q: &TargetQuery) -> Result<Option<sea_orm::Select<target::Entity>>, ServiceError> {
+    let g = &state.gazetteer;
+    let mut sel = target::Entity::find();
+    if let Some(code) = &q.jurisdiction_code {
+        let level = match code.trim().len() {
+            2 => AdministrativeLevel::Province,
+            3 => AdministrativeLevel::District,
+            _ => {
+                return Err(ServiceError::invalid(
+                    "filter.jurisdictionCode",
+                    "a 2-digit province or 3-digit district code",
+                ))
+            }
+        };
+        if !code.trim().bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ServiceError::invalid(
+                "filter.jurisdictionCode",
+                "a 2-digit province or 3-digit district code",
+            ));
+        }
+        let Some(unit) = g.lookup(level, code.trim()) else { return Ok(None) };
+        let area: HashSet<UnitId> = g.territory_in_force(unit.id).into_iter().collect();
+        let ids: Vec<i32> = target::Entity::find()
+            .select_only()
+            .column(target::Column::JurisdictionId)
+            .distinct()
+            .into_tuple::<i32>()
+            .all(&state.db)
+            .await
+            .map_err(StorageError::from)?
+            .into_iter()
+            .filter(|j| {
+                let t = g.territory_in_force(*j);
+                !t.is_empty() && t.iter().all(|w| area.contains(w))
+            })
+            .collect();
+        sel = sel.filter(target::Column::JurisdictionId.is_in(ids));
+    }
+    if let Some(y) = q.year {
+        sel = sel.filter(target::Column::Year.eq(y));
+    }
+    if let Some(is) = &q.indicators {
+        sel = sel.filter(target::Column::Indicator.is_in(is.iter().map(|i| i.as_str())));
+    }
+    if let Some(d) = &q.source_document {
+        sel = sel.filter(target::Column::SourceDocument.eq(d.as_str()));
+    }
+    Ok(Some(sel))
+}
+
+/// A target's progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    /// The figure, if known.
+    pub actual: Option<f64>,
+    /// Where it comes from.
+    pub source: targets::ProgressSource,
+    /// Whether it meets the target; `None` when `actual` is unknown.
+    pub attained: Option<bool>,
+    /// When the figure was true (computed: now; reported: its date).
+    pub as_of: Option<chrono::DateTime<Utc>>,
+}
+
+/// The progress of a target, from the facts of its jurisdiction (computed)
+/// or the latest reported figure.
+pub async fn progress(state: &AppState, t: &target::Model, facts: &[OrgFact]) -> Result<Progress, ServiceError> {
+    let indicator = Indicator::parse(&t.indicator).ok_or_else(|| ServiceError::Corrupt(t.indicator.clone()))?;
+    let comparator = Comparator::parse(&t.comparator).ok_or_else(|| ServiceError::Corrupt(t.comparator.clone()))?;
+    let figure = Figure { comparator, value: t.value, min: t.min, max: t.max };
+    if targets::is_reported(indicator) {
+        let latest = target_progress_report::Entity::find()
+            .filter(target_progress_report::Column::TargetId.eq(t.id))
+            .order_by_desc(target_progress_report::Column::AsOf)
+            .order_by_desc(target_progress_report::Column::Id)
+            .one(&state.db)
+            .await
+            .map_err(StorageError::from)?;
+        return Ok(match latest {
+            None => {
+                Progress { actual: None, source: targets::ProgressSource::Unavailable, attained: None, as_of: None }
+            }
+            Some(r) => Progress {
+                actual: Some(r.actual),
+                source: targets::ProgressSource::Reported,
+                attained: targets::attained(&figure, r.actual),
+                as_of: r.as_of.and_hms_opt(0, 0, 0).map(|d| d.and_utc()),
+            },
+        });
+    }
+    let scope = OrganizationScope::parse(&t.scope).unwrap_or(targets::default_scope(indicator));
+    let within = Indicator::parse(&t.within_indicator);
+    let actual = targets::compute(indicator, scope, within, facts, write::today().year());
+    Ok(Progress {
+        actual,
+        source: targets::ProgressSource::Computed,
+        attained: actual.and_then(|a| targets::attained(&figure, a)),
+        as_of: Some(Utc::now()),
+    })
+}

@@ -1,0 +1,392 @@
+//! Targets: the plans' fixture imports through the API and the CLI; every
+//! indicator and comparator is computed to the exact expected figure across
+//! the 2025 reorganisation; officers set targets for the former units that
+//! now lie in their province.
+
+use crate::helpers::{admin, code, officer, Backend, TestApp};
+use crate::storage_tests;
+use crate::writes::{self, imported, payload, registered, tax_code};
+use chrono::Datelike;
+use entity::target;
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+use serde_json::{json, Value};
+
+const IMPORT: &str = "mutation($t: [TargetInput!]!) { importTargets(targets: $t) { imported targets { id } userErrors { field message code } } }";
+const SET: &str = "mutation($i: TargetInput!) { setTarget(input: $i) { target { id indicator scope progress { actual source attained asOf } } userErrors { field message code } } }";
+const REPORT: &str = "mutation($i: TargetProgressInput!) { reportTargetProgress(input: $i) { target { progress { actual source attained asOf } } userErrors { field message code } } }";
+
+fn fixture() -> Vec<Value> {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/targets/plans.json")).expect("fixture");
+    serde_json::from_str(&text).expect("JSON")
+}
+
+async fn target_count(app: &TestApp) -> u64 {
+    target::Entity::find().count(app.conn()).await.expect("count")
+}
+
+async fn the_plans_fixture_imports_all_or_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let all = fixture();
+    assert!(all.len() >= 60, "every numeric target of the five plans");
+    // One malformed entry rejects the whole import, and says which.
+    let mut bad = all.clone();
+    bad[10]["comparator"] = json!("BETWEEN");
+    bad[10]["min"] = json!(9);
+    bad[10]["max"] = json!(3);
+    bad[20]["jurisdictionCode"] = json!("99");
+    let p = app.data_as(&admin(), IMPORT, json!({"t": bad})).await["importTargets"].clone();
+    assert_eq!(p["imported"], 0);
+    let fields: Vec<String> = p["userErrors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"][1].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert!(fields.contains(&"10".to_owned()) && fields.contains(&"20".to_owned()), "{p}");
+    assert!(p["userErrors"].as_array().expect("e").iter().all(|e| e["field"][0] == "targets"));
+    assert_eq!(target_count(&app).await, 0);
+
+    let p = app.data_as(&admin(), IMPORT, json!({"t": all})).await["importTargets"].clone();
+    assert_eq!(p["userErrors"], json!([]));
+    assert_eq!(p["imported"], all.len());
+    assert_eq!(target_count(&app).await, all.len() as u64);
+    // Again: every entry is now a duplicate, and nothing changes.
+    let p = app.data_as(&admin(), IMPORT, json!({"t": all})).await["importTargets"].clone();
+    assert_eq!(p["userErrors"].as_array().expect("e").len(), all.len());
+    assert!(p["userErrors"].as_array().expect("e").iter().all(|e| e["code"] == "DUPLICATE"));
+    // Khánh Hòa's portal sees the targets former Ninh Thuận set.
+    let d = app.data("{ targets(filter: {jurisdictionCode: \"56\"}, first: 100) { totalCount edges { node { jurisdiction { code legacy } sourceDocument } } } }", json!({})).await;
+    let n = d["targets"]["totalCount"].as_i64().expect("n");
+    assert_eq!(n, all.iter().filter(|t| t["jurisdictionCode"] == "58").count() as i64);
+    assert!(d["targets"]["edges"].as_array().expect("e").iter().all(|e| e["node"]["jurisdiction"]["code"] == "58"));
+}
+
+async fn the_cli_imports_json_and_csv(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let run = |file: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_coopgate"))
+            .env("DATABASE_URL", &app.db.url)
+            .env_remove("COOPGATE_PROFILE")
+            .args(["targets", "import"])
+            .arg(file)
+            .output()
+            .expect("runs")
+    };
+    let json_file = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/targets/plans.json"));
+    let out = run(json_file);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with(&format!("imported {} targets", fixture().len())));
+    let dir = tempfile::tempdir().expect("tmp");
+    let csv = dir.path().join("extra.csv");
+    std::fs::write(
+        &csv,
+        "jurisdictionCode,jurisdictionLevel,year,indicator,scope,comparator,value,min,max,unit,withinIndicator,sourceDocument,note\n\
+         75,PROVINCE,2030,COOPERATIVE_COUNT,,AT_LEAST,600,,,COUNT,,Kế hoạch thử 2026,\n\
+         75,PROVINCE,2030,GROUP_COUNT,GROUPS,BETWEEN,,1500,1600,COUNT,,Kế hoạch thử 2026,ghi chú\n",
+    )
+    .expect("write");
+    let out = run(&csv);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(target_count(&app).await, fixture().len() as u64 + 2);
+    // A bad file imports nothing and says why, by index.
+    std::fs::write(&csv, "jurisdictionCode,jurisdictionLevel,year,indicator,scope,comparator,value,min,max,unit,withinIndicator,sourceDocument,note\n75,PROVINCE,2030,EFFECTIVE_SHARE,,AT_LEAST,120,,,PERCENT,,X,\n").expect("write");
+    let out = run(&csv);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("targets.0.value"));
+}
+
+fn target(
+    code: &str,
+    level: &str,
+    indicator: &str,
+    scope: Option<&str>,
+    comparator: &str,
+    figure: Value,
+    unit: &str,
+) -> Value {
+    let mut t = json!({"jurisdictionCode": code, "jurisdictionLevel": level, "year": 2030, "indicator": indicator,
+        "comparator": comparator, "unit": unit, "sourceDocument": "Kiểm thử", "note": "chỉ tiêu thử"});
+    if let Some(s) = scope {
+        t["scope"] = json!(s);
+    }
+    for (k, v) in figure.as_object().expect("figure") {
+        t[k] = v.clone();
+    }
+    t
+}
+
+async fn officers_set_targets_for_former_units_in_their_province(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let t =
+        |code: &str| target(code, "PROVINCE", "COOPERATIVE_COUNT", None, "AT_LEAST", json!({"value": 100}), "COUNT");
+    let p = payload(&app, &officer("75"), SET, t("70")).await;
+    assert_eq!(p["userErrors"], json!([]), "Đồng Nai's officer sets targets for former Bình Phước");
+    let v = app.graphql_as(&officer("75"), SET, json!({"i": t("58")})).await;
+    assert_eq!(code(&v["errors"][0]), "FORBIDDEN", "but not for former Ninh Thuận");
+    assert_eq!(payload(&app, &officer("56"), SET, t("58")).await["userErrors"], json!([]));
+    assert_eq!(payload(&app, &officer("75"), SET, t("75")).await["userErrors"], json!([]));
+    assert_eq!(code(&app.graphql_as(&officer("75"), SET, json!({"i": t("56")})).await["errors"][0]), "FORBIDDEN");
+    assert_eq!(code(&app.graphql(SET, json!({"i": t("56")})).await["errors"][0]), "UNAUTHENTICATED");
+    let dup = payload(&app, &admin(), SET, t("70")).await;
+    assert_eq!(dup["userErrors"][0]["code"], "DUPLICATE");
+    let mut bad = target(
+        "58",
+        "DISTRICT",
+        "EFFECTIVE_SHARE",
+        None,
+        "BETWEEN",
+        json!({"min": 80, "max": 70, "value": 5}),
+        "COUNT",
+    );
+    bad["withinIndicator"] = json!("GROUP_COUNT");
+    let fields: Vec<String> = payload(&app, &admin(), SET, bad).await["userErrors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            e["field"].as_array().expect("f").iter().map(|x| x.as_str().unwrap_or("")).collect::<Vec<_>>().join(".")
+        })
+        .collect();
+    assert_eq!(fields, ["input.jurisdictionCode"], "a 2-digit code is no district");
+}
+
+/// A hand-built registry: former Ninh Thuận (58) holds three active
+/// cooperatives (one dissolved, one pending), one active union and two
+/// groups; Bình Phước (70) and Hải Hậu (366) one cooperative each.
+async fn registry(app: &TestApp) {
+    let a = admin();
+    let with_director = |mut c: Value, gender: &str| {
+        c["director"]["gender"] = json!(gender);
+        c
+    };
+    let mut c1 = with_director(imported("C1", "22897", &tax_code(300)), "FEMALE");
+    c1["officialMembers"] = json!(10);
+    c1["associateMembers"] = json!(2);
+    c1["highTech"] = json!(true);
+    c1["valueChainLinked"] = json!(true);
+    let c1 = registered(app, &a, c1).await;
+    let mut c2 = with_director(imported("C2", "22738", &tax_code(301)), "MALE");
+    c2["officialMembers"] = json!(20);
+    c2["associateMembers"] = json!(0);
+    let c2 = registered(app, &a, c2).await;
+    let mut c3 = with_director(imported("C3", "22738", &tax_code(302)), "FEMALE");
+    c3["sector"] = json!("TRADE_SERVICES");
+    c3["officialMembers"] = json!(5);
+    c3["associateMembers"] = json!(0);
+    let c3 = registered(app, &a, c3).await;
+    let c4 = registered(app, &a, imported("C4 giải thể", "22897", &tax_code(303))).await;
+    registered(app, &a, writes::coop("P đang chờ", "22897")).await;
+    registered(app, &a, imported("Bình Phước", "25217", &tax_code(304))).await;
+    registered(app, &a, imported("Hải Hậu", "14215", &tax_code(305))).await;
+    registered(app, &a, imported("Nha Trang", "22333", &tax_code(306))).await;
+
+    let report = |id: &Value, members: i64, rating: &str, income: Option<&str>| json!({"organizationId": id, "year": 2025, "officialMembers": members, "associateMembers": if members == 10 { 2 } else { 0 }, "rating": rating, "averageMemberIncome": income});
+    payload(app, &a, writes::REPORT, report(&c1["id"], 10, "GOOD", Some("6000000"))).await;
+    payload(app, &a, writes::REPORT, report(&c2["id"], 20, "WEAK", Some("3000000"))).await;
+    let u = payload(app, &a, writes::UNION, json!({"name": "LH Ninh Thuận", "sector": "AGRICULTURE", "address": {"wardCode": "22897"},
+        "legalRepresentative": {"fullName": "Chị Hoa", "gender": "FEMALE"}, "memberCooperativeIds": [c1["id"], c2["id"], c3["id"]]})).await;
+    let u = &u["cooperativeUnion"];
+    app.conn()
+        .execute_unprepared("UPDATE cooperative_union SET status = 'ACTIVE'")
+        .await
+        .expect("registered nationally");
+    payload(app, &a, writes::REPORT, report(&u["id"], 3, "FAIR", None)).await;
+    // Versions moved with the reports and the union.
+    let v = |id: Value| async move {
+        app.data(&format!("{{ node(id: {id}) {{ ... on Cooperative {{ version }} }} }}"), json!({})).await["node"]
+            ["version"]
+            .as_i64()
+            .expect("v")
+    };
+    let status = |id: &Value, version: i64, s: &str| json!({"id": id, "expectedVersion": version, "status": s, "effectiveOn": "2026-01-02", "reason": "Quyết định"});
+    assert_eq!(
+        payload(app, &a, writes::STATUS, status(&c3["id"], v(c3["id"].clone()).await, "SUSPENDED")).await["userErrors"],
+        json!([])
+    );
+    assert_eq!(
+        payload(app, &a, writes::STATUS, status(&c4["id"], v(c4["id"].clone()).await, "DISSOLVED")).await["userErrors"],
+        json!([])
+    );
+
+    let this_year = (chrono::Utc::now() + chrono::Duration::hours(7)).year();
+    let group = |name: &str, ward: &str, members: i64, on: String, high_tech: bool| {
+        json!({"name": name, "sector": "AGRICULTURE",
+        "address": {"wardCode": ward}, "establishedOn": on, "members": members, "representative": {"fullName": "Anh Tư"}, "highTech": high_tech})
+    };
+    payload(app, &a, writes::GROUP, group("G1", "22897", 4, "2024-01-01".into(), true)).await;
+    let g2 = payload(app, &a, writes::GROUP, group("G2", "22738", 6, format!("{this_year}-01-01"), false)).await;
+    payload(
+        app,
+        &a,
+        writes::REPORT,
+        json!({"organizationId": g2["cooperativeGroup"]["id"], "year": 2025, "officialMembers": 6, "rating": "GOOD"}),
+    )
+    .await;
+}
+
+async fn progress_is_computed_for_every_indicator_and_comparator(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    registry(&app).await;
+    let nt = |i: &str, s: Option<&str>, c: &str, f: Value, u: &str| target("58", "PROVINCE", i, s, c, f, u);
+    // (target, expected actual, expected attained)
+    let cases: Vec<(Value, Option<f64>, Option<bool>)> = vec![
+        (nt("COOPERATIVE_COUNT", None, "EXACTLY", json!({"value": 3}), "COUNT"), Some(3.0), Some(true)),
+        (nt("COOPERATIVE_MEMBERS", None, "ABOUT", json!({"value": 40}), "COUNT"), Some(37.0), Some(true)),
+        (nt("UNION_COUNT", None, "AT_LEAST", json!({"value": 1}), "COUNT"), Some(1.0), Some(true)),
+        (nt("UNION_MEMBER_COOPERATIVES", None, "MORE_THAN", json!({"value": 3}), "COUNT"), Some(3.0), Some(false)),
+        (nt("GROUP_COUNT", None, "BETWEEN", json!({"min": 2, "max": 5}), "COUNT"), Some(2.0), Some(true)),
+        (nt("GROUP_MEMBERS", None, "AT_MOST", json!({"value": 9}), "COUNT"), Some(10.0), Some(false)),
+        (nt("NEW_GROUPS_PER_YEAR", None, "BETWEEN", json!({"min": 1, "max": 3}), "COUNT"), Some(1.0), Some(true)),
+        (
+            nt("EFFECTIVE_SHARE", Some("ALL_COLLECTIVE"), "MORE_THAN", json!({"value": 60}), "PERCENT"),
+            Some(75.0),
+            Some(true),
+        ),
+        (
+            nt("EFFECTIVE_SHARE", Some("COOPERATIVES"), "AT_LEAST", json!({"value": 70}), "PERCENT"),
+            Some(50.0),
+            Some(false),
+        ),
+        (nt("WEAK_COOPERATIVE_COUNT", None, "AT_MOST", json!({"value": 0}), "COUNT"), Some(1.0), Some(false)),
+        (
+            nt("VALUE_CHAIN_SHARE", Some("AGRICULTURE_COOPERATIVES"), "EXACTLY", json!({"value": 50}), "PERCENT"),
+            Some(50.0),
+            Some(true),
+        ),
+        (
+            nt("VALUE_CHAIN_SHARE", Some("ALL_COLLECTIVE"), "AT_LEAST", json!({"value": 20}), "PERCENT"),
+            Some(100.0 / 6.0),
+            Some(false),
+        ),
+        (
+            {
+                let mut t = nt("VALUE_CHAIN_SHARE", Some("COOPERATIVES"), "AT_LEAST", json!({"value": 50}), "PERCENT");
+                t["withinIndicator"] = json!("EFFECTIVE_SHARE");
+                t
+            },
+            Some(100.0),
+            Some(true),
+        ),
+        (nt("HIGH_TECH_COOPERATIVE_COUNT", None, "ABOUT", json!({"value": 1}), "COUNT"), Some(1.0), Some(true)),
+        (nt("HIGH_TECH_GROUP_COUNT", None, "EXACTLY", json!({"value": 2}), "COUNT"), Some(1.0), Some(false)),
+        (
+            nt("HIGH_TECH_COOPERATIVE_SHARE", None, "AT_LEAST", json!({"value": 30}), "PERCENT"),
+            Some(100.0 / 3.0),
+            Some(true),
+        ),
+        (
+            nt("AGRICULTURE_COOPERATIVE_SHARE", None, "MORE_THAN", json!({"value": 66}), "PERCENT"),
+            Some(200.0 / 3.0),
+            Some(true),
+        ),
+        (
+            nt("AVERAGE_MEMBER_INCOME", None, "AT_LEAST", json!({"value": 6000000}), "VND_PER_MONTH"),
+            Some(4_125_000.0),
+            Some(false),
+        ),
+        (
+            nt("AVERAGE_MEMBERS_PER_COOPERATIVE", None, "BETWEEN", json!({"min": 10, "max": 15}), "COUNT"),
+            Some(37.0 / 3.0),
+            Some(true),
+        ),
+        (nt("FEMALE_DIRECTOR_SHARE", None, "AT_LEAST", json!({"value": 30}), "PERCENT"), Some(75.0), Some(true)),
+        (nt("FARM_HOUSEHOLD_PARTICIPATION_SHARE", None, "AT_LEAST", json!({"value": 20}), "PERCENT"), None, None),
+        // Across the reorganisation: a 2025 ward formed from wards of two former districts counts for both.
+        (
+            target("585", "DISTRICT", "COOPERATIVE_COUNT", None, "EXACTLY", json!({"value": 2}), "COUNT"),
+            Some(2.0),
+            Some(true),
+        ),
+        (
+            target("582", "DISTRICT", "COOPERATIVE_COUNT", None, "EXACTLY", json!({"value": 2}), "COUNT"),
+            Some(2.0),
+            Some(true),
+        ),
+        (
+            target("70", "PROVINCE", "COOPERATIVE_COUNT", None, "AT_LEAST", json!({"value": 400}), "COUNT"),
+            Some(1.0),
+            Some(false),
+        ),
+        (
+            target("366", "DISTRICT", "COOPERATIVE_COUNT", None, "AT_LEAST", json!({"value": 1}), "COUNT"),
+            Some(1.0),
+            Some(true),
+        ),
+        (target("366", "DISTRICT", "EFFECTIVE_SHARE", None, "AT_LEAST", json!({"value": 50}), "PERCENT"), None, None),
+        (
+            target("56", "PROVINCE", "COOPERATIVE_COUNT", None, "AT_LEAST", json!({"value": 4}), "COUNT"),
+            Some(4.0),
+            Some(true),
+        ),
+    ];
+    for (t, actual, attained) in &cases {
+        let p = payload(&app, &admin(), SET, t.clone()).await;
+        assert_eq!(p["userErrors"], json!([]), "{t}");
+        let got = &p["target"]["progress"];
+        match actual {
+            Some(a) => assert!((got["actual"].as_f64().expect("actual") - a).abs() < 1e-6, "{}: {got}", t["indicator"]),
+            None => assert!(got["actual"].is_null(), "{}: {got}", t["indicator"]),
+        }
+        assert_eq!(got["attained"], json!(attained), "{} {}", t["indicator"], t["jurisdictionCode"]);
+        let computed = !t["indicator"].as_str().expect("i").contains("PARTICIPATION");
+        assert_eq!(got["source"], if computed { "COMPUTED" } else { "UNAVAILABLE" });
+    }
+
+    // Outside figures: unavailable until reported, then the latest report.
+    let top = payload(&app, &admin(), SET, nt("TOP_100_COUNT", None, "AT_LEAST", json!({"value": 1}), "COUNT")).await;
+    assert_eq!(
+        top["target"]["progress"],
+        json!({"actual": null, "source": "UNAVAILABLE", "attained": null, "asOf": null})
+    );
+    let id = top["target"]["id"].clone();
+    for (actual, on) in [(0.0, "2025-12-31"), (1.0, "2026-06-30")] {
+        payload(
+            &app,
+            &officer("56"),
+            REPORT,
+            json!({"targetId": id, "actual": actual, "asOf": on, "note": "Bộ Tài chính"}),
+        )
+        .await;
+    }
+    let d = app
+        .data(
+            &format!("{{ node(id: {id}) {{ ... on Target {{ progress {{ actual source attained asOf }} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        d["node"]["progress"],
+        json!({"actual": 1.0, "source": "REPORTED", "attained": true, "asOf": "2026-06-30T00:00:00Z"})
+    );
+    let computed_id = app
+        .data(
+            "{ targets(filter: {indicator: [COOPERATIVE_COUNT], jurisdictionCode: \"58\"}) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let cid = computed_id["targets"]["edges"][0]["node"]["id"].clone();
+    let refused = payload(&app, &admin(), REPORT, json!({"targetId": cid, "actual": 3, "asOf": "2026-01-01"})).await;
+    assert_eq!(refused["userErrors"][0]["code"], "INVALID", "computed indicators are not reported");
+    assert_eq!(
+        code(
+            &app.graphql_as(&officer("75"), REPORT, json!({"i": {"targetId": id, "actual": 2, "asOf": "2026-01-01"}}))
+                .await["errors"][0]
+        ),
+        "FORBIDDEN"
+    );
+
+    // Every target of a province with its progress in one request, in a handful of statements.
+    let before = app.statements();
+    let d = app.data("{ targets(filter: {jurisdictionCode: \"56\"}, first: 100) { totalCount edges { node { indicator progress { actual } } } } }", json!({})).await;
+    let n = d["targets"]["totalCount"].as_i64().expect("n");
+    assert_eq!(n as usize, cases.len() - 4 + 1 + 1, "the targets of 58, its districts 582 and 585, and 56 itself");
+    assert!(app.statements() - before <= 20, "facts load once per jurisdiction: {}", app.statements() - before);
+}
+
+storage_tests!(
+    the_plans_fixture_imports_all_or_nothing,
+    the_cli_imports_json_and_csv,
+    officers_set_targets_for_former_units_in_their_province,
+    progress_is_computed_for_every_indicator_and_comparator,
+);
