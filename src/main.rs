@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use coopgate::config::{Config, ServeConfig};
 use coopgate::startup::{self, Application};
-use coopgate::{graphql, seed, telemetry};
+use coopgate::{graphql, seed, sim, telemetry};
 use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
 
@@ -40,6 +40,10 @@ enum Command {
         #[arg(long, short)]
         output: Option<std::path::PathBuf>,
     },
+    /// Simulate the two national systems (tax registration and NCRS) with
+    /// fault injection, for tests, demos and partner teams; runs until
+    /// ctrl-c/SIGTERM. See docs/national-api.md.
+    NationalSim(sim::cli::NationalSimArgs),
     /// Exit 0 when a running gateway answers its liveness probe (for container HEALTHCHECKs).
     Healthcheck {
         /// The probe to call.
@@ -126,6 +130,15 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             if !status.is_success() {
                 return Err(format!("{url} answered {status}").into());
             }
+        }
+        Command::NationalSim(args) => {
+            let handle = sim::spawn(args.to_config()).await?;
+            tracing::info!(state_file = ?args.state_file, "national-sim listening on {}", handle.base_url());
+            let token = CancellationToken::new();
+            cancel_on_signal(token.clone());
+            token.cancelled().await;
+            handle.shutdown().await;
+            tracing::info!("national-sim stopped");
         }
         Command::ExportSchema { output } => {
             let sdl = graphql::sdl();
