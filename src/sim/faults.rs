@@ -30,7 +30,8 @@ pub struct Faults {
     pub latency_ms: u64,
     /// Share answered 429 with `Retry-After`, not applied.
     pub rate_limit_rate: f64,
-    /// `Retry-After` of a 429, in seconds.
+    /// `Retry-After` of a 429, in seconds (`retryAfterSeconds` in JSON).
+    #[serde(rename = "retryAfterSeconds")]
     pub retry_after_secs: u64,
     /// Every request answered 503.
     pub outage: bool,

@@ -127,6 +127,30 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// What a write did, in [`AppliedWrite`].
+    WriteOperation {
+        /// Tax registration (đăng ký thuế).
+        Register = "REGISTER",
+        /// Taxpayer details replaced.
+        UpdateDetails = "UPDATE_DETAILS",
+        /// Status changed by the province.
+        ChangeStatus = "CHANGE_STATUS",
+        /// NCRS record created.
+        Create = "CREATE",
+        /// NCRS record content replaced.
+        Replace = "REPLACE",
+        /// Annual report filed or refiled.
+        FileAnnualReport = "FILE_ANNUAL_REPORT",
+        /// National correction.
+        Correction = "CORRECTION",
+        /// National compulsory dissolution.
+        CompulsoryDissolution = "COMPULSORY_DISSOLUTION",
+        /// National revocation.
+        Revocation = "REVOCATION",
+    }
+);
+
 impl RecordStatus {
     /// The registry's status of the same name.
     pub fn as_registration_status(self) -> crate::domain::RegistrationStatus {
@@ -351,11 +375,13 @@ pub struct Change {
 }
 
 /// One distinct write applied to a record, and how many times it was
-/// applied: a write is its method, path and body; more than 1 means the same
-/// request was applied again under another idempotency key.
+/// applied: a write is its operation, path and body; more than 1 means the
+/// same change was applied again under another idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppliedWrite {
+    /// What it did.
+    pub operation: WriteOperation,
     /// HTTP method.
     pub method: String,
     /// Request path.

@@ -7,7 +7,7 @@ use super::input::{self, Errors, NationalChange, RecordContent, ReportContent, S
 use super::model::{
     AnnualReport, AppliedWrite, Change, ChangeKind, ChangePage, EntityDetails, ErrorBody, FieldError, IssueStatus,
     NationalChangeApplied, NationalChangeKind, NcrsEntry, NcrsRecord, NcrsRecords, Origin, RecordStatus,
-    RegistrationState, SimRecords, TaxRecords, Taxpayer, TaxpayerEntry, TaxpayerStatus,
+    RegistrationState, SimRecords, TaxRecords, Taxpayer, TaxpayerEntry, TaxpayerStatus, WriteOperation,
 };
 use crate::domain::TaxCode;
 use chrono::{DateTime, Datelike, Utc};
@@ -96,13 +96,15 @@ pub(crate) struct Write {
 }
 
 impl Write {
-    fn log_into(&self, writes: &mut Vec<AppliedWrite>) {
-        match writes.iter_mut().find(|w| w.method == self.method && w.path == self.path && w.digest == self.digest) {
+    /// Counts this write, as `operation`, in a record's write log.
+    fn log_into(&self, operation: WriteOperation, writes: &mut Vec<AppliedWrite>) {
+        match writes.iter_mut().find(|w| w.operation == operation && w.path == self.path && w.digest == self.digest) {
             Some(w) => {
                 w.applied += 1;
                 w.idempotency_keys.extend(self.key.clone());
             }
             None => writes.push(AppliedWrite {
+                operation,
                 method: self.method.clone(),
                 path: self.path.clone(),
                 digest: self.digest.clone(),
@@ -372,7 +374,7 @@ impl State {
             .map(|(id, _)| id.clone())
             .collect();
         let mut writes = Vec::new();
-        w.log_into(&mut writes);
+        w.log_into(WriteOperation::Register, &mut writes);
         let applied = u32::try_from(same.len()).unwrap_or(u32::MAX).saturating_add(1);
         for other in &same {
             if let Some(first) = self.tax.registrations.get_mut(other).and_then(|r| r.entry.writes.first_mut()) {
@@ -471,7 +473,7 @@ impl State {
         }
         t.details = details;
         t.updated_at = now;
-        w.log_into(&mut r.entry.writes);
+        w.log_into(WriteOperation::UpdateDetails, &mut r.entry.writes);
         Answer::json(200, &r.entry.taxpayer)
     }
 
@@ -497,7 +499,7 @@ impl State {
         t.status_effective_on = Some(change.effective_on);
         t.status_reason = Some(change.reason);
         t.updated_at = now;
-        w.log_into(&mut r.entry.writes);
+        w.log_into(WriteOperation::ChangeStatus, &mut r.entry.writes);
         Answer::json(200, &r.entry.taxpayer)
     }
 
@@ -598,7 +600,7 @@ impl State {
             updated_at: now,
         };
         let mut writes = Vec::new();
-        w.log_into(&mut writes);
+        w.log_into(WriteOperation::Create, &mut writes);
         self.append_change(Self::change_of(&record, ChangeKind::Created, Origin::Province, now));
         let answer = Self::record_answer(201, &record).header("Location", format!("/ncrs/v1/records/{code}"));
         self.ncrs.records.insert(code.to_owned(), Slot { record, annual_reports: BTreeMap::new(), writes });
@@ -625,7 +627,7 @@ impl State {
         r.members = members;
         r.version += 1;
         r.updated_at = now;
-        w.log_into(&mut slot.writes);
+        w.log_into(WriteOperation::Replace, &mut slot.writes);
         let record = slot.record.clone();
         self.append_change(Self::change_of(&record, ChangeKind::Replaced, Origin::Province, now));
         Self::record_answer(200, &record)
@@ -635,6 +637,7 @@ impl State {
     fn set_record_status(
         &mut self,
         w: &Write,
+        operation: WriteOperation,
         code: &str,
         change: StatusChange<RecordStatus>,
         origin: Origin,
@@ -655,7 +658,7 @@ impl State {
         r.status_reason = Some(change.reason.clone());
         r.version += 1;
         r.updated_at = now;
-        w.log_into(&mut slot.writes);
+        w.log_into(operation, &mut slot.writes);
         let mut entry = Self::change_of(&slot.record, ChangeKind::StatusChanged, origin, now);
         entry.status = Some(change.status);
         entry.effective_on = Some(change.effective_on);
@@ -682,7 +685,7 @@ impl State {
             Ok(c) => c,
             Err(errors) => return Answer::errors(422, errors),
         };
-        match self.set_record_status(w, code, change, Origin::Province, now) {
+        match self.set_record_status(w, WriteOperation::ChangeStatus, code, change, Origin::Province, now) {
             Ok(_) => self.record(code),
             Err(answer) => answer,
         }
@@ -753,7 +756,7 @@ impl State {
             filed_at: now,
         };
         let status = if slot.annual_reports.insert(year, report.clone()).is_some() { 200 } else { 201 };
-        w.log_into(&mut slot.writes);
+        w.log_into(WriteOperation::FileAnnualReport, &mut slot.writes);
         let mut entry = Self::change_of(&slot.record, ChangeKind::AnnualReportFiled, Origin::Province, now);
         entry.year = Some(year);
         self.append_change(entry);
@@ -790,13 +793,15 @@ impl State {
         };
         let status = match change.kind {
             NationalChangeKind::Correction => None,
-            NationalChangeKind::CompulsoryDissolution => Some(RecordStatus::Dissolved),
-            NationalChangeKind::Revocation => Some(RecordStatus::Revoked),
+            NationalChangeKind::CompulsoryDissolution => {
+                Some((RecordStatus::Dissolved, WriteOperation::CompulsoryDissolution))
+            }
+            NationalChangeKind::Revocation => Some((RecordStatus::Revoked, WriteOperation::Revocation)),
         };
         let entry = match (status, change.effective_on) {
-            (Some(status), Some(effective_on)) => {
+            (Some((status, operation)), Some(effective_on)) => {
                 let sc = StatusChange { status, effective_on, reason: change.reason };
-                match self.set_record_status(w, &code, sc, Origin::National, now) {
+                match self.set_record_status(w, operation, &code, sc, Origin::National, now) {
                     Ok(entry) => entry,
                     Err(answer) => return answer,
                 }
@@ -825,7 +830,7 @@ impl State {
                 }
                 r.version += 1;
                 r.updated_at = now;
-                w.log_into(&mut slot.writes);
+                w.log_into(WriteOperation::Correction, &mut slot.writes);
                 let mut entry = Self::change_of(&slot.record, ChangeKind::Corrected, Origin::National, now);
                 entry.reason = Some(change.reason);
                 entry.corrections = Some(c);

@@ -37,11 +37,24 @@ async fn records_count_every_distinct_write() {
     assert_eq!(applied, [1, 2, 1], "create, the renaming twice, the member count");
     assert_eq!(entry.writes[1].idempotency_keys.len(), 2);
     assert!(entry.writes.iter().all(|w| w.method == "PUT" && w.path == path && w.digest.len() == 16));
+    let operations: Vec<&str> = entry.writes.iter().map(|w| w.operation.as_str()).collect();
+    assert_eq!(operations, ["CREATE", "REPLACE", "REPLACE"]);
+
+    // A replace whose content equals the creation's is another write, not a duplicate.
+    let code = sim.registered_record("HTX Y Nguyên", "40").await;
+    let path = format!("/ncrs/v1/records/{code}");
+    let same = sim.put(&path, &new_key(), &record("HTX Y Nguyên", "40"), &[("If-Match", "\"1\"")]).await;
+    assert_eq!(same.status(), StatusCode::OK);
+    let records = sim.handle.records();
+    let writes = &records.ncrs.records.iter().find(|r| r.record.code == code).expect("record").writes;
+    assert_eq!(writes.iter().map(|w| w.applied).collect::<Vec<_>>(), [1, 1]);
 
     // The JSON says the same in camelCase.
     let raw: Value = sim.http.get(sim.url("/_sim/records")).send().await.expect("sent").json().await.expect("json");
-    assert_eq!(raw["ncrs"]["records"][0]["writes"][1]["applied"], 2);
-    assert_eq!(raw["ncrs"]["records"][0]["code"], code.as_str());
+    let raw_entry =
+        raw["ncrs"]["records"].as_array().expect("records").iter().find(|r| r["version"] == 4).expect("entry");
+    assert_eq!(raw_entry["writes"][1]["applied"], 2);
+    assert_eq!(raw_entry["writes"][1]["operation"], "REPLACE");
     assert_eq!(raw["tax"]["taxpayers"][0]["registrationStatus"], "ISSUED");
 }
 

@@ -125,6 +125,21 @@ async fn faults_are_read_and_patched_at_run_time() {
     let read: Value = sim.http.get(sim.url("/_sim/faults")).send().await.expect("sent").json().await.expect("json");
     assert_eq!(read, serde_json::to_value(Faults::default()).expect("json"));
     assert_eq!(read["hangMs"], 30_000);
+    let names: Vec<&str> = read.as_object().expect("object").keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "errorRate",
+            "hangMs",
+            "latencyMs",
+            "loseAnswerRate",
+            "outage",
+            "rateLimitRate",
+            "retryAfterSeconds",
+            "timeoutRate"
+        ],
+        "the names a patch accepts"
+    );
 
     let patch = json!({"errorRate": 0.2, "latencyMs": 5, "retryAfterSeconds": 3});
     let set = sim.http.post(sim.url("/_sim/faults")).json(&patch).send().await.expect("sent");
