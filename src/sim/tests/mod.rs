@@ -6,6 +6,7 @@ mod controls;
 mod faults;
 mod fuzz;
 mod ncrs;
+mod openapi;
 mod tax;
 
 use super::{spawn, SimConfig, SimHandle};
