@@ -66,6 +66,11 @@ pub struct SimConfig {
     pub seed: u64,
 }
 
+/// Longest token lifetime accepted (1 day).
+pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(86_400);
+/// Longest time a registration may stay PENDING (10 minutes).
+pub const MAX_TAX_PENDING: Duration = Duration::from_secs(600);
+
 /// The default client id.
 pub const DEFAULT_CLIENT_ID: &str = "coopgate";
 /// The default client secret (a sandbox value, not a secret).
@@ -121,8 +126,19 @@ impl SimConfig {
         if self.clients.iter().any(|(id, secret)| id.is_empty() || secret.is_empty()) {
             return Err(SimError::Config("client ids and secrets must not be empty".into()));
         }
-        if self.token_ttl.is_zero() {
-            return Err(SimError::Config("token_ttl must be more than 0".into()));
+        if self.token_ttl.is_zero() || self.token_ttl > MAX_TOKEN_TTL {
+            return Err(SimError::Config(format!(
+                "token_ttl must be more than 0 and at most {} s, got {:?}",
+                MAX_TOKEN_TTL.as_secs(),
+                self.token_ttl
+            )));
+        }
+        if self.tax_pending > MAX_TAX_PENDING {
+            return Err(SimError::Config(format!(
+                "tax_pending must be at most {} s, got {:?}",
+                MAX_TAX_PENDING.as_secs(),
+                self.tax_pending
+            )));
         }
         if !(0.0..=1.0).contains(&self.async_tax_share) {
             return Err(SimError::Config(format!("async_tax_share must be from 0 to 1, got {}", self.async_tax_share)));

@@ -159,3 +159,16 @@ async fn faults_are_read_and_patched_at_run_time() {
         .await
         .is_err());
 }
+
+#[tokio::test]
+async fn settings_that_would_overflow_a_clock_are_refused() {
+    for bad in [
+        SimConfig { token_ttl: Duration::MAX, ..config() },
+        SimConfig { token_ttl: Duration::ZERO, ..config() },
+        SimConfig { tax_pending: Duration::MAX, ..config() },
+        SimConfig { async_tax_share: 1.5, ..config() },
+        SimConfig { clients: Vec::new(), ..config() },
+    ] {
+        assert!(matches!(crate::sim::spawn(bad).await, Err(crate::sim::SimError::Config(_))));
+    }
+}
