@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::collections::HashMap;
@@ -161,7 +161,10 @@ async fn connection(stream: TcpStream, router: Router, stop: CancellationToken) 
         router.clone().call(request.map(Body::new))
     });
     let mut builder = http1::Builder::new();
-    builder.timer(TokioTimer::new());
+    // No header-read timeout (as in axum::serve): hyper's would also close
+    // idle keep-alive connections after 30 s, which a client would take for
+    // a simulated fault.
+    builder.header_read_timeout(None);
     let conn = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     tokio::select! {
