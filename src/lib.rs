@@ -2,7 +2,8 @@
 //! cooperatives (hợp tác xã), cooperative unions and cooperative groups.
 //!
 //! Layers, edge first: `http` and `graphql` (thin), `service` (use cases),
-//! `domain` (rules, no I/O) and `storage` (repository functions).
+//! `domain` (rules, no I/O) and `storage` (repository functions). `sim` is
+//! the simulator of the two national systems (`coopgate national-sim`).
 
 pub mod auth;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod graphql;
 pub mod http;
 pub mod seed;
 pub mod service;
+pub mod sim;
 pub mod startup;
 pub mod state;
 pub mod storage;

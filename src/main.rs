@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use coopgate::config::{Config, ServeConfig};
 use coopgate::startup::{self, Application};
-use coopgate::{graphql, seed, telemetry};
+use coopgate::{graphql, seed, sim, telemetry};
 use migration::MigratorTrait;
 use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
@@ -47,6 +47,10 @@ enum Command {
     /// Work with targets (chỉ tiêu).
     #[command(subcommand)]
     Targets(TargetsCommand),
+    /// Simulate the two national systems (tax registration and NCRS) with
+    /// fault injection, for tests, demos and partner teams; runs until
+    /// ctrl-c/SIGTERM. See docs/national-api.md.
+    NationalSim(sim::cli::NationalSimArgs),
     /// Exit 0 when a running gateway answers its liveness probe (for container HEALTHCHECKs).
     Healthcheck {
         /// The probe to call.
@@ -241,6 +245,15 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             if !status.is_success() {
                 return Err(format!("{url} answered {status}").into());
             }
+        }
+        Command::NationalSim(args) => {
+            let handle = sim::spawn(args.to_config()).await?;
+            tracing::info!(state_file = ?args.state_file, "national-sim listening on {}", handle.base_url());
+            let token = CancellationToken::new();
+            cancel_on_signal(token.clone());
+            token.cancelled().await;
+            handle.shutdown().await;
+            tracing::info!("national-sim stopped");
         }
         Command::ExportSchema { output } => {
             let sdl = graphql::sdl();

@@ -13,7 +13,7 @@ fn coopgate() -> Command {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["serve", "migrate", "seed", "export-schema", "healthcheck"] {
+    for sub in ["serve", "migrate", "seed", "export-schema", "healthcheck", "national-sim"] {
         let out = coopgate().args([sub, "--help"]).output().expect("runs");
         assert!(out.status.success(), "{sub} --help");
         assert!(!out.stdout.is_empty());
@@ -34,6 +34,58 @@ fn invalid_configuration_names_the_setting_in_one_line() {
     assert!(refused(("DATABASE_URL", "mysql://db/x"), &["migrate"]).contains("DATABASE_URL"));
     assert!(refused(("COOPGATE_PROFILE", "staging"), &["migrate"]).contains("COOPGATE_PROFILE"));
     assert!(refused(("COOPGATE_LOG_FORMAT", "xml"), &["migrate"]).contains("COOPGATE_LOG_FORMAT"));
+    assert!(refused(("COOPGATE_SIM_FAULT_5XX", "1.5"), &["national-sim"]).contains("COOPGATE_SIM_FAULT_5XX"));
+    assert!(refused(("COOPGATE_SIM_LISTEN", "nowhere"), &["national-sim"]).contains("COOPGATE_SIM_LISTEN"));
+}
+
+/// Kills the child when the test ends, however it ends.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn national_sim_serves_what_its_flags_say() {
+    use std::io::{BufRead, BufReader};
+    let child = coopgate()
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "info")
+        .args(["national-sim", "--listen", "127.0.0.1:0", "--fault-latency-ms", "7", "--client-id", "partner"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut running = Running(child);
+    let stdout = running.0.stdout.take().expect("stdout");
+    let line = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.contains("national-sim listening on"))
+        .expect("a line with the address");
+    let start = line.find("http://").expect("url");
+    let base: String = line[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let faults: serde_json::Value =
+            http.get(format!("{base}/_sim/faults")).send().await.expect("sent").json().await.expect("json");
+        assert_eq!(faults["latencyMs"], 7);
+        let token = http
+            .post(format!("{base}/oauth/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "partner"),
+                ("client_secret", "coopgate-sandbox-secret"),
+            ])
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(token.status(), reqwest::StatusCode::OK);
+    });
 }
 
 #[test]

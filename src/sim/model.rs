@@ -1,0 +1,469 @@
+//! The records both national systems hold, as the simulator stores them and
+//! shows them on the wire (JSON, camelCase).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Declares a wire enumeration: upper-case JSON names, the list of names for
+/// error messages and a parser.
+macro_rules! wire_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every wire name, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
+            /// The wire name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// Parses a wire name (exact, upper case).
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// Kind of registered organisation (loại hình tổ chức).
+    EntityKind {
+        /// Hợp tác xã.
+        Cooperative = "COOPERATIVE",
+        /// Liên hiệp hợp tác xã.
+        Union = "UNION",
+    }
+);
+
+wire_enum!(
+    /// Where a tax registration stands (tình trạng cấp mã số thuế).
+    IssueStatus {
+        /// Accepted; the tax code is not issued yet.
+        Pending = "PENDING",
+        /// The tax code is issued.
+        Issued = "ISSUED",
+    }
+);
+
+wire_enum!(
+    /// Status of a taxpayer in the tax registration system (trạng thái mã số thuế).
+    TaxpayerStatus {
+        /// Đang hoạt động.
+        Active = "ACTIVE",
+        /// Tạm ngừng kinh doanh.
+        Suspended = "SUSPENDED",
+        /// Chấm dứt hiệu lực mã số thuế: final.
+        Closed = "CLOSED",
+    }
+);
+
+wire_enum!(
+    /// Status of a record in NCRS (tình trạng pháp lý); the registry's
+    /// `RegistrationStatus` without PENDING, which NCRS never holds.
+    RecordStatus {
+        /// Đang hoạt động.
+        Active = "ACTIVE",
+        /// Tạm ngừng kinh doanh.
+        Suspended = "SUSPENDED",
+        /// Giải thể: final.
+        Dissolved = "DISSOLVED",
+        /// Thu hồi giấy chứng nhận: final.
+        Revoked = "REVOKED",
+    }
+);
+
+wire_enum!(
+    /// What a change-feed entry records.
+    ChangeKind {
+        /// The record was created (đăng ký mới).
+        Created = "CREATED",
+        /// Its registered content was replaced (thay đổi nội dung đăng ký).
+        Replaced = "REPLACED",
+        /// Its status changed.
+        StatusChanged = "STATUS_CHANGED",
+        /// An annual report was filed or refiled (báo cáo hằng năm).
+        AnnualReportFiled = "ANNUAL_REPORT_FILED",
+        /// The national side corrected name or address (hiệu đính).
+        Corrected = "CORRECTED",
+    }
+);
+
+wire_enum!(
+    /// Who made a change.
+    Origin {
+        /// A province, through the API.
+        Province = "PROVINCE",
+        /// The national side (injected with `POST /_sim/national-changes`).
+        National = "NATIONAL",
+    }
+);
+
+wire_enum!(
+    /// A national-side change that `POST /_sim/national-changes` injects.
+    NationalChangeKind {
+        /// Correction of name and/or address (hiệu đính thông tin).
+        Correction = "CORRECTION",
+        /// Compulsory dissolution (giải thể bắt buộc).
+        CompulsoryDissolution = "COMPULSORY_DISSOLUTION",
+        /// Revocation of the registration certificate (thu hồi giấy chứng nhận).
+        Revocation = "REVOCATION",
+    }
+);
+
+wire_enum!(
+    /// What a write did, in [`AppliedWrite`].
+    WriteOperation {
+        /// Tax registration (đăng ký thuế).
+        Register = "REGISTER",
+        /// Taxpayer details replaced.
+        UpdateDetails = "UPDATE_DETAILS",
+        /// Status changed by the province.
+        ChangeStatus = "CHANGE_STATUS",
+        /// NCRS record created.
+        Create = "CREATE",
+        /// NCRS record content replaced.
+        Replace = "REPLACE",
+        /// Annual report filed or refiled.
+        FileAnnualReport = "FILE_ANNUAL_REPORT",
+        /// National correction.
+        Correction = "CORRECTION",
+        /// National compulsory dissolution.
+        CompulsoryDissolution = "COMPULSORY_DISSOLUTION",
+        /// National revocation.
+        Revocation = "REVOCATION",
+    }
+);
+
+impl RecordStatus {
+    /// The registry's status of the same name.
+    pub fn as_registration_status(self) -> crate::domain::RegistrationStatus {
+        use crate::domain::RegistrationStatus as R;
+        match self {
+            Self::Active => R::Active,
+            Self::Suspended => R::Suspended,
+            Self::Dissolved => R::Dissolved,
+            Self::Revoked => R::Revoked,
+        }
+    }
+
+    /// Dissolved and revoked records never change again.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Dissolved | Self::Revoked)
+    }
+}
+
+/// The legal representative (người đại diện theo pháp luật).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LegalRepresentative {
+    /// Họ và tên.
+    pub full_name: String,
+    /// Personal identification number (số định danh cá nhân): 12 digits, or 9 for an old ID card.
+    pub id_number: String,
+}
+
+/// Registered content both systems hold (nội dung đăng ký).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntityDetails {
+    /// Name (tên), NFC-normalised.
+    pub name: String,
+    /// Cooperative or union.
+    pub kind: EntityKind,
+    /// 2025 ward or commune of the head office (mã xã), 5 digits.
+    pub ward_code: String,
+    /// Province (mã tỉnh), 2 digits.
+    pub province_code: String,
+    /// Legal representative.
+    pub legal_representative: LegalRepresentative,
+    /// Business lines (ngành nghề kinh doanh), VSIC 4-digit codes.
+    pub business_lines: Vec<String>,
+    /// Charter capital (vốn điều lệ) in đồng, a decimal string.
+    pub charter_capital: String,
+}
+
+/// The answer about a tax registration: 201, 202 and its status resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistrationState {
+    /// Registration id, from the `Location` of the status resource.
+    pub registration_id: String,
+    /// PENDING or ISSUED.
+    pub status: IssueStatus,
+    /// The tax code, once ISSUED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_code: Option<String>,
+}
+
+/// An access token (`POST /oauth/token`, RFC 6749 §5.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessToken {
+    /// The bearer token.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until it expires.
+    pub expires_in: u64,
+}
+
+/// The answer to an injected national change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NationalChangeApplied {
+    /// The feed entry it appended.
+    pub change: Change,
+    /// The record after it.
+    pub record: NcrsRecord,
+}
+
+/// One page of the change feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePage {
+    /// Changes after `after`, in sequence order.
+    pub changes: Vec<Change>,
+    /// Pass as `after` to read on; equal to `after` when nothing is new.
+    pub next_after: u64,
+}
+
+/// A taxpayer (người nộp thuế) in the tax registration system, from its
+/// registration on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Taxpayer {
+    /// The registration that created it.
+    pub registration_id: String,
+    /// PENDING until the tax code is issued.
+    pub registration_status: IssueStatus,
+    /// The tax code (mã số thuế), once issued.
+    pub tax_code: Option<String>,
+    /// Registered details.
+    #[serde(flatten)]
+    pub details: EntityDetails,
+    /// Taxpayer status.
+    pub status: TaxpayerStatus,
+    /// When the last status change took effect.
+    pub status_effective_on: Option<NaiveDate>,
+    /// Why the status last changed.
+    pub status_reason: Option<String>,
+    /// When the registration was accepted.
+    pub accepted_at: DateTime<Utc>,
+    /// When the tax code was issued.
+    pub issued_at: Option<DateTime<Utc>>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A record in NCRS (hồ sơ đăng ký hợp tác xã), keyed by its cooperative
+/// code, which is its tax code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NcrsRecord {
+    /// Cooperative code (mã số hợp tác xã) = tax code.
+    pub code: String,
+    /// Registered content.
+    #[serde(flatten)]
+    pub details: EntityDetails,
+    /// Street address of the head office within the ward (địa chỉ trụ sở).
+    pub address: Option<String>,
+    /// Members (thành viên): persons for a cooperative, member cooperatives for a union.
+    pub members: u32,
+    /// Legal status.
+    pub status: RecordStatus,
+    /// When the last status change took effect.
+    pub status_effective_on: Option<NaiveDate>,
+    /// Why the status last changed.
+    pub status_reason: Option<String>,
+    /// Version, 1 on creation, +1 on every change; the `ETag`.
+    pub version: u64,
+    /// When the record was created.
+    pub registered_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A yearly report (báo cáo tình hình hoạt động hằng năm).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnnualReport {
+    /// Cooperative code.
+    pub code: String,
+    /// Reporting year.
+    pub year: i32,
+    /// Members at year end.
+    pub members: u32,
+    /// Employees (người lao động).
+    pub employees: u32,
+    /// Revenue (doanh thu) in đồng, decimal string.
+    pub revenue: String,
+    /// Profit (lợi nhuận) in đồng, decimal string, may be negative.
+    pub profit: String,
+    /// Average income per member (thu nhập bình quân), đồng per year.
+    pub average_member_income: Option<String>,
+    /// Classification (xếp loại): GOOD, FAIR, AVERAGE or WEAK.
+    pub rating: String,
+    /// The record's version after this report was filed.
+    pub record_version: u64,
+    /// When filed (last time).
+    pub filed_at: DateTime<Utc>,
+}
+
+/// Fields a national correction changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Corrections {
+    /// New name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New ward.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ward_code: Option<String>,
+    /// New street address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+/// One entry of the NCRS change feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    /// Position in the feed: 1, 2, 3, … with no gaps.
+    pub sequence: u64,
+    /// Cooperative code.
+    pub code: String,
+    /// The record's province.
+    pub province_code: String,
+    /// What happened.
+    pub kind: ChangeKind,
+    /// Who did it.
+    pub origin: Origin,
+    /// The record's version after the change.
+    pub version: u64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// STATUS_CHANGED: the new status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<RecordStatus>,
+    /// STATUS_CHANGED: when it takes effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_on: Option<NaiveDate>,
+    /// STATUS_CHANGED, CORRECTED: why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// ANNUAL_REPORT_FILED: the year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// CORRECTED: the corrected fields and their new values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrections: Option<Corrections>,
+}
+
+/// One distinct write applied to a record, and how many times it was
+/// applied: a write is its operation, path and body; more than 1 means the
+/// same change was applied again under another idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppliedWrite {
+    /// What it did.
+    pub operation: WriteOperation,
+    /// HTTP method.
+    pub method: String,
+    /// Request path.
+    pub path: String,
+    /// FNV-1a 64 of the canonical JSON body (sorted keys), hex.
+    pub digest: String,
+    /// Times applied.
+    pub applied: u32,
+    /// The idempotency keys it was applied under (none for injected national changes).
+    pub idempotency_keys: Vec<String>,
+}
+
+/// A taxpayer with its write log, as `GET /_sim/records` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxpayerEntry {
+    /// The taxpayer.
+    #[serde(flatten)]
+    pub taxpayer: Taxpayer,
+    /// Every distinct write applied to it. For the registration, `applied`
+    /// counts every taxpayer created from the same body.
+    pub writes: Vec<AppliedWrite>,
+}
+
+/// An NCRS record with its reports and write log, as `GET /_sim/records` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NcrsEntry {
+    /// The record.
+    #[serde(flatten)]
+    pub record: NcrsRecord,
+    /// Its annual reports, by year.
+    pub annual_reports: Vec<AnnualReport>,
+    /// Every distinct write applied to it.
+    pub writes: Vec<AppliedWrite>,
+}
+
+/// The tax registration system's side of [`SimRecords`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxRecords {
+    /// Every registration, pending or issued, in registration order.
+    pub taxpayers: Vec<TaxpayerEntry>,
+    /// Idempotency keys remembered.
+    pub idempotency_keys: usize,
+}
+
+/// NCRS's side of [`SimRecords`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NcrsRecords {
+    /// Every record, by code.
+    pub records: Vec<NcrsEntry>,
+    /// The change feed's last sequence (0 when empty).
+    pub last_sequence: u64,
+    /// Idempotency keys remembered.
+    pub idempotency_keys: usize,
+}
+
+/// Everything the simulator holds, both systems: `GET /_sim/records`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SimRecords {
+    /// The tax registration system.
+    pub tax: TaxRecords,
+    /// NCRS.
+    pub ncrs: NcrsRecords,
+}
+
+/// One refused field (or, without `field`, the request as a whole).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// Path of the field, e.g. `legalRepresentative.fullName` or `businessLines[2]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+/// The body of every error answer except `/oauth/token`'s.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// One entry per problem; a 422 lists every refused field.
+    pub errors: Vec<FieldError>,
+}
