@@ -52,6 +52,10 @@ pub struct Config {
     #[command(flatten)]
     pub auth: AuthConfig,
 
+    /// The national systems and the sync worker.
+    #[command(flatten)]
+    pub national: NationalConfig,
+
     /// Largest number of pooled database connections.
     #[arg(long, env = "COOPGATE_DB_MAX_CONNECTIONS", value_name = "COOPGATE_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_max_connections: u32,
@@ -93,6 +97,90 @@ pub struct AuthConfig {
     /// Required `aud` claim (required with a key).
     #[arg(long, env = "COOPGATE_JWT_AUDIENCE", value_name = "COOPGATE_JWT_AUDIENCE", global = true)]
     pub jwt_audience: Option<String>,
+}
+
+/// Where the national systems are, and how the sync worker behaves.
+#[derive(Debug, Clone, Args, Default)]
+pub struct NationalConfig {
+    /// `sandbox` (the simulator, in-process; default in dev), `off` (default in
+    /// production), or the base URL of both national systems.
+    #[arg(long, env = "COOPGATE_NATIONAL", value_name = "COOPGATE_NATIONAL", global = true)]
+    pub national: Option<String>,
+    /// Base URL of the tax registration system (overrides COOPGATE_NATIONAL).
+    #[arg(long, env = "COOPGATE_NATIONAL_TAX_URL", value_name = "COOPGATE_NATIONAL_TAX_URL", global = true)]
+    pub national_tax_url: Option<String>,
+    /// Base URL of NCRS (overrides COOPGATE_NATIONAL).
+    #[arg(long, env = "COOPGATE_NATIONAL_NCRS_URL", value_name = "COOPGATE_NATIONAL_NCRS_URL", global = true)]
+    pub national_ncrs_url: Option<String>,
+    /// OAuth2 client id at the national systems.
+    #[arg(long, env = "COOPGATE_NATIONAL_CLIENT_ID", value_name = "COOPGATE_NATIONAL_CLIENT_ID", global = true)]
+    pub national_client_id: Option<String>,
+    /// OAuth2 client secret at the national systems (never logged).
+    #[arg(
+        long,
+        env = "COOPGATE_NATIONAL_CLIENT_SECRET",
+        value_name = "COOPGATE_NATIONAL_CLIENT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub national_client_secret: Option<String>,
+    /// Timeout of every call to the national systems, in milliseconds.
+    #[arg(long, env = "COOPGATE_NATIONAL_TIMEOUT_MS", value_name = "COOPGATE_NATIONAL_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(100..=120_000), global = true)]
+    pub national_timeout_ms: u64,
+    /// Attempts before a delivery is FAILED.
+    #[arg(long, env = "COOPGATE_SYNC_MAX_ATTEMPTS", value_name = "COOPGATE_SYNC_MAX_ATTEMPTS", default_value_t = 12, value_parser = clap::value_parser!(i32).range(1..=100), global = true)]
+    pub sync_max_attempts: i32,
+    /// Run the sync worker inside `serve` (set false when `coopgate worker` runs separately).
+    #[arg(long, env = "COOPGATE_SYNC_WORKER", value_name = "COOPGATE_SYNC_WORKER", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub sync_worker: bool,
+}
+
+/// How coopgate reaches the national systems.
+#[derive(Debug, Clone)]
+pub enum NationalMode {
+    /// Not at all: changes wait in the outbox.
+    Off,
+    /// The simulator, in-process.
+    Sandbox,
+    /// Real systems.
+    Remote(crate::sync::client::Endpoints),
+}
+
+impl NationalConfig {
+    /// The mode in force for a profile; a remote mode needs its credentials.
+    pub fn mode(&self, profile: Profile) -> Result<NationalMode, String> {
+        let setting = self.national.as_deref().map(str::trim);
+        let base = match (setting, profile) {
+            (Some("off"), _) | (None, Profile::Production) if self.national_tax_url.is_none() => {
+                return Ok(NationalMode::Off)
+            }
+            (Some("sandbox"), _) => return Ok(NationalMode::Sandbox),
+            (None, Profile::Dev) if self.national_tax_url.is_none() => return Ok(NationalMode::Sandbox),
+            (Some(url), _) if url.starts_with("http://") || url.starts_with("https://") => {
+                Some(url.trim_end_matches('/').to_owned())
+            }
+            (Some(other), _) if other != "off" => {
+                return Err(format!("COOPGATE_NATIONAL: must be sandbox, off or an http(s) URL, got {other:?}"))
+            }
+            _ => None,
+        };
+        let tax_url =
+            self.national_tax_url.clone().or_else(|| base.clone()).ok_or("COOPGATE_NATIONAL_TAX_URL: required")?;
+        let ncrs_url = self.national_ncrs_url.clone().or(base).ok_or("COOPGATE_NATIONAL_NCRS_URL: required")?;
+        let client_id =
+            self.national_client_id.clone().ok_or("COOPGATE_NATIONAL_CLIENT_ID: required with national URLs")?;
+        let client_secret = self
+            .national_client_secret
+            .clone()
+            .ok_or("COOPGATE_NATIONAL_CLIENT_SECRET: required with national URLs")?;
+        Ok(NationalMode::Remote(crate::sync::client::Endpoints {
+            tax_url,
+            ncrs_url,
+            client_id,
+            client_secret,
+            timeout: std::time::Duration::from_millis(self.national_timeout_ms),
+        }))
+    }
 }
 
 /// Settings of `coopgate serve`.

@@ -16,4 +16,5 @@ pub mod sim;
 pub mod startup;
 pub mod state;
 pub mod storage;
+pub mod sync;
 pub mod telemetry;

@@ -33,6 +33,9 @@ enum Command {
     Serve(ServeConfig),
     /// Apply pending database migrations (reference data included).
     Migrate,
+    /// Run only the national sync worker (deliver the outbox, pull the national
+    /// feed); several may run on one PostgreSQL database.
+    Worker,
     /// Fill an empty registry with generated data.
     Seed(SeedArgs),
     /// Print the GraphQL schema (SDL, sorted) to stdout or a file.
@@ -215,6 +218,40 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             cancel_on_signal(token.clone());
             app.run_until_stopped(token).await?;
             tracing::info!("stopped");
+        }
+        Command::Worker => {
+            let (db, statements) = startup::open_database(&config).await?;
+            let pending = migration::Migrator::get_pending_migrations(&db).await?;
+            if !pending.is_empty() {
+                return Err(format!(
+                    "the database schema is {} migration(s) behind: run `coopgate migrate` first",
+                    pending.len()
+                )
+                .into());
+            }
+            let gazetteer = startup::load_gazetteer(&db).await?;
+            let national = startup::national(&config)
+                .await?
+                .ok_or("COOPGATE_NATIONAL: the worker needs the national systems (sandbox or URLs), not off")?;
+            let state = coopgate::state::AppState {
+                db,
+                statements,
+                gazetteer,
+                profile: config.profile,
+                authenticator: None,
+                write_gate: Default::default(),
+                feed: Default::default(),
+            };
+            let token = CancellationToken::new();
+            cancel_on_signal(token.clone());
+            tracing::info!("sync worker started");
+            coopgate::sync::worker::Worker::new(state, national.client.clone(), startup::worker_settings(&config))
+                .run(token)
+                .await;
+            if let Some(s) = national.sandbox {
+                s.shutdown().await;
+            }
+            tracing::info!("sync worker stopped");
         }
         Command::Migrate => {
             let (db, _) = startup::open_database(&config).await?;

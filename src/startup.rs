@@ -40,6 +40,12 @@ pub enum StartupError {
     /// The JWT keys are misconfigured.
     #[error(transparent)]
     Keys(#[from] crate::auth::jwt::KeyError),
+    /// The national-systems settings are invalid.
+    #[error("{0}")]
+    National(String),
+    /// The in-process simulator could not start.
+    #[error("national sandbox: {0}")]
+    Sandbox(String),
     /// The listen address is taken or not allowed.
     #[error("COOPGATE_LISTEN: cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
@@ -82,11 +88,57 @@ pub async fn load_gazetteer(db: &DatabaseConnection) -> Result<Arc<Gazetteer>, S
     Ok(Arc::new(Gazetteer::new(units, successions, chrono::Utc::now().date_naive())))
 }
 
+/// The national systems as configured: a client, and the in-process
+/// simulator when in sandbox mode (kept alive with it).
+pub struct National {
+    /// The client.
+    pub client: Arc<crate::sync::client::HttpNational>,
+    /// The sandbox, if any.
+    pub sandbox: Option<crate::sim::SimHandle>,
+}
+
+/// Connects to the national systems the configuration names; `None` when off.
+pub async fn national(config: &Config) -> Result<Option<National>, StartupError> {
+    use crate::config::NationalMode;
+    use crate::sync::client::{Endpoints, HttpNational};
+    let timeout = std::time::Duration::from_millis(config.national.national_timeout_ms);
+    let (endpoints, sandbox) = match config.national.mode(config.profile).map_err(StartupError::National)? {
+        NationalMode::Off => return Ok(None),
+        NationalMode::Remote(e) => (e, None),
+        NationalMode::Sandbox => {
+            let sim = crate::sim::SimConfig {
+                listen: "127.0.0.1:0".parse().map_err(|e| StartupError::Sandbox(format!("{e}")))?,
+                ..Default::default()
+            };
+            let handle = crate::sim::spawn(sim).await.map_err(|e| StartupError::Sandbox(e.to_string()))?;
+            let url = handle.base_url();
+            let endpoints = Endpoints {
+                tax_url: url.clone(),
+                ncrs_url: url,
+                client_id: crate::sim::DEFAULT_CLIENT_ID.to_owned(),
+                client_secret: crate::sim::DEFAULT_CLIENT_SECRET.to_owned(),
+                timeout,
+            };
+            tracing::info!(url = %handle.base_url(), "national systems: in-process sandbox");
+            (endpoints, Some(handle))
+        }
+    };
+    let client = HttpNational::new(endpoints).map_err(|e| StartupError::National(format!("national client: {e}")))?;
+    Ok(Some(National { client: Arc::new(client), sandbox }))
+}
+
+/// The worker settings from the configuration.
+pub fn worker_settings(config: &Config) -> crate::sync::worker::WorkerSettings {
+    crate::sync::worker::WorkerSettings { max_attempts: config.national.sync_max_attempts, ..Default::default() }
+}
+
 /// The application, bound and ready to serve.
 pub struct Application {
     listener: TcpListener,
     state: AppState,
     port: u16,
+    national: Option<National>,
+    worker: Option<crate::sync::worker::WorkerSettings>,
 }
 
 impl Application {
@@ -131,7 +183,9 @@ impl Application {
             write_gate: Arc::new(tokio::sync::Mutex::new(())),
             feed: crate::service::feed::FeedHub::default(),
         };
-        Ok(Application { listener, state, port })
+        let national = national(config).await?;
+        let worker = (config.national.sync_worker && national.is_some()).then(|| worker_settings(config));
+        Ok(Application { listener, state, port, national, worker })
     }
 
     /// The port it listens on.
@@ -147,8 +201,18 @@ impl Application {
     /// Serves until `shutdown` is cancelled, then finishes in-flight requests.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
         tokio::spawn(self.state.feed.clone().run_tailer(self.state.db.clone(), shutdown.clone()));
+        if let (Some(n), Some(settings)) = (&self.national, self.worker.clone()) {
+            let worker = crate::sync::worker::Worker::new(self.state.clone(), n.client.clone(), settings);
+            tokio::spawn(worker.run(shutdown.clone()));
+        }
+        let national = self.national;
         let schema = graphql::build_schema(self.state.clone());
         let router = http::router(HttpState { app: self.state, schema });
-        axum::serve(self.listener, router).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+        let served =
+            axum::serve(self.listener, router).with_graceful_shutdown(async move { shutdown.cancelled().await }).await;
+        if let Some(sandbox) = national.and_then(|n| n.sandbox) {
+            sandbox.shutdown().await;
+        }
+        served
     }
 }

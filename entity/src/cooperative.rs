@@ -64,6 +64,8 @@ pub struct Model {
     pub sync_last_error: Option<String>,
     /// When the record was last in step with the national systems.
     pub last_synced_at: Option<DateTimeUtc>,
+    /// The record's version in the national registry (NCRS), for `If-Match`.
+    pub national_version: Option<i32>,
     /// Optimistic-concurrency version, bumped by every write.
     pub version: i32,
     /// When the row was created.

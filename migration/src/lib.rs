@@ -8,6 +8,7 @@ mod m20250701_000002_load_administrative_units;
 mod m20261122_000003_registry;
 mod m20261122_000004_audit_changes_receipts;
 mod m20261122_000005_targets;
+mod m20261122_000006_sync;
 pub mod reference;
 
 /// All migrations in the order they apply.
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_registry::Migration),
             Box::new(m20261122_000004_audit_changes_receipts::Migration),
             Box::new(m20261122_000005_targets::Migration),
+            Box::new(m20261122_000006_sync::Migration),
         ]
     }
 }

@@ -247,6 +247,32 @@ impl MutationRoot {
         Ok(TargetPayload { target, user_errors })
     }
 
+    /// Re-queues a cooperative's or union's FAILED or REJECTED national sync
+    /// (after the record was fixed); officers of its province and national admins.
+    async fn retry_sync(&self, ctx: &Context<'_>, id: ID) -> Result<SyncPayload> {
+        let record = ids::decode("id", &id).ok().and_then(|(k, row)| match k {
+            NodeKind::Cooperative => Some((crate::domain::EntityKind::Cooperative, row)),
+            NodeKind::CooperativeUnion => Some((crate::domain::EntityKind::CooperativeUnion, row)),
+            _ => None,
+        });
+        let outcome = crate::service::sync::retry(state(ctx)?, &actor(ctx), record).await.api()?;
+        Ok(match outcome {
+            Ok(c) => SyncPayload {
+                sync: Some(super::types::organisation::sync_status(
+                    &c.tax_sync,
+                    &c.registry_sync,
+                    c.attempts,
+                    &c.last_error,
+                    c.last_synced_at,
+                )?),
+                user_errors: Vec::new(),
+            },
+            Err(problems) => {
+                SyncPayload { sync: None, user_errors: problems.into_iter().map(UserError::from).collect() }
+            }
+        })
+    }
+
     /// Records a cooperative group (at least two members).
     async fn register_cooperative_group(
         &self,

@@ -284,6 +284,24 @@ impl QueryRoot {
         })
     }
 
+    /// The national sync queue by operation and state, with the age of the
+    /// oldest row of each (national admins only).
+    async fn sync_queue(&self, ctx: &Context<'_>) -> Result<Vec<super::types::write::SyncQueueFigure>> {
+        let who = ctx.data_opt::<auth::Principal>().cloned().unwrap_or_else(auth::Principal::anonymous);
+        let now = chrono::Utc::now();
+        Ok(crate::service::sync::queue(state(ctx)?, &who)
+            .await
+            .api()?
+            .into_iter()
+            .map(|f| super::types::write::SyncQueueFigure {
+                operation: f.operation,
+                state: f.state,
+                rows: i32::try_from(f.rows).unwrap_or(i32::MAX),
+                oldest_age_seconds: f.oldest.map(|t| (now - t).num_seconds()),
+            })
+            .collect())
+    }
+
     /// The audit trail, oldest first (national admins only).
     async fn audit_events(
         &self,

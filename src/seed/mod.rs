@@ -36,6 +36,9 @@ pub enum SeedError {
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// Queuing a pending application for national registration failed.
+    #[error("queuing national registration: {0}")]
+    Sync(String),
 }
 
 impl From<sea_orm::DbErr> for SeedError {
@@ -273,7 +276,9 @@ impl<'g> Generator<'g> {
         business.sort_unstable();
         let official = 5 + (self.rng.random::<f64>().powi(3) * 400.0) as i32;
         let agri = sector == Sector::Agriculture;
-        let synced = if code.is_some() { "SYNCED" } else { "PENDING" };
+        // Records with a code are imported (not synced); pending ones go
+        // through national registration like any new application.
+        let synced = if code.is_some() { "NOT_REQUIRED" } else { "PENDING" };
         let created = registered_on.unwrap_or_else(|| self.base.date_naive() - Duration::days(20));
         let updated_at = self.updated_at(created);
         let id = self.out.cooperatives.len() as i64 + 1;
@@ -310,7 +315,8 @@ impl<'g> Generator<'g> {
             registry_sync: synced.into(),
             sync_attempts: 0,
             sync_last_error: None,
-            last_synced_at: registered_on.map(|_| updated_at),
+            last_synced_at: None,
+            national_version: None,
             version: 1,
             created_at: Utc.from_utc_datetime(&created.and_hms_opt(8, 0, 0).unwrap_or_default()),
             updated_at,
@@ -399,11 +405,12 @@ impl<'g> Generator<'g> {
             value_chain_linked: true,
             latest_rating: latest.as_ref().map(|l| l.0.clone()),
             latest_report_year: latest.map(|l| l.1),
-            tax_sync: "SYNCED".into(),
-            registry_sync: "SYNCED".into(),
+            tax_sync: "NOT_REQUIRED".into(),
+            registry_sync: "NOT_REQUIRED".into(),
             sync_attempts: 0,
             sync_last_error: None,
-            last_synced_at: Some(updated_at),
+            last_synced_at: None,
+            national_version: None,
             version: 1,
             created_at: Utc.from_utc_datetime(&registered_on.and_hms_opt(8, 0, 0).unwrap_or_default()),
             updated_at,
@@ -547,6 +554,7 @@ pub async fn demo(
         return Err(SeedError::NotEmpty(existing));
     }
     let registry = Generator::new(g)?.generate(scale.max(1) as usize);
+    let pending: Vec<i64> = registry.cooperatives.iter().filter(|c| c.code.is_none()).map(|c| c.id).collect();
     let summary = SeedSummary {
         persons: registry.persons.len(),
         cooperatives: registry.cooperatives.len(),
@@ -567,6 +575,21 @@ pub async fn demo(
     insert_all(&txn, registry.cooperatives, &bar).await?;
     insert_all(&txn, registry.groups, &bar).await?;
     insert_all(&txn, registry.reports, &bar).await?;
+    // Pending applications wait for national registration.
+    for id in pending {
+        let payload = crate::sync::outbox::content(&txn, g, crate::domain::EntityKind::Cooperative, id)
+            .await
+            .map_err(|e| SeedError::Sync(e.to_string()))?;
+        crate::sync::outbox::enqueue(
+            &txn,
+            crate::domain::EntityKind::Cooperative,
+            id,
+            crate::sync::outbox::Operation::Register,
+            payload,
+        )
+        .await
+        .map_err(|e| SeedError::Sync(e.to_string()))?;
+    }
     txn.commit().await?;
     storage::reset_sequences(db, &["person", "cooperative_union", "cooperative", "cooperative_group", "annual_report"])
         .await?;

@@ -8,6 +8,7 @@ use crate::domain::rules::{self, PersonDraft, PersonRecord, ProblemKind, Problem
 use crate::domain::{text, ChangeKind, EntityKind, Gazetteer, RegistrationStatus, Sector, SyncState, UnitId};
 use crate::state::AppState;
 use crate::storage::StorageError;
+use crate::sync::outbox::{self, Operation};
 use chrono::{NaiveDate, Utc};
 use entity::{cooperative, person};
 use rust_decimal::Decimal;
@@ -232,6 +233,10 @@ pub async fn register(
         now,
     )
     .await?;
+    if !imported {
+        let payload = outbox::content(&w.txn, g, EntityKind::Cooperative, model.id).await?;
+        outbox::enqueue(&w.txn, EntityKind::Cooperative, model.id, Operation::Register, payload).await?;
+    }
     w.commit().await?;
     state.feed.committed();
     Ok(Ok(model))
@@ -398,6 +403,10 @@ pub async fn update(
     let province = province_code(g, next.ward_id);
     write::record_change(&w, ChangeKind::Updated, EntityKind::Cooperative, id, &province, Some(next.version), now)
         .await?;
+    if outbox::syncs(&next.registry_sync) {
+        let payload = outbox::content(&w.txn, g, EntityKind::Cooperative, id).await?;
+        outbox::enqueue(&w.txn, EntityKind::Cooperative, id, Operation::Update, payload).await?;
+    }
     w.commit().await?;
     state.feed.committed();
     Ok(Ok(next))
@@ -469,6 +478,10 @@ pub async fn change_status(
         now,
     )
     .await?;
+    if outbox::syncs(&next.registry_sync) {
+        let payload = outbox::status_payload(to.as_str(), effective_on, &reason);
+        outbox::enqueue(&w.txn, EntityKind::Cooperative, id, Operation::Status, payload).await?;
+    }
     w.commit().await?;
     state.feed.committed();
     Ok(Ok(next))

@@ -7,6 +7,7 @@ pub mod groups;
 pub mod page;
 pub mod registry;
 pub mod reports;
+pub mod sync;
 pub mod targets;
 pub mod unions;
 pub mod write;

@@ -10,6 +10,7 @@ use crate::domain::{ChangeKind, EntityKind, Rating};
 use crate::state::AppState;
 use crate::storage::organisations::OrgKind;
 use crate::storage::StorageError;
+use crate::sync::outbox::{self, Operation};
 use chrono::{Datelike, Utc};
 use entity::{annual_report, cooperative, cooperative_group, cooperative_union};
 use rust_decimal::Decimal;
@@ -39,6 +40,8 @@ const SUBMIT: &str = "submitAnnualReport";
 
 /// The parts of an organisation a report touches.
 struct Owner {
+    /// Takes part in national sync.
+    syncs: bool,
     kind: OrgKind,
     entity: EntityKind,
     id: i64,
@@ -53,6 +56,7 @@ async fn owner(state: &AppState, org: Option<(OrgKind, i64)>) -> Result<Option<O
     Ok(match kind {
         OrgKind::Cooperative => {
             cooperative::Entity::find_by_id(id).one(db).await.map_err(StorageError::from)?.map(|m| Owner {
+                syncs: outbox::syncs(&m.registry_sync),
                 kind,
                 entity: EntityKind::Cooperative,
                 id,
@@ -63,6 +67,7 @@ async fn owner(state: &AppState, org: Option<(OrgKind, i64)>) -> Result<Option<O
         }
         OrgKind::Union => {
             cooperative_union::Entity::find_by_id(id).one(db).await.map_err(StorageError::from)?.map(|m| Owner {
+                syncs: outbox::syncs(&m.registry_sync),
                 kind,
                 entity: EntityKind::CooperativeUnion,
                 id,
@@ -73,6 +78,7 @@ async fn owner(state: &AppState, org: Option<(OrgKind, i64)>) -> Result<Option<O
         }
         OrgKind::Group => {
             cooperative_group::Entity::find_by_id(id).one(db).await.map_err(StorageError::from)?.map(|m| Owner {
+                syncs: false,
                 kind,
                 entity: EntityKind::CooperativeGroup,
                 id,
@@ -198,6 +204,9 @@ pub async fn submit(
     )
     .await?;
     write::record_change(&w, ChangeKind::AnnualReport, o.entity, o.id, &province, Some(version), now).await?;
+    if o.syncs {
+        outbox::enqueue(&w.txn, o.entity, o.id, Operation::AnnualReport, outbox::report_payload(&report)).await?;
+    }
     w.commit().await?;
     state.feed.committed();
     Ok(Ok(report))

@@ -9,6 +9,7 @@ use crate::domain::rules::{self, PersonDraft, ProblemKind, Problems};
 use crate::domain::{text, ChangeKind, EntityKind, RegistrationStatus, Sector, SyncState};
 use crate::state::AppState;
 use crate::storage::StorageError;
+use crate::sync::outbox::{self, Operation};
 use chrono::{DateTime, Utc};
 use entity::{cooperative, cooperative_union};
 use rust_decimal::Decimal;
@@ -158,6 +159,8 @@ pub async fn register(
     let province = province_code(g, union.ward_id);
     write::record_change(&w, ChangeKind::Created, EntityKind::CooperativeUnion, union.id, &province, Some(1), now)
         .await?;
+    let payload = outbox::content(&w.txn, g, EntityKind::CooperativeUnion, union.id).await?;
+    outbox::enqueue(&w.txn, EntityKind::CooperativeUnion, union.id, Operation::Register, payload).await?;
     w.commit().await?;
     state.feed.committed();
     Ok(Ok(union))
@@ -307,6 +310,10 @@ pub async fn change_membership(
         },
     )
     .await?;
+    if outbox::syncs(&union.registry_sync) {
+        let payload = outbox::content(&w.txn, &state.gazetteer, EntityKind::CooperativeUnion, union.id).await?;
+        outbox::enqueue(&w.txn, EntityKind::CooperativeUnion, union.id, Operation::Update, payload).await?;
+    }
     w.commit().await?;
     state.feed.committed();
     Ok(Ok(next))

@@ -13,7 +13,7 @@ fn coopgate() -> Command {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["serve", "migrate", "seed", "export-schema", "healthcheck", "national-sim"] {
+    for sub in ["serve", "migrate", "seed", "export-schema", "healthcheck", "national-sim", "worker", "token"] {
         let out = coopgate().args([sub, "--help"]).output().expect("runs");
         assert!(out.status.success(), "{sub} --help");
         assert!(!out.stdout.is_empty());

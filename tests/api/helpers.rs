@@ -4,7 +4,7 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use coopgate::auth::Role;
-use coopgate::config::{AuthConfig, Config, LogFormat, Profile, ServeConfig};
+use coopgate::config::{AuthConfig, Config, LogFormat, NationalConfig, Profile, ServeConfig};
 use coopgate::domain::AdministrativeLevel;
 use coopgate::startup::{self, Application};
 use coopgate::state::AppState;
@@ -279,6 +279,14 @@ impl TestApp {
             profile: options.profile,
             log_format: LogFormat::Text,
             auth: options.auth.clone(),
+            // Tests that sync drive their own simulator and worker.
+            national: NationalConfig {
+                national: Some("off".into()),
+                national_timeout_ms: 5000,
+                sync_max_attempts: 12,
+                sync_worker: false,
+                ..Default::default()
+            },
             db_max_connections: 5,
         };
         let serve = ServeConfig { listen: "127.0.0.1:0".parse().expect("addr"), demo_scale: 1, demo: options.demo };
@@ -449,6 +457,7 @@ impl Coop {
             sync_attempts: 0,
             sync_last_error: None,
             last_synced_at: None,
+            national_version: None,
             version: 1,
             created_at: self.updated_at,
             updated_at: self.updated_at,

@@ -68,7 +68,7 @@ fn sector(s: &str) -> Result<Sector> {
 }
 
 /// Sync state columns shared by cooperatives and unions.
-fn sync_status(
+pub(crate) fn sync_status(
     tax: &str,
     registry: &str,
     attempts: i32,

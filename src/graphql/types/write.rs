@@ -227,6 +227,28 @@ pub struct AnnualReportPayload {
     pub user_errors: Vec<UserError>,
 }
 
+/// Result of `retrySync`.
+#[derive(SimpleObject)]
+pub struct SyncPayload {
+    /// The record's sync status after re-queuing; null when `userErrors` is not empty.
+    pub sync: Option<super::organisation::SyncStatus>,
+    /// Business failures.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Rows of the sync queue of one operation in one state.
+#[derive(SimpleObject)]
+pub struct SyncQueueFigure {
+    /// REGISTER (tax then NCRS registration), UPDATE, STATUS or ANNUAL_REPORT.
+    pub operation: String,
+    /// PENDING, IN_FLIGHT, DELIVERED, FAILED or REJECTED.
+    pub state: String,
+    /// How many rows.
+    pub rows: i32,
+    /// Age in seconds of the oldest such row (e.g. the oldest pending one).
+    pub oldest_age_seconds: Option<i64>,
+}
+
 /// Splits a service outcome into (object, userErrors).
 pub fn split<T, G>(outcome: Result<T, Vec<Problem>>, wrap: impl FnOnce(T) -> G) -> (Option<G>, Vec<UserError>) {
     match outcome {

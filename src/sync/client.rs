@@ -1,0 +1,288 @@
+//! The national systems as the sync engine sees them: one trait, and its
+//! HTTP implementation (OAuth2 client credentials, timeouts, no redirects,
+//! capped answers, errors classified as transient or final).
+
+use serde_json::Value;
+use std::time::Duration;
+
+/// Which national system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum System {
+    /// The tax registration system.
+    Tax,
+    /// The National Information System on Cooperative Registration.
+    Ncrs,
+}
+
+/// One call.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// Which system.
+    pub system: System,
+    /// GET, POST or PUT.
+    pub method: reqwest::Method,
+    /// Path with query, e.g. `/tax/v1/registrations`.
+    pub path: String,
+    /// JSON body.
+    pub body: Option<Value>,
+    /// `Idempotency-Key` (every write carries one).
+    pub idempotency_key: Option<String>,
+    /// `If-Match` version.
+    pub if_match: Option<i32>,
+    /// `If-None-Match: *`.
+    pub if_none_match: bool,
+}
+
+impl Call {
+    /// A GET.
+    pub fn get(system: System, path: impl Into<String>) -> Self {
+        Call {
+            system,
+            method: reqwest::Method::GET,
+            path: path.into(),
+            body: None,
+            idempotency_key: None,
+            if_match: None,
+            if_none_match: false,
+        }
+    }
+
+    /// A write with a body and an idempotency key.
+    pub fn write(
+        system: System,
+        method: reqwest::Method,
+        path: impl Into<String>,
+        body: Value,
+        key: impl Into<String>,
+    ) -> Self {
+        Call {
+            system,
+            method,
+            path: path.into(),
+            body: Some(body),
+            idempotency_key: Some(key.into()),
+            if_match: None,
+            if_none_match: false,
+        }
+    }
+}
+
+/// A successful answer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// The record version in `ETag`, if any.
+    pub etag: Option<i32>,
+    /// `Location`, if any.
+    pub location: Option<String>,
+    /// The JSON body (Null when empty).
+    pub body: Value,
+}
+
+/// Why a call failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CallError {
+    /// Worth retrying later: 5xx, 429, timeouts, resets.
+    #[error("transient: {detail}")]
+    Transient {
+        /// Wait at least this long (429 `Retry-After`).
+        retry_after: Option<Duration>,
+        /// What happened.
+        detail: String,
+    },
+    /// 422: the national system refused the content; final until fixed.
+    #[error("rejected: {0}")]
+    Rejected(String),
+    /// 412: the record is at another version (`etag`).
+    #[error("precondition failed (national version {0:?})")]
+    Precondition(Option<i32>),
+    /// 404.
+    #[error("not found")]
+    NotFound,
+    /// Anything else (400, 409, 415, 428…): a bug to look at, final.
+    #[error("refused: {0}")]
+    Refused(String),
+}
+
+/// The national systems.
+pub trait NationalSystems: Send + Sync + 'static {
+    /// Makes one call.
+    fn call(&self, call: Call) -> impl std::future::Future<Output = Result<Answer, CallError>> + Send;
+}
+
+/// Where the national systems are and how to authenticate.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    /// Base URL of the tax system.
+    pub tax_url: String,
+    /// Base URL of NCRS.
+    pub ncrs_url: String,
+    /// OAuth2 client id.
+    pub client_id: String,
+    /// OAuth2 client secret (never logged).
+    pub client_secret: String,
+    /// Timeout of every call.
+    pub timeout: Duration,
+}
+
+/// Largest answer read, in bytes.
+pub const MAX_ANSWER: usize = 1 << 20;
+
+/// The HTTP client of both systems.
+pub struct HttpNational {
+    http: reqwest::Client,
+    endpoints: Endpoints,
+    tokens: tokio::sync::Mutex<[Option<(String, std::time::Instant)>; 2]>,
+}
+
+impl HttpNational {
+    /// A client; redirects are never followed.
+    pub fn new(endpoints: Endpoints) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .timeout(endpoints.timeout)
+            .connect_timeout(endpoints.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(HttpNational { http, endpoints, tokens: Default::default() })
+    }
+
+    fn base(&self, s: System) -> &str {
+        match s {
+            System::Tax => &self.endpoints.tax_url,
+            System::Ncrs => &self.endpoints.ncrs_url,
+        }
+    }
+
+    async fn token(&self, s: System, renew: bool) -> Result<String, CallError> {
+        let slot = match s {
+            System::Tax => 0,
+            System::Ncrs => 1,
+        };
+        let mut tokens = self.tokens.lock().await;
+        if !renew {
+            if let Some((t, until)) = &tokens[slot] {
+                if *until > std::time::Instant::now() {
+                    return Ok(t.clone());
+                }
+            }
+        }
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", self.endpoints.client_id.as_str()),
+            ("client_secret", self.endpoints.client_secret.as_str()),
+        ];
+        let resp =
+            self.http.post(format!("{}/oauth/token", self.base(s))).form(&form).send().await.map_err(|e| {
+                CallError::Transient { retry_after: None, detail: format!("token: {}", e.without_url()) }
+            })?;
+        let status = resp.status();
+        let body = read(resp).await?;
+        if !status.is_success() {
+            return Err(classify(status.as_u16(), None, &body, "token"));
+        }
+        let token = body["access_token"]
+            .as_str()
+            .ok_or_else(|| CallError::Refused("token answer without access_token".into()))?;
+        let ttl = body["expires_in"].as_u64().unwrap_or(60);
+        // Renew a little early.
+        let until = std::time::Instant::now() + Duration::from_secs(ttl.saturating_sub(5).max(1));
+        tokens[slot] = Some((token.to_owned(), until));
+        Ok(token.to_owned())
+    }
+
+    async fn send(&self, call: &Call, token: &str) -> Result<reqwest::Response, CallError> {
+        let mut req = self
+            .http
+            .request(call.method.clone(), format!("{}{}", self.base(call.system), call.path))
+            .bearer_auth(token);
+        if let Some(k) = &call.idempotency_key {
+            req = req.header("Idempotency-Key", k);
+        }
+        if let Some(v) = call.if_match {
+            req = req.header("If-Match", format!("\"{v}\""));
+        }
+        if call.if_none_match {
+            req = req.header("If-None-Match", "*");
+        }
+        if let Some(b) = &call.body {
+            req = req.json(b);
+        }
+        req.send().await.map_err(|e| CallError::Transient { retry_after: None, detail: e.without_url().to_string() })
+    }
+}
+
+async fn read(resp: reqwest::Response) -> Result<Value, CallError> {
+    let mut resp = resp;
+    let mut buf: Vec<u8> = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| CallError::Transient { retry_after: None, detail: e.without_url().to_string() })?
+    {
+        if buf.len() + chunk.len() > MAX_ANSWER {
+            return Err(CallError::Refused("answer larger than 1 MiB".into()));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    if buf.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(&buf)
+        .map_err(|_| CallError::Transient { retry_after: None, detail: "answer is not JSON".into() })
+}
+
+fn errors_text(body: &Value) -> String {
+    body["errors"]
+        .as_array()
+        .map(|errs| {
+            errs.iter()
+                .map(|e| match e["field"].as_str() {
+                    Some(f) => format!("{f}: {}", e["message"].as_str().unwrap_or("")),
+                    None => e["message"].as_str().unwrap_or("").to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .unwrap_or_else(|| body.to_string())
+}
+
+fn classify(status: u16, retry_after: Option<Duration>, body: &Value, what: &str) -> CallError {
+    match status {
+        429 => CallError::Transient { retry_after, detail: format!("{what}: 429 rate limited") },
+        500..=599 => CallError::Transient { retry_after, detail: format!("{what}: {status}") },
+        422 => CallError::Rejected(errors_text(body)),
+        404 => CallError::NotFound,
+        _ => CallError::Refused(format!("{what}: {status} {}", errors_text(body))),
+    }
+}
+
+fn etag(resp: &reqwest::Response) -> Option<i32> {
+    resp.headers().get("etag")?.to_str().ok()?.trim_matches('"').parse().ok()
+}
+
+impl NationalSystems for HttpNational {
+    async fn call(&self, call: Call) -> Result<Answer, CallError> {
+        let mut token = self.token(call.system, false).await?;
+        let mut resp = self.send(&call, &token).await?;
+        if resp.status().as_u16() == 401 {
+            token = self.token(call.system, true).await?;
+            resp = self.send(&call, &token).await?;
+        }
+        let status = resp.status().as_u16();
+        let tag = etag(&resp);
+        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+            .map(Duration::from_secs);
+        let body = read(resp).await?;
+        match status {
+            200..=299 => Ok(Answer { status, etag: tag, location, body }),
+            412 => Err(CallError::Precondition(tag)),
+            _ => Err(classify(status, retry_after, &body, &call.path)),
+        }
+    }
+}
