@@ -17,5 +17,6 @@ mod reference_data;
 mod schema_file;
 mod seed;
 mod statistics;
+mod sync;
 mod targets;
 mod writes;

@@ -1,0 +1,252 @@
+//! National sync end to end against the simulator: registrations and
+//! updates under heavy faults arrive exactly once with their latest content;
+//! a refused record is fixed and retried; the national side's dissolution
+//! comes back; two workers never deliver a row twice.
+
+use crate::helpers::{admin, officer, Backend, TestApp};
+use crate::storage_tests;
+use crate::writes::{self, payload, registered};
+use coopgate::sim::{self, Faults, SimConfig, SimHandle};
+use coopgate::sync::client::{Endpoints, HttpNational};
+use coopgate::sync::worker::{Worker, WorkerSettings};
+use entity::{audit_event, change_event, cooperative, sync_outbox};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+async fn simulator(faults: Faults) -> SimHandle {
+    let config = SimConfig {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        async_tax_share: 0.3,
+        tax_pending: Duration::from_millis(50),
+        faults,
+        seed: 7,
+        ..Default::default()
+    };
+    sim::spawn(config).await.expect("simulator starts")
+}
+
+fn worker(app: &TestApp, sim: &SimHandle, timeout: Duration) -> Worker<HttpNational> {
+    let client = HttpNational::new(Endpoints {
+        tax_url: sim.base_url(),
+        ncrs_url: sim.base_url(),
+        client_id: sim::DEFAULT_CLIENT_ID.into(),
+        client_secret: sim::DEFAULT_CLIENT_SECRET.into(),
+        timeout,
+    })
+    .expect("client");
+    let settings = WorkerSettings {
+        max_attempts: 200,
+        backoff_base: Duration::from_millis(5),
+        backoff_cap: Duration::from_millis(100),
+        lease: Duration::from_secs(30),
+        concurrency: 8,
+        ..Default::default()
+    };
+    Worker::new(app.state.clone(), Arc::new(client), settings)
+}
+
+fn with_id_number(mut c: Value) -> Value {
+    c["legalRepresentative"]["idNumber"] = json!("040190000456");
+    c["businessLines"] = json!(["0111", "0162"]);
+    c
+}
+
+/// Every write the simulator applied, with how often: each must be 1.
+fn applied_counts(records: &Value) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    for t in records["tax"]["taxpayers"].as_array().expect("taxpayers") {
+        for w in t["writes"].as_array().expect("writes") {
+            out.push((format!("tax {} {}", w["operation"], w["path"]), w["applied"].as_u64().expect("n")));
+        }
+    }
+    for r in records["ncrs"]["records"].as_array().expect("records") {
+        for w in r["writes"].as_array().expect("writes") {
+            out.push((format!("ncrs {} {}", w["operation"], w["path"]), w["applied"].as_u64().expect("n")));
+        }
+    }
+    out
+}
+
+async fn outbox_states(app: &TestApp) -> HashMap<String, usize> {
+    let mut m = HashMap::new();
+    for r in sync_outbox::Entity::find().all(app.conn()).await.expect("rows") {
+        *m.entry(r.state).or_default() += 1;
+    }
+    m
+}
+
+async fn registrations_and_updates_arrive_exactly_once_under_faults(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let faults = Faults {
+        error_rate: 0.3,
+        timeout_rate: 0.1,
+        hang_ms: 600,
+        lose_answer_rate: 0.1,
+        rate_limit_rate: 0.05,
+        retry_after_secs: 1,
+        ..Default::default()
+    };
+    let sim = simulator(faults).await;
+    let t = officer("40");
+    let mut ids = Vec::new();
+    for i in 0..200 {
+        let c = registered(&app, &t, with_id_number(writes::coop(&format!("HTX đồng bộ {i}"), "16681"))).await;
+        ids.push(c["id"].clone());
+    }
+    // Half of them change before they are registered nationally.
+    for id in ids.iter().step_by(2) {
+        let p = payload(
+            &app,
+            &t,
+            writes::UPDATE,
+            json!({"id": id, "expectedVersion": 1, "name": format!("{} (đổi tên)", id.as_str().unwrap_or(""))}),
+        )
+        .await;
+        assert_eq!(p["userErrors"], json!([]));
+    }
+    let w = worker(&app, &sim, Duration::from_millis(300));
+    assert!(
+        w.drain(Duration::from_secs(240)).await.expect("drain"),
+        "the queue empties: {:?}",
+        outbox_states(&app).await
+    );
+    assert_eq!(
+        outbox_states(&app).await,
+        HashMap::from([("DELIVERED".to_owned(), 300)]),
+        "nothing pending, failed or rejected"
+    );
+
+    let local = cooperative::Entity::find().all(app.conn()).await.expect("rows");
+    assert!(local.iter().all(|c| c.status == "ACTIVE" && c.code.is_some() && c.registry_sync == "SYNCED"));
+    let records = serde_json::to_value(sim.records()).expect("json");
+    let ncrs = records["ncrs"]["records"].as_array().expect("records");
+    assert_eq!(ncrs.len(), 200, "every record exactly once");
+    let by_code: HashMap<&str, &Value> = ncrs.iter().map(|r| (r["code"].as_str().expect("code"), r)).collect();
+    for c in &local {
+        let r = by_code.get(c.code.as_deref().expect("code")).expect("in NCRS");
+        assert_eq!(r["name"], json!(c.name), "the latest content");
+        assert_eq!(r["version"], json!(c.national_version.expect("version")));
+    }
+    assert_eq!(records["tax"]["taxpayers"].as_array().expect("t").len(), 200, "one taxpayer per cooperative");
+    let twice: Vec<_> = applied_counts(&records).into_iter().filter(|(_, n)| *n != 1).collect();
+    assert!(twice.is_empty(), "applied more than once: {twice:?}");
+    sim.shutdown().await;
+}
+
+async fn a_rejected_record_is_fixed_and_retried(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let sim = simulator(Faults::default()).await;
+    let t = officer("40");
+    // No identity number for the legal representative: the tax system refuses it.
+    let mut input = writes::coop("HTX thiếu giấy tờ", "16681");
+    input["legalRepresentative"].as_object_mut().expect("person").remove("idNumber");
+    let c = registered(&app, &t, input).await;
+    let w = worker(&app, &sim, Duration::from_secs(5));
+    w.drain(Duration::from_secs(30)).await.expect("drain");
+    let q = format!("{{ node(id: {}) {{ ... on Cooperative {{ status code version sync {{ taxRegistration nationalRegistry lastError }} }} }} }}", c["id"]);
+    let d = app.data(&q, json!({})).await;
+    assert_eq!(d["node"]["status"], "PENDING");
+    assert_eq!(d["node"]["sync"]["nationalRegistry"], "REJECTED");
+    let error = d["node"]["sync"]["lastError"].as_str().expect("readable error");
+    assert!(error.contains("legalRepresentative.idNumber"), "{error}");
+
+    // Another officer's province may not retry it.
+    let v = app
+        .graphql_as(
+            &officer("56"),
+            "mutation($id: ID!) { retrySync(id: $id) { sync { nationalRegistry } userErrors { code } } }",
+            json!({"id": c["id"]}),
+        )
+        .await;
+    assert_eq!(v["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    // Fix it, retry, deliver.
+    let version = d["node"]["version"].as_i64().expect("v");
+    let fix = payload(
+        &app,
+        &t,
+        writes::UPDATE,
+        json!({"id": c["id"], "expectedVersion": version,
+        "legalRepresentative": {"fullName": "Trần Thị Bình", "idNumber": "040190000456"}, "businessLines": ["0111"]}),
+    )
+    .await;
+    assert_eq!(fix["userErrors"], json!([]));
+    let r = app.data_as(&t, "mutation($id: ID!) { retrySync(id: $id) { sync { nationalRegistry attempts lastError } userErrors { code } } }", json!({"id": c["id"]})).await;
+    assert_eq!(r["retrySync"]["sync"]["nationalRegistry"], "PENDING");
+    w.drain(Duration::from_secs(30)).await.expect("drain");
+    let d = app.data(&q, json!({})).await;
+    assert_eq!(d["node"]["status"], "ACTIVE");
+    assert_eq!(d["node"]["sync"]["nationalRegistry"], "SYNCED");
+    assert!(d["node"]["sync"]["lastError"].is_null());
+    let again = app
+        .data_as(&t, "mutation($id: ID!) { retrySync(id: $id) { userErrors { code } } }", json!({"id": c["id"]}))
+        .await;
+    assert_eq!(again["retrySync"]["userErrors"][0]["code"], "INVALID", "nothing left to retry");
+    let queue = app.data_as(&admin(), "{ syncQueue { operation state rows oldestAgeSeconds } }", json!({})).await;
+    assert!(queue["syncQueue"].as_array().expect("q").iter().all(|f| f["state"] == "DELIVERED"), "{queue}");
+    sim.shutdown().await;
+}
+
+async fn a_national_dissolution_comes_back(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let sim = simulator(Faults::default()).await;
+    let c = registered(&app, &officer("40"), with_id_number(writes::coop("HTX bị giải thể", "16681"))).await;
+    let w = worker(&app, &sim, Duration::from_secs(5));
+    w.drain(Duration::from_secs(30)).await.expect("drain");
+    let row = cooperative::Entity::find().one(app.conn()).await.expect("row").expect("one");
+    let code = row.code.clone().expect("registered");
+    let injected = reqwest::Client::new()
+        .post(format!("{}/_sim/national-changes", sim.base_url()))
+        .json(&json!({"code": code, "kind": "COMPULSORY_DISSOLUTION", "effectiveOn": "2026-01-15", "reason": "không hoạt động 12 tháng"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(injected.status(), 200);
+    assert_eq!(w.pull_once().await.expect("pull"), 1);
+    assert_eq!(w.pull_once().await.expect("pull again"), 0, "applied once, cursor saved");
+    let d = app.data(&format!("{{ node(id: {}) {{ ... on Cooperative {{ status }} }} }}", c["id"]), json!({})).await;
+    assert_eq!(d["node"]["status"], "DISSOLVED");
+    let audit = audit_event::Entity::find()
+        .filter(audit_event::Column::Subject.eq("national-registry"))
+        .all(app.conn())
+        .await
+        .expect("audit");
+    assert_eq!(audit.len(), 1);
+    let last = change_event::Entity::find()
+        .filter(change_event::Column::EntityId.eq(row.id))
+        .all(app.conn())
+        .await
+        .expect("changes");
+    assert_eq!(last.last().map(|c| c.kind.as_str()), Some("STATUS_CHANGED"));
+    sim.shutdown().await;
+}
+
+storage_tests!(
+    registrations_and_updates_arrive_exactly_once_under_faults,
+    a_rejected_record_is_fixed_and_retried,
+    a_national_dissolution_comes_back,
+);
+
+/// Two workers on one PostgreSQL database never deliver a row twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_workers_share_the_queue_postgres() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let faults = Faults { error_rate: 0.2, lose_answer_rate: 0.1, ..Default::default() };
+    let sim = simulator(faults).await;
+    let t = officer("40");
+    for i in 0..60 {
+        registered(&app, &t, with_id_number(writes::coop(&format!("HTX hai worker {i}"), "16681"))).await;
+    }
+    let (a, b) = (worker(&app, &sim, Duration::from_secs(2)), worker(&app, &sim, Duration::from_secs(2)));
+    let (ra, rb) = tokio::join!(a.drain(Duration::from_secs(120)), b.drain(Duration::from_secs(120)));
+    assert!(ra.expect("a") && rb.expect("b"));
+    let records = serde_json::to_value(sim.records()).expect("json");
+    assert_eq!(records["ncrs"]["records"].as_array().expect("r").len(), 60);
+    assert_eq!(records["tax"]["taxpayers"].as_array().expect("t").len(), 60);
+    let twice: Vec<_> = applied_counts(&records).into_iter().filter(|(_, n)| *n != 1).collect();
+    assert!(twice.is_empty(), "applied more than once: {twice:?}");
+    assert_eq!(outbox_states(&app).await, HashMap::from([("DELIVERED".to_owned(), 60)]));
+    sim.shutdown().await;
+}
