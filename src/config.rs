@@ -130,6 +130,13 @@ pub struct NationalConfig {
     /// Attempts before a delivery is FAILED.
     #[arg(long, env = "COOPGATE_SYNC_MAX_ATTEMPTS", value_name = "COOPGATE_SYNC_MAX_ATTEMPTS", default_value_t = 12, value_parser = clap::value_parser!(i32).range(1..=100), global = true)]
     pub sync_max_attempts: i32,
+    /// How long a worker holds a claimed delivery; a crashed worker's rows
+    /// are claimed again after it.
+    #[arg(long, env = "COOPGATE_SYNC_LEASE_SECONDS", value_name = "COOPGATE_SYNC_LEASE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
+    pub sync_lease_seconds: u64,
+    /// First retry delay in milliseconds (doubles per attempt, full jitter, at most 60 s).
+    #[arg(long, env = "COOPGATE_SYNC_BACKOFF_MS", value_name = "COOPGATE_SYNC_BACKOFF_MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=60_000), global = true)]
+    pub sync_backoff_ms: u64,
     /// Run the sync worker inside `serve` (set false when `coopgate worker` runs separately).
     #[arg(long, env = "COOPGATE_SYNC_WORKER", value_name = "COOPGATE_SYNC_WORKER", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub sync_worker: bool,

@@ -129,7 +129,12 @@ pub async fn national(config: &Config) -> Result<Option<National>, StartupError>
 
 /// The worker settings from the configuration.
 pub fn worker_settings(config: &Config) -> crate::sync::worker::WorkerSettings {
-    crate::sync::worker::WorkerSettings { max_attempts: config.national.sync_max_attempts, ..Default::default() }
+    crate::sync::worker::WorkerSettings {
+        max_attempts: config.national.sync_max_attempts,
+        lease: std::time::Duration::from_secs(config.national.sync_lease_seconds),
+        backoff_base: std::time::Duration::from_millis(config.national.sync_backoff_ms),
+        ..Default::default()
+    }
 }
 
 /// The application, bound and ready to serve.

@@ -284,6 +284,8 @@ impl TestApp {
                 national: Some("off".into()),
                 national_timeout_ms: 5000,
                 sync_max_attempts: 12,
+                sync_lease_seconds: 60,
+                sync_backoff_ms: 500,
                 sync_worker: false,
                 ..Default::default()
             },

@@ -227,7 +227,66 @@ storage_tests!(
     registrations_and_updates_arrive_exactly_once_under_faults,
     a_rejected_record_is_fixed_and_retried,
     a_national_dissolution_comes_back,
+    a_worker_killed_again_and_again_loses_and_duplicates_nothing,
 );
+
+/// A worker process killed with SIGKILL again and again, then left to
+/// finish, loses and duplicates nothing.
+async fn a_worker_killed_again_and_again_loses_and_duplicates_nothing(backend: Backend) {
+    use rand::Rng;
+    let app = TestApp::spawn(backend).await;
+    let faults = Faults { error_rate: 0.1, lose_answer_rate: 0.1, latency_ms: 20, ..Default::default() };
+    let sim = simulator(faults).await;
+    let t = officer("40");
+    for i in 0..40 {
+        registered(&app, &t, with_id_number(writes::coop(&format!("HTX bị ngắt {i}"), "16681"))).await;
+    }
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_coopgate"))
+            .arg("worker")
+            .env("DATABASE_URL", &app.db.url)
+            .env("COOPGATE_PROFILE", "production")
+            .env("COOPGATE_NATIONAL", sim.base_url())
+            .env("COOPGATE_NATIONAL_CLIENT_ID", sim::DEFAULT_CLIENT_ID)
+            .env("COOPGATE_NATIONAL_CLIENT_SECRET", sim::DEFAULT_CLIENT_SECRET)
+            .env("COOPGATE_NATIONAL_TIMEOUT_MS", "2000")
+            .env("COOPGATE_SYNC_LEASE_SECONDS", "1")
+            .env("COOPGATE_SYNC_BACKOFF_MS", "5")
+            .env("COOPGATE_SYNC_MAX_ATTEMPTS", "100")
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("worker starts")
+    };
+    for _ in 0..6 {
+        let mut child = spawn();
+        let pause = rand::rng().random_range(150..600);
+        tokio::time::sleep(Duration::from_millis(pause)).await;
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+    }
+    let mut child = spawn();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let states = outbox_states(&app).await;
+        if states.get("DELIVERED") == Some(&40) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not finished: {states:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    child.kill().expect("stop");
+    let _ = child.wait();
+    let records = serde_json::to_value(sim.records()).expect("json");
+    assert_eq!(records["ncrs"]["records"].as_array().expect("r").len(), 40);
+    assert_eq!(records["tax"]["taxpayers"].as_array().expect("t").len(), 40);
+    let twice: Vec<_> = applied_counts(&records).into_iter().filter(|(_, n)| *n != 1).collect();
+    assert!(twice.is_empty(), "applied more than once: {twice:?}");
+    let local = cooperative::Entity::find().all(app.conn()).await.expect("rows");
+    assert!(local.iter().all(|c| c.status == "ACTIVE" && c.code.is_some()));
+    sim.shutdown().await;
+}
 
 /// Two workers on one PostgreSQL database never deliver a row twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
