@@ -131,6 +131,11 @@ pub struct QueueFigure {
 /// The sync queue by operation and state (national admins only).
 pub async fn queue(state: &AppState, who: &auth::Principal) -> Result<Vec<QueueFigure>, ServiceError> {
     auth::may_read_audit(who)?;
+    figures(&state.db).await
+}
+
+/// The sync queue by operation and state, for the worker's log.
+pub async fn figures(db: &sea_orm::DatabaseConnection) -> Result<Vec<QueueFigure>, ServiceError> {
     use sea_orm::sea_query::Expr;
     let rows = sync_outbox::Entity::find()
         .select_only()
@@ -141,7 +146,7 @@ pub async fn queue(state: &AppState, who: &auth::Principal) -> Result<Vec<QueueF
         .group_by(sync_outbox::Column::Operation)
         .group_by(sync_outbox::Column::State)
         .into_model::<QueueFigure>()
-        .all(&state.db)
+        .all(db)
         .await
         .map_err(StorageError::from)?;
     Ok(rows)

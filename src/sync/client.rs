@@ -112,7 +112,7 @@ pub trait NationalSystems: Send + Sync + 'static {
 }
 
 /// Where the national systems are and how to authenticate.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Endpoints {
     /// Base URL of the tax system.
     pub tax_url: String,
@@ -124,6 +124,18 @@ pub struct Endpoints {
     pub client_secret: String,
     /// Timeout of every call.
     pub timeout: Duration,
+}
+
+impl std::fmt::Debug for Endpoints {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoints")
+            .field("tax_url", &self.tax_url)
+            .field("ncrs_url", &self.ncrs_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 /// Largest answer read, in bytes.
@@ -284,5 +296,22 @@ impl NationalSystems for HttpNational {
             412 => Err(CallError::Precondition(tag)),
             _ => Err(classify(status, retry_after, &body, &call.path)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_secret_never_reaches_debug_output() {
+        let e = Endpoints {
+            tax_url: "https://tax.example".into(),
+            ncrs_url: "https://ncrs.example".into(),
+            client_id: "coopgate".into(),
+            client_secret: "s3cr3t-value".into(),
+            timeout: Duration::from_secs(1),
+        };
+        assert!(!format!("{e:?}").contains("s3cr3t-value"));
     }
 }

@@ -578,6 +578,18 @@ impl<N: NationalSystems> Worker<N> {
                 if let Err(e) = self.pull_once().await {
                     tracing::warn!(error = %e, "sync: pulling the national feed failed; will retry");
                 }
+                if let Ok(figures) = crate::service::sync::figures(&self.state.db).await {
+                    let now = Utc::now();
+                    for f in figures.iter().filter(|f| f.state != state::DELIVERED) {
+                        tracing::info!(
+                            operation = %f.operation,
+                            state = %f.state,
+                            rows = f.rows,
+                            oldest_age_seconds = f.oldest.map(|t| (now - t).num_seconds()),
+                            "sync queue"
+                        );
+                    }
+                }
             }
             let Ok(permit) = sem.clone().acquire_owned().await else { return };
             match self.claim().await {
