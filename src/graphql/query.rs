@@ -243,12 +243,7 @@ impl QueryRoot {
             .map(|t| TargetEdge { cursor: page::encode_sequence("target", t.id), node: Target(Arc::new(t)) })
             .collect();
         Ok(TargetConnection {
-            page_info: PageInfo {
-                has_next_page: more,
-                has_previous_page: after.is_some(),
-                start_cursor: edges.first().map(|e| e.cursor.clone()),
-                end_cursor: edges.last().map(|e| e.cursor.clone()),
-            },
+            page_info: PageInfo::of(edges.iter().map(|e| &e.cursor), more, after.is_some()),
             edges,
             total,
         })
@@ -273,15 +268,7 @@ impl QueryRoot {
                 node: Change(Arc::new(r)),
             })
             .collect();
-        Ok(ChangeConnection {
-            page_info: PageInfo {
-                has_next_page: more,
-                has_previous_page: after.is_some(),
-                start_cursor: edges.first().map(|e| e.cursor.clone()),
-                end_cursor: edges.last().map(|e| e.cursor.clone()),
-            },
-            edges,
-        })
+        Ok(ChangeConnection { page_info: PageInfo::of(edges.iter().map(|e| &e.cursor), more, after.is_some()), edges })
     }
 
     /// The national sync queue by operation and state, with the age of the
@@ -334,12 +321,7 @@ impl QueryRoot {
             .map(|r| AuditEventEdge { cursor: page::encode_sequence("audit", r.id), node: AuditEvent(r) })
             .collect();
         Ok(AuditEventConnection {
-            page_info: PageInfo {
-                has_next_page: more,
-                has_previous_page: after.is_some(),
-                start_cursor: edges.first().map(|e| e.cursor.clone()),
-                end_cursor: edges.last().map(|e| e.cursor.clone()),
-            },
+            page_info: PageInfo::of(edges.iter().map(|e| &e.cursor), more, after.is_some()),
             edges,
         })
     }

@@ -24,6 +24,19 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
+impl PageInfo {
+    /// The page information of a page with these cursors, in order.
+    pub fn of<'a>(cursors: impl IntoIterator<Item = &'a String>, has_next_page: bool, has_previous_page: bool) -> Self {
+        let cursors: Vec<&String> = cursors.into_iter().collect();
+        PageInfo {
+            has_next_page,
+            has_previous_page,
+            start_cursor: cursors.first().map(|c| (*c).clone()),
+            end_cursor: cursors.last().map(|c| (*c).clone()),
+        }
+    }
+}
+
 /// How a connection counts its total.
 #[derive(Clone)]
 pub enum Total {
@@ -80,12 +93,8 @@ macro_rules! connection {
                     .into_iter()
                     .map(|(cursor, m)| $edge { cursor, node: $node(m.into()) })
                     .collect();
-                let page_info = PageInfo {
-                    has_next_page: page.has_next_page,
-                    has_previous_page: page.has_previous_page,
-                    start_cursor: edges.first().map(|e| e.cursor.clone()),
-                    end_cursor: edges.last().map(|e| e.cursor.clone()),
-                };
+                let page_info =
+                    PageInfo::of(edges.iter().map(|e| &e.cursor), page.has_next_page, page.has_previous_page);
                 $conn { edges, page_info, total }
             }
         }
