@@ -40,6 +40,9 @@ pub enum StartupError {
     /// The JWT keys are misconfigured.
     #[error(transparent)]
     Keys(#[from] crate::auth::jwt::KeyError),
+    /// A limit setting cannot be used (e.g. an unreadable persisted-operation manifest).
+    #[error("{0}")]
+    Limits(String),
     /// The listen address is taken or not allowed.
     #[error("COOPGATE_LISTEN: cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
@@ -68,6 +71,23 @@ pub async fn open_database(config: &Config) -> Result<(DatabaseConnection, State
     storage::connect(&config.database_url, &settings).await.map_err(StartupError::Database)
 }
 
+/// Opens the database for serving: as [`open_database`], with the
+/// PostgreSQL statement timeout of `limits`.
+pub async fn open_serving_database(
+    config: &Config,
+    limits: &crate::limits::LimitsConfig,
+) -> Result<(DatabaseConnection, StatementCounter), StartupError> {
+    if Engine::of_url(&config.database_url) == Some(Engine::Sqlite) {
+        ensure_sqlite_dir(&config.database_url)?;
+    }
+    let settings = PoolSettings {
+        max_connections: config.db_max_connections,
+        statement_timeout: Some(limits.db_statement_timeout),
+        ..PoolSettings::default()
+    };
+    storage::connect(&config.database_url, &settings).await.map_err(StartupError::Database)
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartupError> {
     Migrator::up(db, None).await.map_err(StartupError::Migration)
@@ -87,13 +107,16 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     port: u16,
+    edge: Arc<http::protocol::Edge>,
 }
 
 impl Application {
     /// Opens the database, brings its schema up to date (dev) or checks it
     /// (production), seeds demo data into an empty dev registry, and binds.
     pub async fn build(config: &Config, serve: &ServeConfig) -> Result<Self, StartupError> {
-        let (db, statements) = open_database(config).await?;
+        let (db, statements) = open_serving_database(config, &serve.limits).await?;
+        storage::safety::report(&db).await;
+        let edge = Arc::new(http::protocol::Edge::new(&serve.limits).map_err(StartupError::Limits)?);
         match config.profile {
             Profile::Dev => migrate(&db).await?,
             Profile::Production => {
@@ -131,7 +154,7 @@ impl Application {
             write_gate: Arc::new(tokio::sync::Mutex::new(())),
             feed: crate::service::feed::FeedHub::default(),
         };
-        Ok(Application { listener, state, port })
+        Ok(Application { listener, state, port, edge })
     }
 
     /// The port it listens on.
@@ -147,8 +170,21 @@ impl Application {
     /// Serves until `shutdown` is cancelled, then finishes in-flight requests.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
         tokio::spawn(self.state.feed.clone().run_tailer(self.state.db.clone(), shutdown.clone()));
-        let schema = graphql::build_schema(self.state.clone());
-        let router = http::router(HttpState { app: self.state, schema });
-        axum::serve(self.listener, router).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+        let schema = graphql::build_hardened_schema(self.state.clone(), &self.edge.config);
+        if let Some(limiter) = self.edge.rate.clone() {
+            let stop = shutdown.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    tokio::select! {
+                        _ = stop.cancelled() => break,
+                        _ = tick.tick() => limiter.forget_idle(),
+                    }
+                }
+            });
+        }
+        let router = http::router(HttpState { app: self.state, schema, edge: self.edge });
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
     }
 }
