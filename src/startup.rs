@@ -116,7 +116,7 @@ impl Application {
     pub async fn build(config: &Config, serve: &ServeConfig) -> Result<Self, StartupError> {
         let (db, statements) = open_serving_database(config, &serve.limits).await?;
         storage::safety::report(&db).await;
-        let edge = Arc::new(http::protocol::Edge::new(&serve.limits).map_err(StartupError::Limits)?);
+        let edge = Arc::new(http::protocol::Edge::new(&serve.limits, config.profile).map_err(StartupError::Limits)?);
         match config.profile {
             Profile::Dev => migrate(&db).await?,
             Profile::Production => {

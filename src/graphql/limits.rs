@@ -238,6 +238,8 @@ struct Summary {
     fixed: u64,
     /// Cost of `edges`/`nodes` subtrees, paid once per item of the page.
     per_item: u64,
+    /// Selects `__schema` or `__type` somewhere.
+    introspection: bool,
 }
 
 impl Summary {
@@ -249,6 +251,7 @@ impl Summary {
         self.fragment_depth = self.fragment_depth.max(o.fragment_depth);
         self.fixed = self.fixed.saturating_add(o.fixed);
         self.per_item = self.per_item.saturating_add(o.per_item);
+        self.introspection |= o.introspection;
     }
 }
 
@@ -269,6 +272,9 @@ pub struct Analysis {
     pub fragment_depth: usize,
     /// Computed cost.
     pub cost: u64,
+    /// Whether the operation (or any fragment of the document) selects
+    /// `__schema` or `__type`.
+    pub introspection: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -406,6 +412,7 @@ impl<'a> Analyser<'a> {
             fragment_depth: children.fragment_depth,
             fixed,
             per_item,
+            introspection: children.introspection || matches!(name, "__schema" | "__type"),
         })
     }
 
@@ -443,6 +450,12 @@ pub fn analyse(
         a.check_partial(&s)?;
     }
     let mut chosen = None;
+    let mut introspection = false;
+    for def in a.memo.values() {
+        if let Memo::Done(s) = def {
+            introspection |= s.introspection;
+        }
+    }
     for (name, op) in doc.operations.iter() {
         a.directives(op.node.directives.len())?;
         a.defaults = op
@@ -465,6 +478,7 @@ pub fn analyse(
             root_fields: s.top_fields,
             fragment_depth: s.fragment_depth,
             cost: s.fixed.saturating_add(s.per_item),
+            introspection: introspection || s.introspection,
         };
         let wanted = match (operation_name, name) {
             (Some(want), Some(n)) => want == n.as_str(),

@@ -44,12 +44,14 @@ pub struct Edge {
     pub persisted: Option<PersistedOperations>,
     /// The rate limiter, unless turned off.
     pub rate: Option<CostLimiter>,
+    /// Whether `__schema` and `__type` may be asked for.
+    pub introspection: bool,
 }
 
 impl Edge {
     /// Builds the edge from the settings: reads the schema's shape and the
     /// persisted-operation manifest.
-    pub fn new(config: &LimitsConfig) -> Result<Edge, String> {
+    pub fn new(config: &LimitsConfig, profile: crate::config::Profile) -> Result<Edge, String> {
         let shape = SchemaShape::from_sdl(&crate::graphql::sdl())?;
         let persisted = match &config.persisted_operations {
             Some(path) => Some(PersistedOperations::load(path).map_err(|e| e.to_string())?),
@@ -64,6 +66,7 @@ impl Edge {
             shape,
             persisted,
             rate: CostLimiter::new(config.rate_limit_cost_per_minute),
+            introspection: config.introspection_enabled(profile),
         })
     }
 }
@@ -322,6 +325,9 @@ fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepared {
         }
     };
     match limits::analyse(&doc, request.operation_name.as_deref(), &request.variables, &edge.shape, &edge.documents) {
+        Ok(a) if a.introspection && !edge.introspection => {
+            Prepared::Refused(error_body(code::BAD_USER_INPUT, "introspection is disabled on this server"), a.cost)
+        }
         Ok(a) => {
             request.set_parsed_query(doc);
             Prepared::Run(Box::new(request), a)
