@@ -88,6 +88,22 @@ pub async fn open_serving_database(
     storage::connect(&config.database_url, &settings).await.map_err(StartupError::Database)
 }
 
+/// Swaps the pool that migrated and seeded (no statement timeout: those
+/// statements may be long) for one whose sessions have the serving limits.
+/// SQLite has no statement timeout, so its pool is kept.
+async fn reopen_for_serving(
+    db: DatabaseConnection,
+    statements: StatementCounter,
+    config: &Config,
+    limits: &crate::limits::LimitsConfig,
+) -> Result<(DatabaseConnection, StatementCounter), StartupError> {
+    if Engine::of_url(&config.database_url) != Some(Engine::Postgres) {
+        return Ok((db, statements));
+    }
+    let _ = db.close().await;
+    open_serving_database(config, limits).await
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartupError> {
     Migrator::up(db, None).await.map_err(StartupError::Migration)
@@ -114,9 +130,8 @@ impl Application {
     /// Opens the database, brings its schema up to date (dev) or checks it
     /// (production), seeds demo data into an empty dev registry, and binds.
     pub async fn build(config: &Config, serve: &ServeConfig) -> Result<Self, StartupError> {
-        let (db, statements) = open_serving_database(config, &serve.limits).await?;
-        storage::safety::report(&db).await;
         let edge = Arc::new(http::protocol::Edge::new(&serve.limits, config.profile).map_err(StartupError::Limits)?);
+        let (db, statements) = open_database(config).await?;
         match config.profile {
             Profile::Dev => migrate(&db).await?,
             Profile::Production => {
@@ -132,6 +147,8 @@ impl Application {
             let summary = seed::demo(&db, &gazetteer, serve.demo_scale, false).await?;
             tracing::info!(?summary, "demo data seeded");
         }
+        let (db, statements) = reopen_for_serving(db, statements, config, &serve.limits).await?;
+        storage::safety::report(&db).await;
         let listener = TcpListener::bind(serve.listen)
             .await
             .map_err(|source| StartupError::Bind { addr: serve.listen, source })?;
@@ -170,7 +187,7 @@ impl Application {
     /// Serves until `shutdown` is cancelled, then finishes in-flight requests.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
         tokio::spawn(self.state.feed.clone().run_tailer(self.state.db.clone(), shutdown.clone()));
-        let schema = graphql::build_hardened_schema(self.state.clone(), &self.edge.config);
+        let schema = graphql::build_hardened_schema(self.state.clone(), &self.edge.config, self.edge.guard.clone());
         if let Some(limiter) = self.edge.rate.clone() {
             let stop = shutdown.clone();
             tokio::spawn(async move {

@@ -520,3 +520,81 @@ pub fn actual_cost(data: &ConstValue, operation: OperationType) -> u64 {
 
 #[cfg(test)]
 mod tests;
+
+/// The limits as an async-graphql extension, so that documents arriving by
+/// other paths than `http::protocol` (the graphql-transport-ws subscriptions
+/// on `/graphql`) are measured and refused before the library walks them
+/// (its parse step checks recursion depth with fragments expanded, then it
+/// validates). Documents the HTTP edge already checked carry [`Checked`] and
+/// are not measured twice.
+pub struct DocumentGuard {
+    /// What the analysis knows of the schema.
+    pub shape: SchemaShape,
+    /// The limits.
+    pub limits: DocumentLimits,
+    /// Whether `__schema` and `__type` may be asked for.
+    pub introspection: bool,
+}
+
+/// Marks a request whose document the HTTP edge already measured.
+pub struct Checked;
+
+/// The error of a refused document, with its code.
+pub fn refusal(e: &LimitError) -> async_graphql::ServerError {
+    let code = match e {
+        LimitError::TooComplex { .. } => crate::graphql::error::code::QUERY_TOO_COMPLEX,
+        LimitError::Malformed(_) => crate::graphql::error::code::BAD_USER_INPUT,
+    };
+    let mut err = async_graphql::ServerError::new(e.to_string(), None);
+    err.extensions.get_or_insert_with(Default::default).set("code", code);
+    err
+}
+
+impl DocumentGuard {
+    /// Measures `doc` (every operation) and refuses it when over a limit or
+    /// asking for introspection while it is off.
+    pub fn check(
+        &self,
+        doc: &ExecutableDocument,
+        operation_name: Option<&str>,
+        variables: &Variables,
+    ) -> Result<Analysis, LimitError> {
+        let a = analyse(doc, operation_name, variables, &self.shape, &self.limits)?;
+        if a.introspection && !self.introspection {
+            return Err(LimitError::Malformed("introspection is disabled on this server".into()));
+        }
+        Ok(a)
+    }
+}
+
+/// Installs a [`DocumentGuard`] in a schema (`SchemaBuilder::extension`).
+pub struct GuardFactory(pub std::sync::Arc<DocumentGuard>);
+
+impl async_graphql::extensions::ExtensionFactory for GuardFactory {
+    fn create(&self) -> std::sync::Arc<dyn async_graphql::extensions::Extension> {
+        std::sync::Arc::new(GuardExtension(self.0.clone()))
+    }
+}
+
+struct GuardExtension(std::sync::Arc<DocumentGuard>);
+
+#[async_graphql::async_trait::async_trait]
+impl async_graphql::extensions::Extension for GuardExtension {
+    async fn parse_query(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: async_graphql::extensions::NextParseQuery<'_>,
+    ) -> async_graphql::ServerResult<ExecutableDocument> {
+        if ctx.data_opt::<Checked>().is_some() {
+            return next.run(ctx, query, variables).await;
+        }
+        // Measured on a parse of our own first: the library's parse step
+        // also walks fragments expanded (its recursion-depth check).
+        check_text(query).map_err(|e| refusal(&e))?;
+        let doc = async_graphql::parser::parse_query(query)?;
+        self.0.check(&doc, None, variables).map_err(|e| refusal(&e))?;
+        next.run(ctx, query, variables).await
+    }
+}

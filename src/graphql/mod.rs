@@ -79,9 +79,15 @@ pub fn build_schema(state: AppState) -> CoopgateSchema {
 /// Builds the schema as [`build_schema`] does, with the production
 /// switches of `limits`: introspection as configured, and no "did you mean"
 /// suggestions outside the dev profile.
-pub fn build_hardened_schema(state: AppState, limits: &crate::limits::LimitsConfig) -> CoopgateSchema {
+/// `guard` measures every document before validation, on every transport.
+pub fn build_hardened_schema(
+    state: AppState,
+    limits: &crate::limits::LimitsConfig,
+    guard: std::sync::Arc<limits::DocumentGuard>,
+) -> CoopgateSchema {
     let profile = state.profile;
-    let mut b = builder().data(state).limit_directives(limits.max_directives.max(1));
+    let mut b =
+        builder().data(state).extension(limits::GuardFactory(guard)).limit_directives(limits.max_directives.max(1));
     if !limits.introspection_enabled(profile) {
         b = b.disable_introspection();
     }

@@ -89,7 +89,10 @@ pub async fn get_graphql(State(state): State<HttpState>, req: Request) -> Respon
         };
         let schema = state.schema.clone();
         let app = state.app.clone();
+        let max = state.edge.config.max_body_bytes;
         return upgrade
+            .max_message_size(max)
+            .max_frame_size(max)
             .protocols(ALL_WEBSOCKET_PROTOCOLS)
             .on_upgrade(move |socket| {
                 GraphQLWebSocket::new(socket, schema, protocol)

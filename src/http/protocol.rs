@@ -22,7 +22,7 @@ use super::rate_limit::{client_ip, principal_key, CostLimiter, Remaining};
 use super::HttpState;
 use crate::auth::Principal;
 use crate::graphql::error::code;
-use crate::graphql::limits::{self, Analysis, DocumentLimits, LimitError, SchemaShape};
+use crate::graphql::limits::{self, Analysis, Checked, DocumentGuard, DocumentLimits, LimitError, SchemaShape};
 use crate::limits::LimitsConfig;
 use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
@@ -38,14 +38,12 @@ pub struct Edge {
     pub config: LimitsConfig,
     /// The document limits.
     pub documents: DocumentLimits,
-    /// What the cost analysis knows of the schema.
-    pub shape: SchemaShape,
+    /// The document limits as a schema extension (also guards websockets).
+    pub guard: std::sync::Arc<DocumentGuard>,
     /// The allow-list, when configured.
     pub persisted: Option<PersistedOperations>,
     /// The rate limiter, unless turned off.
     pub rate: Option<CostLimiter>,
-    /// Whether `__schema` and `__type` may be asked for.
-    pub introspection: bool,
 }
 
 impl Edge {
@@ -63,10 +61,13 @@ impl Edge {
         Ok(Edge {
             config: config.clone(),
             documents: config.document_limits(),
-            shape,
+            guard: std::sync::Arc::new(DocumentGuard {
+                shape,
+                limits: config.document_limits(),
+                introspection: config.introspection_enabled(profile),
+            }),
             persisted,
             rate: CostLimiter::new(config.rate_limit_cost_per_minute),
-            introspection: config.introspection_enabled(profile),
         })
     }
 }
@@ -287,10 +288,7 @@ enum Prepared {
 }
 
 fn limit_error(e: &LimitError) -> Value {
-    match e {
-        LimitError::TooComplex { .. } => error_body(code::QUERY_TOO_COMPLEX, &e.to_string()),
-        LimitError::Malformed(m) => error_body(code::BAD_USER_INPUT, m),
-    }
+    json!({"errors": [limits::refusal(e)]})
 }
 
 fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepared {
@@ -324,13 +322,10 @@ fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepared {
             return Prepared::Refused(body, 0);
         }
     };
-    match limits::analyse(&doc, request.operation_name.as_deref(), &request.variables, &edge.shape, &edge.documents) {
-        Ok(a) if a.introspection && !edge.introspection => {
-            Prepared::Refused(error_body(code::BAD_USER_INPUT, "introspection is disabled on this server"), a.cost)
-        }
+    match edge.guard.check(&doc, request.operation_name.as_deref(), &request.variables) {
         Ok(a) => {
             request.set_parsed_query(doc);
-            Prepared::Run(Box::new(request), a)
+            Prepared::Run(Box::new(request.data(Checked)), a)
         }
         Err(e) => Prepared::Refused(limit_error(&e), 0),
     }

@@ -462,3 +462,41 @@ async fn slow_requests_time_out() {
     let r = app.http.get(format!("{}/healthz", app.address)).send().await.expect("healthz");
     assert_eq!(r.status(), 200);
 }
+
+/// Subscriptions over graphql-transport-ws pass the same document limits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_documents_pass_the_same_limits() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut req =
+        format!("{}/graphql", app.address.replace("http://", "ws://")).into_client_request().expect("request");
+    req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().expect("header"));
+    let mut ws = tokio_tungstenite::connect_async(req).await.expect("websocket").0;
+    ws.send(Message::text(json!({"type": "connection_init", "payload": {}}).to_string())).await.expect("send");
+    let mut fan_out = String::from("subscription{...a0}");
+    for i in 0..12 {
+        fan_out
+            .push_str(&format!("fragment a{i} on Subscription{{{}}}", format!("...a{} ", i + 1).repeat(8).trim_end()));
+    }
+    fan_out.push_str("fragment a12 on Subscription{registryChanged{kind}}");
+    let started = Instant::now();
+    let sub = json!({"id": "1", "type": "subscribe", "payload": {"query": fan_out}});
+    ws.send(Message::text(sub.to_string())).await.expect("send");
+    let mut refusal = None;
+    while let Ok(Some(Ok(m))) = tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
+        if let Message::Text(t) = m {
+            let v: Value = serde_json::from_str(t.as_str()).expect("json");
+            // A refused document: an `error` message, or a `next` carrying only errors.
+            if v["type"] == "error" || (v["type"] == "next" && v["payload"]["errors"].is_array()) {
+                refusal = Some(v);
+                break;
+            }
+        }
+    }
+    let v = refusal.expect("the subscription is refused");
+    assert!(started.elapsed() < Duration::from_millis(250), "{:?}", started.elapsed());
+    let errors = if v["type"] == "error" { &v["payload"] } else { &v["payload"]["errors"] };
+    assert_eq!(errors[0]["extensions"]["code"], "QUERY_TOO_COMPLEX", "{v}");
+}

@@ -18,7 +18,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export DATABASE_URL="sqlite://$work/audit.db" COOPGATE_PROFILE=production COOPGATE_LOG_FORMAT=text RUST_LOG=info
+# The audits' probe documents are `{ __typename }` and `__type(name:)`
+# lookups, so introspection is switched on; refusing it in production is a
+# separate policy, tested in tests/api/security.rs.
+export DATABASE_URL="sqlite://$work/audit.db" COOPGATE_PROFILE=production COOPGATE_LOG_FORMAT=text RUST_LOG=info \
+  COOPGATE_INTROSPECTION=on
 unset COOPGATE_JWT_HS256_SECRET COOPGATE_JWT_PUBLIC_KEY_FILE COOPGATE_PERSISTED_OPERATIONS || true
 "$bin" migrate >/dev/null
 COOPGATE_LISTEN=127.0.0.1:0 "$bin" serve >"$work/log" 2>&1 &
