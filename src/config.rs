@@ -204,6 +204,10 @@ pub struct ServeConfig {
     /// Seed demo data into an empty registry (dev profile only).
     #[arg(long, env = "COOPGATE_DEMO", value_name = "COOPGATE_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
     pub demo: bool,
+
+    /// Limits, timeouts, rate limits and production switches.
+    #[command(flatten)]
+    pub limits: crate::limits::LimitsConfig,
 }
 
 impl Config {

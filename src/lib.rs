@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod limits;
 pub mod seed;
 pub mod service;
 pub mod sim;

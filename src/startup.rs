@@ -46,6 +46,9 @@ pub enum StartupError {
     /// The in-process simulator could not start.
     #[error("national sandbox: {0}")]
     Sandbox(String),
+    /// A limit setting cannot be used (e.g. an unreadable persisted-operation manifest).
+    #[error("{0}")]
+    Limits(String),
     /// The listen address is taken or not allowed.
     #[error("COOPGATE_LISTEN: cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
@@ -72,6 +75,39 @@ pub async fn open_database(config: &Config) -> Result<(DatabaseConnection, State
     }
     let settings = PoolSettings { max_connections: config.db_max_connections, ..PoolSettings::default() };
     storage::connect(&config.database_url, &settings).await.map_err(StartupError::Database)
+}
+
+/// Opens the database for serving: as [`open_database`], with the
+/// PostgreSQL statement timeout of `limits`.
+pub async fn open_serving_database(
+    config: &Config,
+    limits: &crate::limits::LimitsConfig,
+) -> Result<(DatabaseConnection, StatementCounter), StartupError> {
+    if Engine::of_url(&config.database_url) == Some(Engine::Sqlite) {
+        ensure_sqlite_dir(&config.database_url)?;
+    }
+    let settings = PoolSettings {
+        max_connections: config.db_max_connections,
+        statement_timeout: Some(limits.db_statement_timeout),
+        ..PoolSettings::default()
+    };
+    storage::connect(&config.database_url, &settings).await.map_err(StartupError::Database)
+}
+
+/// Swaps the pool that migrated and seeded (no statement timeout: those
+/// statements may be long) for one whose sessions have the serving limits.
+/// SQLite has no statement timeout, so its pool is kept.
+async fn reopen_for_serving(
+    db: DatabaseConnection,
+    statements: StatementCounter,
+    config: &Config,
+    limits: &crate::limits::LimitsConfig,
+) -> Result<(DatabaseConnection, StatementCounter), StartupError> {
+    if Engine::of_url(&config.database_url) != Some(Engine::Postgres) {
+        return Ok((db, statements));
+    }
+    let _ = db.close().await;
+    open_serving_database(config, limits).await
 }
 
 /// Applies every pending migration.
@@ -144,12 +180,14 @@ pub struct Application {
     port: u16,
     national: Option<National>,
     worker: Option<crate::sync::worker::WorkerSettings>,
+    edge: Arc<http::protocol::Edge>,
 }
 
 impl Application {
     /// Opens the database, brings its schema up to date (dev) or checks it
     /// (production), seeds demo data into an empty dev registry, and binds.
     pub async fn build(config: &Config, serve: &ServeConfig) -> Result<Self, StartupError> {
+        let edge = Arc::new(http::protocol::Edge::new(&serve.limits, config.profile).map_err(StartupError::Limits)?);
         let (db, statements) = open_database(config).await?;
         match config.profile {
             Profile::Dev => migrate(&db).await?,
@@ -166,6 +204,8 @@ impl Application {
             let summary = seed::demo(&db, &gazetteer, serve.demo_scale, false).await?;
             tracing::info!(?summary, "demo data seeded");
         }
+        let (db, statements) = reopen_for_serving(db, statements, config, &serve.limits).await?;
+        storage::safety::report(&db).await;
         let listener = TcpListener::bind(serve.listen)
             .await
             .map_err(|source| StartupError::Bind { addr: serve.listen, source })?;
@@ -190,7 +230,7 @@ impl Application {
         };
         let national = national(config).await?;
         let worker = (config.national.sync_worker && national.is_some()).then(|| worker_settings(config));
-        Ok(Application { listener, state, port, national, worker })
+        Ok(Application { listener, state, port, national, worker, edge })
     }
 
     /// The port it listens on.
@@ -211,10 +251,23 @@ impl Application {
             tokio::spawn(worker.run(shutdown.clone()));
         }
         let national = self.national;
-        let schema = graphql::build_schema(self.state.clone());
-        let router = http::router(HttpState { app: self.state, schema });
+        let schema = graphql::build_hardened_schema(self.state.clone(), &self.edge.config, self.edge.guard.clone());
+        if let Some(limiter) = self.edge.rate.clone() {
+            let stop = shutdown.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    tokio::select! {
+                        _ = stop.cancelled() => break,
+                        _ = tick.tick() => limiter.forget_idle(),
+                    }
+                }
+            });
+        }
+        let router = http::router(HttpState { app: self.state, schema, edge: self.edge });
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let served =
-            axum::serve(self.listener, router).with_graceful_shutdown(async move { shutdown.cancelled().await }).await;
+            axum::serve(self.listener, service).with_graceful_shutdown(async move { shutdown.cancelled().await }).await;
         if let Some(sandbox) = national.and_then(|n| n.sandbox) {
             sandbox.shutdown().await;
         }

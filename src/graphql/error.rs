@@ -19,6 +19,8 @@ pub mod code {
     pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
     /// Over the rate limit.
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    /// The allow-list of persisted operations does not hold this document.
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
     /// Anything else; details only in the server log.
     pub const INTERNAL: &str = "INTERNAL";
 }

@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod ids;
+pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod prefetch;
@@ -73,6 +74,27 @@ pub async fn execute(
 /// touches no database.
 pub fn build_schema(state: AppState) -> CoopgateSchema {
     builder().data(state).finish()
+}
+
+/// Builds the schema as [`build_schema`] does, with the production
+/// switches of `limits`: introspection as configured, and no "did you mean"
+/// suggestions outside the dev profile.
+/// `guard` measures every document before validation, on every transport.
+pub fn build_hardened_schema(
+    state: AppState,
+    limits: &crate::limits::LimitsConfig,
+    guard: std::sync::Arc<limits::DocumentGuard>,
+) -> CoopgateSchema {
+    let profile = state.profile;
+    let mut b =
+        builder().data(state).extension(limits::GuardFactory(guard)).limit_directives(limits.max_directives.max(1));
+    if !limits.introspection_enabled(profile) {
+        b = b.disable_introspection();
+    }
+    if profile != crate::config::Profile::Dev {
+        b = b.disable_suggestions();
+    }
+    b.finish()
 }
 
 /// Adds what every request carries: the caller and fresh DataLoaders.

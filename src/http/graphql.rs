@@ -8,10 +8,9 @@ use crate::config::Profile;
 use crate::graphql::error::code;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
@@ -44,19 +43,9 @@ pub fn unauthenticated() -> Response {
         .into_response()
 }
 
-async fn execute(state: &HttpState, headers: &HeaderMap, req: async_graphql::Request) -> Response {
-    let principal = match authenticate(state, headers) {
-        Ok(p) => p,
-        Err(Refused) => return unauthenticated(),
-    };
-    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
-    let resp = crate::graphql::execute(&state.schema, &state.app, principal, request_id, req).await;
-    GraphQLResponse::from(resp).into_response()
-}
-
-/// POST /graphql.
-pub async fn post_graphql(State(state): State<HttpState>, headers: HeaderMap, req: GraphQLRequest) -> Response {
-    execute(&state, &headers, req.into_inner()).await
+/// POST /graphql: GraphQL over HTTP, limits first (see [`super::protocol`]).
+pub async fn post_graphql(State(state): State<HttpState>, req: Request) -> Response {
+    super::protocol::post(&state, req).await
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {
@@ -100,7 +89,10 @@ pub async fn get_graphql(State(state): State<HttpState>, req: Request) -> Respon
         };
         let schema = state.schema.clone();
         let app = state.app.clone();
+        let max = state.edge.config.max_body_bytes;
         return upgrade
+            .max_message_size(max)
+            .max_frame_size(max)
             .protocols(ALL_WEBSOCKET_PROTOCOLS)
             .on_upgrade(move |socket| {
                 GraphQLWebSocket::new(socket, schema, protocol)
@@ -121,8 +113,5 @@ pub async fn get_graphql(State(state): State<HttpState>, req: Request) -> Respon
         )
         .into_response();
     }
-    match GraphQLRequest::<GraphQLRejection>::from_request(req, &state).await {
-        Ok(r) => execute(&state, &headers, r.into_inner()).await,
-        Err(rejection) => rejection.into_response(),
-    }
+    super::protocol::get(&state, req).await
 }

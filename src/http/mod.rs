@@ -2,6 +2,10 @@
 
 mod graphql;
 mod health;
+pub mod persisted;
+pub mod protocol;
+pub mod rate_limit;
+mod security;
 
 use crate::graphql::CoopgateSchema;
 use crate::state::AppState;
@@ -18,6 +22,8 @@ pub struct HttpState {
     pub app: AppState,
     /// The executable schema.
     pub schema: CoopgateSchema,
+    /// Limits, rate limits and the allow-list.
+    pub edge: std::sync::Arc<protocol::Edge>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -28,11 +34,14 @@ pub fn router(state: HttpState) -> Router {
         let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
         tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
     });
-    Router::new()
+    let edge = state.edge.clone();
+    let profile = state.app.profile;
+    let routes = Router::new()
         .route("/graphql", get(graphql::get_graphql).post(graphql::post_graphql))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .with_state(state)
+        .with_state(state);
+    security::apply(routes, &edge, profile)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

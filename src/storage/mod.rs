@@ -4,6 +4,7 @@
 
 pub mod organisations;
 pub mod reports;
+pub mod safety;
 pub mod statistics;
 pub mod targets;
 pub mod units;
@@ -61,11 +62,14 @@ pub struct PoolSettings {
     pub max_connections: u32,
     /// How long to wait for a connection or for a locked SQLite database.
     pub acquire_timeout: Duration,
+    /// PostgreSQL `statement_timeout` of every pooled session (SQLite has
+    /// no statement timeout; its busy timeout bounds lock waits).
+    pub statement_timeout: Option<Duration>,
 }
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        PoolSettings { max_connections: 10, acquire_timeout: Duration::from_secs(10) }
+        PoolSettings { max_connections: 10, acquire_timeout: Duration::from_secs(10), statement_timeout: None }
     }
 }
 
@@ -89,6 +93,13 @@ pub async fn connect(
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
         });
+    if let Some(t) = settings.statement_timeout {
+        let ms = t.as_millis().max(1).to_string();
+        opts.map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", ms.clone())]));
+    }
+    // Connections a restarted database dropped are found and replaced
+    // before use, and none lives forever.
+    opts.test_before_acquire(true).idle_timeout(Duration::from_secs(300)).max_lifetime(Duration::from_secs(1800));
     if Engine::of_url(url) == Some(Engine::Sqlite) {
         // One writer at a time is SQLite's nature; a small pool keeps readers
         // concurrent under WAL without piling up lock waits.

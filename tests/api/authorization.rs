@@ -231,7 +231,186 @@ async fn the_audit_trail_is_append_only_and_for_admins(backend: Backend) {
     }
 }
 
+/// Every value of a restricted personal field (`idNumber`, `phone`) in a response.
+fn personal_values(v: &Value, out: &mut Vec<Value>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k == "idNumber" || k == "phone" {
+                    out.push(x.clone());
+                } else {
+                    personal_values(x, out);
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| personal_values(x, out)),
+        _ => {}
+    }
+}
+
+/// Every read of the registry × every role × records of their own and of
+/// another province: object-level lookups (`node`, `nodes`, by code), lists
+/// and nested edges show personal data only to national admins and the
+/// record's own officers; the audit trail only to national admins; the rest
+/// is public to every caller.
+async fn every_query_is_scoped_to_the_callers_role_and_province(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let w = world(&app).await;
+    let a = admin();
+    for ward in ["16681", "22897"] {
+        let g = json!({"name": format!("THT {ward}"), "sector": "AGRICULTURE", "address": {"wardCode": ward},
+            "establishedOn": "2024-01-01", "members": 3, "representative": {"fullName": "Đại Diện", "idNumber": "040090000777", "phone": "0912000000"}});
+        let p = payload(&app, &a, writes::GROUP, g).await;
+        assert_eq!(p["userErrors"], json!([]), "{p}");
+    }
+    let provinces = ["40", "56"];
+    let codes = [tax_code(100), tax_code(110)];
+    let personal = |p: usize| -> Vec<(&'static str, String, Value)> {
+        let (coop, union, province, code) = (&w.coop[p], &w.union[p], provinces[p], &codes[p]);
+        vec![
+            ("node(cooperative)", "query($id: ID!) { node(id: $id) { ... on Cooperative { director { idNumber phone } } } }".into(), json!({"id": coop})),
+            ("nodes", "query($id: ID!) { nodes(ids: [$id]) { ... on Cooperative { legalRepresentative { idNumber } } } }".into(), json!({"id": coop})),
+            ("cooperative(code)", "query($c: String!) { cooperative(code: $c) { director { idNumber phone } } }".into(), json!({"c": code})),
+            ("node(union)", "query($id: ID!) { node(id: $id) { ... on CooperativeUnion { legalRepresentative { idNumber }
+                memberCooperatives { edges { node { director { idNumber } } } } } } }".into(), json!({"id": union})),
+            ("cooperatives", "query($p: String) { cooperatives(filter: {provinceCode: $p}) { edges { node { director { idNumber phone } } } } }".into(), json!({"p": province})),
+            ("cooperativeUnions", "query($p: String) { cooperativeUnions(filter: {provinceCode: $p}) { edges { node { legalRepresentative { idNumber } } } } }".into(), json!({"p": province})),
+            ("cooperativeGroups", "query($p: String) { cooperativeGroups(filter: {provinceCode: $p}) { edges { node { representative { idNumber phone } } } } }".into(), json!({"p": province})),
+        ]
+    };
+    let public = |p: usize| -> Vec<(&'static str, &'static str, Value)> {
+        let province = provinces[p];
+        vec![
+            ("me", "{ me { role } }", json!({})),
+            ("provinces", "{ provinces { code } }", json!({})),
+            (
+                "administrativeUnit",
+                "query($c: String!) { administrativeUnit(code: $c, level: PROVINCE) { name } }",
+                json!({"c": province}),
+            ),
+            (
+                "statistics",
+                "query($p: String) { statistics(provinceCode: $p) { cooperatives } }",
+                json!({"p": province}),
+            ),
+            (
+                "changes",
+                "query($p: String) { changes(provinceCode: $p, first: 5) { edges { node { sequence } } } }",
+                json!({"p": province}),
+            ),
+            (
+                "targets",
+                "query($p: String) { targets(filter: {jurisdictionCode: $p}) { edges { node { id } } } }",
+                json!({"p": province}),
+            ),
+        ]
+    };
+    /// Who, their token, the province index of an officer, and the audit trail's answer.
+    type Caller<'a> = (&'a str, Option<String>, Option<usize>, Option<&'a str>);
+    let callers: Vec<Caller> = vec![
+        ("anonymous", None, None, Some("UNAUTHENTICATED")),
+        ("portal reader", Some(token(Role::PortalReader, None)), None, Some("FORBIDDEN")),
+        ("sync service", Some(token(Role::SyncService, None)), None, Some("FORBIDDEN")),
+        ("officer of 40", Some(officer("40")), Some(0), Some("FORBIDDEN")),
+        ("officer of 56", Some(officer("56")), Some(1), Some("FORBIDDEN")),
+        ("national admin", Some(admin()), None, None),
+    ];
+    for (who, t, home, audit) in &callers {
+        let run = |q: String, vars: Value| {
+            let t = t.clone();
+            let app = &app;
+            async move {
+                match t {
+                    Some(t) => app.graphql_as(&t, &q, vars).await,
+                    None => app.graphql(&q, vars).await,
+                }
+            }
+        };
+        for (p, province) in provinces.iter().enumerate() {
+            let allowed = *who == "national admin" || *home == Some(p);
+            for (name, q, vars) in personal(p) {
+                let v = run(q, vars).await;
+                assert!(v.get("errors").is_none(), "{who} {name} in {province}: {v}");
+                let mut values = Vec::new();
+                personal_values(&v["data"], &mut values);
+                assert!(!values.is_empty(), "{who} {name}: the fields were selected: {v}");
+                if allowed {
+                    assert!(values.iter().all(|x| x.is_string()), "{who} {name} in {province}: shown: {v}");
+                } else {
+                    assert!(values.iter().all(Value::is_null), "{who} {name} in {province}: hidden: {v}");
+                }
+            }
+            for (name, q, vars) in public(p) {
+                let v = run(q.to_owned(), vars).await;
+                assert!(v.get("errors").is_none(), "{who} {name} in {province}: public: {v}");
+            }
+        }
+        let v = run("{ auditEvents(first: 1) { edges { node { operation } } } }".to_owned(), json!({})).await;
+        match audit {
+            None => assert!(v.get("errors").is_none(), "{who} reads the audit trail: {v}"),
+            Some(want) => {
+                assert!(v["data"].is_null(), "{who}: {v}");
+                assert_eq!(code(&v["errors"][0]), *want, "{who}: {v}");
+            }
+        }
+    }
+}
+
+/// The target mutations × every role × own and other province: only national
+/// admins and the jurisdiction's own officers set, import or report targets.
+async fn every_target_mutation_is_scoped_to_the_callers_province(backend: Backend) {
+    use crate::targets::{target, IMPORT, REPORT, SET};
+    let app = TestApp::spawn(backend).await;
+    let t = |code: &str, indicator: &str, unit: &str| {
+        target(code, "PROVINCE", indicator, None, "AT_LEAST", json!({"value": 1}), unit)
+    };
+    let mut reported = Vec::new();
+    for p in ["40", "56"] {
+        let top = payload(&app, &admin(), SET, t(p, "TOP_100_COUNT", "COUNT")).await;
+        assert_eq!(top["userErrors"], json!([]), "{top}");
+        reported.push(top["target"]["id"].clone());
+    }
+    let attempts = |p: usize| -> Vec<(&'static str, &'static str, Value)> {
+        let code = ["40", "56"][p];
+        vec![
+            ("setTarget", SET, json!({"i": t(code, "COOPERATIVE_COUNT", "COUNT")})),
+            ("importTargets", IMPORT, json!({"t": [t(code, "GROUP_COUNT", "COUNT")]})),
+            (
+                "reportTargetProgress",
+                REPORT,
+                json!({"i": {"targetId": reported[p], "actual": 1, "asOf": "2026-01-01"}}),
+            ),
+        ]
+    };
+    let refused = [
+        ("anonymous", None, "UNAUTHENTICATED"),
+        ("portal reader", Some(token(Role::PortalReader, None)), "FORBIDDEN"),
+        ("sync service", Some(token(Role::SyncService, None)), "FORBIDDEN"),
+        ("officer of 40 on 56", Some(officer("40")), "FORBIDDEN"),
+    ];
+    for (who, tok, want) in &refused {
+        for (name, q, vars) in attempts(1) {
+            let v = match tok {
+                Some(tok) => app.graphql_as(tok, q, vars).await,
+                None => app.graphql(q, vars).await,
+            };
+            assert!(v["data"].is_null(), "{who} {name}: {v}");
+            assert_eq!(code(&v["errors"][0]), *want, "{who} {name}: {v}");
+        }
+    }
+    for (p, tok) in [(0, officer("40")), (1, officer("56"))] {
+        for (name, q, vars) in attempts(p) {
+            let v = app.graphql_as(&tok, q, vars).await;
+            assert!(v.get("errors").is_none(), "{name} at home: {v}");
+            let payload = v["data"].as_object().and_then(|o| o.values().next()).expect("payload");
+            assert_eq!(payload["userErrors"], json!([]), "{name} at home: {v}");
+        }
+    }
+}
+
 storage_tests!(
+    every_query_is_scoped_to_the_callers_role_and_province,
+    every_target_mutation_is_scoped_to_the_callers_province,
     every_mutation_is_scoped_to_the_callers_province,
     moving_a_record_across_provinces_needs_a_national_admin,
     personal_data_is_for_admins_and_the_records_own_officers,

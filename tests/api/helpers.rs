@@ -6,6 +6,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use coopgate::auth::Role;
 use coopgate::config::{AuthConfig, Config, LogFormat, NationalConfig, Profile, ServeConfig};
 use coopgate::domain::AdministrativeLevel;
+use coopgate::limits::LimitsConfig;
 use coopgate::startup::{self, Application};
 use coopgate::state::AppState;
 use entity::{annual_report, cooperative, cooperative_group, cooperative_union, person};
@@ -208,6 +209,7 @@ pub struct Options {
     pub profile: Profile,
     pub demo: bool,
     pub auth: AuthConfig,
+    pub limits: LimitsConfig,
 }
 
 impl Default for Options {
@@ -221,6 +223,7 @@ impl Default for Options {
                 jwt_issuer: Some(TEST_ISSUER.into()),
                 jwt_audience: Some(TEST_AUDIENCE.into()),
             },
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -291,7 +294,12 @@ impl TestApp {
             },
             db_max_connections: 5,
         };
-        let serve = ServeConfig { listen: "127.0.0.1:0".parse().expect("addr"), demo_scale: 1, demo: options.demo };
+        let serve = ServeConfig {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            demo_scale: 1,
+            demo: options.demo,
+            limits: options.limits.clone(),
+        };
         let app = Application::build(&config, &serve).await.expect("application builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state().clone();

@@ -11,9 +11,9 @@ use entity::target;
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use serde_json::{json, Value};
 
-const IMPORT: &str = "mutation($t: [TargetInput!]!) { importTargets(targets: $t) { imported targets { id } userErrors { field message code } } }";
-const SET: &str = "mutation($i: TargetInput!) { setTarget(input: $i) { target { id indicator scope progress { actual source attained asOf } } userErrors { field message code } } }";
-const REPORT: &str = "mutation($i: TargetProgressInput!) { reportTargetProgress(input: $i) { target { progress { actual source attained asOf } } userErrors { field message code } } }";
+pub(crate) const IMPORT: &str = "mutation($t: [TargetInput!]!) { importTargets(targets: $t) { imported targets { id } userErrors { field message code } } }";
+pub(crate) const SET: &str = "mutation($i: TargetInput!) { setTarget(input: $i) { target { id indicator scope progress { actual source attained asOf } } userErrors { field message code } } }";
+pub(crate) const REPORT: &str = "mutation($i: TargetProgressInput!) { reportTargetProgress(input: $i) { target { progress { actual source attained asOf } } userErrors { field message code } } }";
 
 fn fixture() -> Vec<Value> {
     let text =
@@ -96,7 +96,7 @@ async fn the_cli_imports_json_and_csv(backend: Backend) {
     assert!(String::from_utf8_lossy(&out.stderr).contains("targets.0.value"));
 }
 
-fn target(
+pub(crate) fn target(
     code: &str,
     level: &str,
     indicator: &str,

@@ -1,0 +1,600 @@
+//! Document limits checked before async-graphql validates a document.
+//!
+//! The library's validation (and its own depth and complexity passes) expand
+//! every fragment spread in place, so a small document whose fragments spread
+//! other fragments many times costs exponential time there. Here each
+//! fragment is summarised once (memoised), so the whole analysis is linear in
+//! the document's size, and a document over any limit is refused before the
+//! library sees it.
+//!
+//! Cost (reported in `extensions.cost`): a field that returns an object, or a
+//! list of objects, costs 1 each time it is resolved; scalars and enums cost
+//! nothing; a connection's `edges` and `nodes` are resolved `first` times
+//! (default 20, at most 100) for each time the connection is, so nested
+//! connections multiply; another list of objects counts as
+//! [`LIST_ESTIMATE`] items (`nodes(ids:)` as its number of ids); a mutation
+//! field costs [`MUTATION_COST`].
+
+use async_graphql::parser::types::{
+    BaseType, DocumentOperations, ExecutableDocument, Field, OperationType, Selection, SelectionSet, ServiceDocument,
+    Type, TypeDefinition, TypeKind, TypeSystemDefinition,
+};
+use async_graphql::{Name, Value as ConstValue, Variables};
+use std::collections::HashMap;
+
+/// Items a list of objects other than a connection is assumed to hold.
+pub const LIST_ESTIMATE: u64 = 10;
+/// What one mutation field costs.
+pub const MUTATION_COST: u64 = 10;
+/// A connection's page size when `first` is not given.
+pub const DEFAULT_FIRST: u64 = crate::service::page::DEFAULT_PAGE_SIZE;
+/// The largest page size counted (more is refused by the resolvers).
+pub const MAX_FIRST: u64 = crate::service::page::MAX_PAGE_SIZE;
+/// Deepest nesting of brackets (`{`, `[`, `(`) a document may have before it
+/// is parsed at all; keeps the recursive parser's stack use small.
+pub const MAX_BRACKET_NESTING: usize = 128;
+
+/// The limits one document must keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocumentLimits {
+    /// Deepest field nesting.
+    pub max_depth: usize,
+    /// Aliased fields, after fragment expansion.
+    pub max_aliases: usize,
+    /// Root fields of one operation, after fragment expansion.
+    pub max_root_fields: usize,
+    /// Directives on one field, spread, inline fragment or operation.
+    pub max_directives: usize,
+    /// Longest chain of fragment spreads.
+    pub max_fragment_depth: usize,
+    /// Field selections, after fragment expansion.
+    pub max_fields: usize,
+    /// Computed cost of one operation.
+    pub max_cost: u64,
+}
+
+impl Default for DocumentLimits {
+    fn default() -> Self {
+        crate::limits::LimitsConfig::default().document_limits()
+    }
+}
+
+/// Why a document is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LimitError {
+    /// Over a shape or cost limit (`QUERY_TOO_COMPLEX`).
+    #[error("{what} is {actual}, over the limit of {limit}")]
+    TooComplex {
+        /// What was measured.
+        what: &'static str,
+        /// The measure (saturated).
+        actual: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Malformed in a way that makes measuring impossible (`BAD_USER_INPUT`).
+    #[error("{0}")]
+    Malformed(String),
+}
+
+impl LimitError {
+    fn over(what: &'static str, actual: impl TryInto<u64>, limit: impl TryInto<u64>) -> LimitError {
+        LimitError::TooComplex {
+            what,
+            actual: actual.try_into().unwrap_or(u64::MAX),
+            limit: limit.try_into().unwrap_or(u64::MAX),
+        }
+    }
+}
+
+/// Refuses a document text whose brackets nest deeper than
+/// [`MAX_BRACKET_NESTING`], without parsing it (strings, block strings and
+/// comments are skipped).
+pub fn check_text(query: &str) -> Result<(), LimitError> {
+    let bytes = query.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                    i += if bytes[i] == b'\\' && bytes[i..].starts_with(b"\\\"\"\"") { 4 } else { 1 };
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > MAX_BRACKET_NESTING {
+                    return Err(LimitError::over("bracket nesting", depth, MAX_BRACKET_NESTING));
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// What the analysis needs of the schema: for each object or interface type,
+/// its fields' result types.
+#[derive(Debug, Clone, Default)]
+pub struct SchemaShape {
+    types: HashMap<String, HashMap<String, FieldShape>>,
+    composite: std::collections::HashSet<String>,
+    query: String,
+    mutation: Option<String>,
+    subscription: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct FieldShape {
+    /// The named result type.
+    ty: String,
+    /// Returns a list.
+    list: bool,
+    /// Returns a Relay connection (takes `first`, type named `…Connection`).
+    connection: bool,
+}
+
+fn named(t: &Type) -> (String, bool) {
+    match &t.base {
+        BaseType::Named(n) => (n.to_string(), false),
+        BaseType::List(inner) => (named(inner).0, true),
+    }
+}
+
+impl SchemaShape {
+    /// Reads the shape from SDL (the output of [`super::sdl`]).
+    pub fn from_sdl(sdl: &str) -> Result<SchemaShape, String> {
+        let doc: ServiceDocument = async_graphql::parser::parse_schema(sdl).map_err(|e| e.to_string())?;
+        let mut shape = SchemaShape { query: "Query".into(), ..SchemaShape::default() };
+        for def in &doc.definitions {
+            match def {
+                TypeSystemDefinition::Schema(s) => {
+                    if let Some(q) = &s.node.query {
+                        shape.query = q.node.to_string();
+                    }
+                    shape.mutation = s.node.mutation.as_ref().map(|m| m.node.to_string());
+                    shape.subscription = s.node.subscription.as_ref().map(|m| m.node.to_string());
+                }
+                TypeSystemDefinition::Type(t) => shape.add_type(&t.node),
+                TypeSystemDefinition::Directive(_) => {}
+            }
+        }
+        if shape.mutation.is_none() && shape.types.contains_key("Mutation") {
+            shape.mutation = Some("Mutation".into());
+        }
+        if shape.subscription.is_none() && shape.types.contains_key("Subscription") {
+            shape.subscription = Some("Subscription".into());
+        }
+        Ok(shape)
+    }
+
+    fn add_type(&mut self, t: &TypeDefinition) {
+        let name = t.name.node.to_string();
+        let fields = match &t.kind {
+            TypeKind::Object(o) => &o.fields,
+            TypeKind::Interface(i) => &i.fields,
+            TypeKind::Union(_) => {
+                self.composite.insert(name.clone());
+                self.types.entry(name).or_default();
+                return;
+            }
+            _ => return,
+        };
+        self.composite.insert(name.clone());
+        let entry = self.types.entry(name).or_default();
+        for f in fields {
+            let (ty, list) = named(&f.node.ty.node);
+            let connection = ty.ends_with("Connection") && f.node.arguments.iter().any(|a| a.node.name.node == "first");
+            entry.insert(f.node.name.node.to_string(), FieldShape { ty, list, connection });
+        }
+    }
+
+    fn field(&self, parent: Option<&str>, name: &str) -> Option<&FieldShape> {
+        self.types.get(parent?)?.get(name)
+    }
+
+    fn is_composite(&self, ty: &str) -> bool {
+        self.composite.contains(ty)
+    }
+
+    fn root(&self, op: OperationType) -> Option<&str> {
+        match op {
+            OperationType::Query => Some(&self.query),
+            OperationType::Mutation => self.mutation.as_deref(),
+            OperationType::Subscription => self.subscription.as_deref(),
+        }
+    }
+}
+
+/// The measures of one selection set (per evaluation of it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Summary {
+    /// Deepest field nesting below (a leaf field is 1).
+    depth: usize,
+    /// Field selections.
+    fields: u64,
+    /// Aliased field selections.
+    aliases: u64,
+    /// Fields at this level (root fields when this is an operation).
+    top_fields: u64,
+    /// Longest chain of fragment spreads.
+    fragment_depth: usize,
+    /// Cost that does not depend on an enclosing connection's page size.
+    fixed: u64,
+    /// Cost of `edges`/`nodes` subtrees, paid once per item of the page.
+    per_item: u64,
+    /// Selects `__schema` or `__type` somewhere.
+    introspection: bool,
+}
+
+impl Summary {
+    fn add(&mut self, o: &Summary) {
+        self.depth = self.depth.max(o.depth);
+        self.fields = self.fields.saturating_add(o.fields);
+        self.aliases = self.aliases.saturating_add(o.aliases);
+        self.top_fields = self.top_fields.saturating_add(o.top_fields);
+        self.fragment_depth = self.fragment_depth.max(o.fragment_depth);
+        self.fixed = self.fixed.saturating_add(o.fixed);
+        self.per_item = self.per_item.saturating_add(o.per_item);
+        self.introspection |= o.introspection;
+    }
+}
+
+/// The measures of the operation that will run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Analysis {
+    /// Query, mutation or subscription.
+    pub operation: OperationType,
+    /// Deepest field nesting.
+    pub depth: usize,
+    /// Field selections after fragment expansion.
+    pub fields: u64,
+    /// Aliased fields after fragment expansion.
+    pub aliases: u64,
+    /// Root fields.
+    pub root_fields: u64,
+    /// Longest chain of fragment spreads.
+    pub fragment_depth: usize,
+    /// Computed cost.
+    pub cost: u64,
+    /// Whether the operation (or any fragment of the document) selects
+    /// `__schema` or `__type`.
+    pub introspection: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Memo {
+    InProgress,
+    Done(Summary),
+}
+
+struct Analyser<'a> {
+    doc: &'a ExecutableDocument,
+    shape: &'a SchemaShape,
+    variables: &'a Variables,
+    defaults: HashMap<&'a str, &'a ConstValue>,
+    limits: &'a DocumentLimits,
+    memo: HashMap<&'a str, Memo>,
+}
+
+impl<'a> Analyser<'a> {
+    fn variable(&self, name: &str) -> Option<&ConstValue> {
+        self.variables.get(name).or_else(|| self.defaults.get(name).copied())
+    }
+
+    /// An argument's value with variables (or their defaults) substituted.
+    fn argument(&self, f: &Field, name: &str) -> Option<ConstValue> {
+        let v = f.get_argument(name)?;
+        v.node.clone().into_const_with(|var| self.variable(var.as_str()).cloned().ok_or(())).ok()
+    }
+
+    fn page_size(&self, f: &Field) -> u64 {
+        let n = match self.argument(f, "first") {
+            Some(ConstValue::Number(n)) => n.as_u64(),
+            _ => None,
+        };
+        n.unwrap_or(DEFAULT_FIRST).min(MAX_FIRST)
+    }
+
+    fn list_size(&self, f: &Field) -> u64 {
+        match self.argument(f, "ids") {
+            Some(ConstValue::List(l)) => (l.len() as u64).min(MAX_FIRST),
+            _ => LIST_ESTIMATE,
+        }
+    }
+
+    fn directives(&self, n: usize) -> Result<(), LimitError> {
+        if n > self.limits.max_directives {
+            return Err(LimitError::over("directives on one selection", n, self.limits.max_directives));
+        }
+        Ok(())
+    }
+
+    /// Measures `set`, evaluated on type `ty` (None: unknown to the schema).
+    fn selection_set(&mut self, set: &'a SelectionSet, ty: Option<&'a str>) -> Result<Summary, LimitError> {
+        let mut s = Summary::default();
+        for item in &set.items {
+            self.directives(item.node.directives().len())?;
+            match &item.node {
+                Selection::Field(f) => s.add(&self.field(&f.node, ty)?),
+                Selection::InlineFragment(i) => {
+                    let on = match &i.node.type_condition {
+                        Some(c) => self.type_name(&c.node.on.node),
+                        None => ty,
+                    };
+                    s.add(&self.selection_set(&i.node.selection_set.node, on)?);
+                }
+                Selection::FragmentSpread(spread) => {
+                    let mut f = self.fragment(&spread.node.fragment_name.node)?;
+                    f.fragment_depth += 1;
+                    s.add(&f);
+                }
+            }
+            self.check_partial(&s)?;
+        }
+        Ok(s)
+    }
+
+    /// Refuses as soon as a running measure passes its limit, so that no
+    /// arithmetic runs long on hostile input.
+    fn check_partial(&self, s: &Summary) -> Result<(), LimitError> {
+        let l = self.limits;
+        if s.depth > l.max_depth {
+            return Err(LimitError::over("query depth", s.depth, l.max_depth));
+        }
+        if s.fields > l.max_fields as u64 {
+            return Err(LimitError::over("number of fields", s.fields, l.max_fields));
+        }
+        if s.aliases > l.max_aliases as u64 {
+            return Err(LimitError::over("number of aliases", s.aliases, l.max_aliases));
+        }
+        if s.fragment_depth > l.max_fragment_depth {
+            return Err(LimitError::over("fragment depth", s.fragment_depth, l.max_fragment_depth));
+        }
+        if s.fixed.saturating_add(s.per_item) > l.max_cost {
+            return Err(LimitError::over("query cost", s.fixed.saturating_add(s.per_item), l.max_cost));
+        }
+        Ok(())
+    }
+
+    fn type_name(&self, name: &'a Name) -> Option<&'a str> {
+        let n = name.as_str();
+        self.shape.is_composite(n).then_some(n)
+    }
+
+    fn field(&mut self, f: &'a Field, parent: Option<&'a str>) -> Result<Summary, LimitError> {
+        let schema: &'a SchemaShape = self.shape;
+        let name = f.name.node.as_str();
+        let shape = schema.field(parent, name);
+        let child_ty = shape.and_then(|s| schema.types.get_key_value(s.ty.as_str())).map(|(k, _)| k.as_str());
+        let children = self.selection_set(&f.selection_set.node, child_ty)?;
+        let composite = match shape {
+            Some(s) => schema.is_composite(&s.ty),
+            // Unknown to the schema (e.g. introspection): an object if it selects anything.
+            None => !f.selection_set.node.items.is_empty(),
+        };
+        let own = if parent.is_some() && parent == schema.mutation.as_deref() {
+            MUTATION_COST
+        } else if composite && name != "__typename" {
+            1
+        } else {
+            0
+        };
+        let one = own.saturating_add(children.fixed);
+        let in_page = parent.is_some_and(|p| p.ends_with("Connection")) && matches!(name, "edges" | "nodes");
+        let cost = match shape {
+            _ if in_page => one.saturating_add(children.per_item),
+            Some(s) if s.connection => one.saturating_add(self.page_size(f).saturating_mul(children.per_item)),
+            Some(s) if s.list && composite => self.list_size(f).saturating_mul(one.saturating_add(children.per_item)),
+            _ => one.saturating_add(children.per_item),
+        };
+        let (fixed, per_item) = if in_page { (0, cost) } else { (cost, 0) };
+        Ok(Summary {
+            depth: children.depth + 1,
+            fields: children.fields.saturating_add(1),
+            aliases: children.aliases.saturating_add(u64::from(f.alias.is_some())),
+            top_fields: 1,
+            fragment_depth: children.fragment_depth,
+            fixed,
+            per_item,
+            introspection: children.introspection || matches!(name, "__schema" | "__type"),
+        })
+    }
+
+    fn fragment(&mut self, name: &'a Name) -> Result<Summary, LimitError> {
+        match self.memo.get(name.as_str()) {
+            Some(Memo::Done(s)) => return Ok(*s),
+            Some(Memo::InProgress) => return Err(LimitError::Malformed(format!("fragment {name} spreads itself"))),
+            None => {}
+        }
+        let Some((key, def)) = self.doc.fragments.get_key_value(name) else {
+            return Err(LimitError::Malformed(format!("unknown fragment {name}")));
+        };
+        self.directives(def.node.directives.len())?;
+        self.memo.insert(key.as_str(), Memo::InProgress);
+        let on = self.type_name(&def.node.type_condition.node.on.node);
+        let s = self.selection_set(&def.node.selection_set.node, on)?;
+        self.memo.insert(key.as_str(), Memo::Done(s));
+        Ok(s)
+    }
+}
+
+/// Measures every operation (and every fragment) of `doc` and refuses it when
+/// any is over a limit; returns the measures of the operation that will run
+/// (`operation_name`, or the only one). Linear in the document's size.
+pub fn analyse(
+    doc: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Variables,
+    shape: &SchemaShape,
+    limits: &DocumentLimits,
+) -> Result<Analysis, LimitError> {
+    let mut a = Analyser { doc, shape, variables, defaults: HashMap::new(), limits, memo: HashMap::new() };
+    for name in doc.fragments.keys() {
+        let s = a.fragment(name)?;
+        a.check_partial(&s)?;
+    }
+    let mut chosen = None;
+    let mut introspection = false;
+    for def in a.memo.values() {
+        if let Memo::Done(s) = def {
+            introspection |= s.introspection;
+        }
+    }
+    for (name, op) in doc.operations.iter() {
+        a.directives(op.node.directives.len())?;
+        a.defaults = op
+            .node
+            .variable_definitions
+            .iter()
+            .filter_map(|v| v.node.default_value.as_ref().map(|d| (v.node.name.node.as_str(), &d.node)))
+            .collect();
+        let root = shape.root(op.node.ty);
+        let s = a.selection_set(&op.node.selection_set.node, root)?;
+        a.check_partial(&s)?;
+        if s.top_fields > limits.max_root_fields as u64 {
+            return Err(LimitError::over("number of root fields", s.top_fields, limits.max_root_fields));
+        }
+        let analysis = Analysis {
+            operation: op.node.ty,
+            depth: s.depth,
+            fields: s.fields,
+            aliases: s.aliases,
+            root_fields: s.top_fields,
+            fragment_depth: s.fragment_depth,
+            cost: s.fixed.saturating_add(s.per_item),
+            introspection: introspection || s.introspection,
+        };
+        let wanted = match (operation_name, name) {
+            (Some(want), Some(n)) => want == n.as_str(),
+            (None, _) => true,
+            (Some(_), None) => false,
+        };
+        if wanted {
+            chosen = Some(match chosen {
+                // No name and several operations: the library refuses it; report the largest.
+                Some(prev @ Analysis { cost, .. }) if cost >= analysis.cost => prev,
+                _ => analysis,
+            });
+        }
+    }
+    if matches!(doc.operations, DocumentOperations::Multiple(ref m) if m.is_empty()) {
+        return Err(LimitError::Malformed("the document has no operation".into()));
+    }
+    chosen.ok_or_else(|| LimitError::Malformed(format!("unknown operation named {:?}", operation_name.unwrap_or(""))))
+}
+
+/// The actual cost of an executed operation: the objects in its `data` (the
+/// root excepted), plus the surcharge of each mutation field that ran.
+pub fn actual_cost(data: &ConstValue, operation: OperationType) -> u64 {
+    fn objects(v: &ConstValue) -> u64 {
+        match v {
+            ConstValue::Object(m) => 1u64.saturating_add(m.values().map(objects).fold(0u64, u64::saturating_add)),
+            ConstValue::List(l) => l.iter().map(objects).fold(0, u64::saturating_add),
+            _ => 0,
+        }
+    }
+    let ConstValue::Object(root) = data else { return 0 };
+    let mut total = root.values().map(objects).fold(0u64, u64::saturating_add);
+    if operation == OperationType::Mutation {
+        let ran = root.values().filter(|v| !matches!(v, ConstValue::Null)).count() as u64;
+        total = total.saturating_add(ran.saturating_mul(MUTATION_COST - 1));
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests;
+
+/// The limits as an async-graphql extension, so that documents arriving by
+/// other paths than `http::protocol` (the graphql-transport-ws subscriptions
+/// on `/graphql`) are measured and refused before the library walks them
+/// (its parse step checks recursion depth with fragments expanded, then it
+/// validates). Documents the HTTP edge already checked carry [`Checked`] and
+/// are not measured twice.
+pub struct DocumentGuard {
+    /// What the analysis knows of the schema.
+    pub shape: SchemaShape,
+    /// The limits.
+    pub limits: DocumentLimits,
+    /// Whether `__schema` and `__type` may be asked for.
+    pub introspection: bool,
+}
+
+/// Marks a request whose document the HTTP edge already measured.
+pub struct Checked;
+
+/// The error of a refused document, with its code.
+pub fn refusal(e: &LimitError) -> async_graphql::ServerError {
+    let code = match e {
+        LimitError::TooComplex { .. } => crate::graphql::error::code::QUERY_TOO_COMPLEX,
+        LimitError::Malformed(_) => crate::graphql::error::code::BAD_USER_INPUT,
+    };
+    let mut err = async_graphql::ServerError::new(e.to_string(), None);
+    err.extensions.get_or_insert_with(Default::default).set("code", code);
+    err
+}
+
+impl DocumentGuard {
+    /// Measures `doc` (every operation) and refuses it when over a limit or
+    /// asking for introspection while it is off.
+    pub fn check(
+        &self,
+        doc: &ExecutableDocument,
+        operation_name: Option<&str>,
+        variables: &Variables,
+    ) -> Result<Analysis, LimitError> {
+        let a = analyse(doc, operation_name, variables, &self.shape, &self.limits)?;
+        if a.introspection && !self.introspection {
+            return Err(LimitError::Malformed("introspection is disabled on this server".into()));
+        }
+        Ok(a)
+    }
+}
+
+/// Installs a [`DocumentGuard`] in a schema (`SchemaBuilder::extension`).
+pub struct GuardFactory(pub std::sync::Arc<DocumentGuard>);
+
+impl async_graphql::extensions::ExtensionFactory for GuardFactory {
+    fn create(&self) -> std::sync::Arc<dyn async_graphql::extensions::Extension> {
+        std::sync::Arc::new(GuardExtension(self.0.clone()))
+    }
+}
+
+struct GuardExtension(std::sync::Arc<DocumentGuard>);
+
+#[async_graphql::async_trait::async_trait]
+impl async_graphql::extensions::Extension for GuardExtension {
+    async fn parse_query(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: async_graphql::extensions::NextParseQuery<'_>,
+    ) -> async_graphql::ServerResult<ExecutableDocument> {
+        if ctx.data_opt::<Checked>().is_some() {
+            return next.run(ctx, query, variables).await;
+        }
+        // Measured on a parse of our own first: the library's parse step
+        // also walks fragments expanded (its recursion-depth check).
+        check_text(query).map_err(|e| refusal(&e))?;
+        let doc = async_graphql::parser::parse_query(query)?;
+        self.0.check(&doc, None, variables).map_err(|e| refusal(&e))?;
+        next.run(ctx, query, variables).await
+    }
+}

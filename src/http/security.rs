@@ -1,0 +1,56 @@
+//! The layers every response passes: request timeout, body limit, CORS for
+//! the configured origins only, and security headers.
+
+use super::protocol::Edge;
+use crate::config::Profile;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::Router;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// Wraps `router` in the limits and headers of `edge`'s settings.
+pub fn apply(router: Router, edge: &Edge, profile: Profile) -> Router {
+    let config = &edge.config;
+    let mut router = router
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        // A request still unanswered after the timeout gets a 503; the
+        // database work it started is dropped (a transaction rolls back).
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout));
+    let headers: &[(HeaderName, &'static str)] = &[
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ];
+    for (name, value) in headers {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(name.clone(), HeaderValue::from_static(value)));
+    }
+    if profile == Profile::Production {
+        // No HTML is served in production, so nothing needs to run or be framed.
+        let strict: &[(HeaderName, &'static str)] = &[
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"),
+            (header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"),
+            (header::CACHE_CONTROL, "no-store"),
+        ];
+        for (name, value) in strict {
+            router =
+                router.layer(SetResponseHeaderLayer::if_not_present(name.clone(), HeaderValue::from_static(value)));
+        }
+    }
+    let origins: Vec<HeaderValue> = config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    if !origins.is_empty() {
+        let request_id = HeaderName::from_static("x-request-id");
+        router = router.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT, request_id.clone()])
+                .expose_headers([request_id, header::RETRY_AFTER])
+                .max_age(std::time::Duration::from_secs(3600)),
+        );
+    }
+    router
+}

@@ -1,0 +1,180 @@
+//! Abuse limits and the production hardening of `coopgate serve`: one
+//! settings struct (flattened into [`crate::config::ServeConfig`]), read from
+//! flags and environment like every other setting. Every limit has a safe
+//! default; `docs/hardening.md` and the README say what each one refuses.
+
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Default largest request body: 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Default deepest field nesting of an operation.
+pub const DEFAULT_MAX_DEPTH: usize = 15;
+/// Default largest number of aliased fields, counted after fragment expansion.
+pub const DEFAULT_MAX_ALIASES: usize = 64;
+/// Default largest number of root fields of an operation.
+pub const DEFAULT_MAX_ROOT_FIELDS: usize = 40;
+/// Default largest number of directives on one field, spread or fragment.
+pub const DEFAULT_MAX_DIRECTIVES: usize = 4;
+/// Default longest chain of fragments spreading fragments.
+pub const DEFAULT_MAX_FRAGMENT_DEPTH: usize = 8;
+/// Default largest number of field selections after fragment expansion.
+pub const DEFAULT_MAX_FIELDS: usize = 2_000;
+/// Default largest computed cost of one operation.
+pub const DEFAULT_MAX_COST: u64 = 10_000;
+/// Default largest batch: 0, batching is off.
+pub const DEFAULT_MAX_BATCH: usize = 0;
+/// Default cost points a principal may spend per minute.
+pub const DEFAULT_RATE_LIMIT_COST_PER_MINUTE: u32 = 60_000;
+
+/// Whether the schema answers introspection queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Introspection {
+    /// On in the dev profile, off in production.
+    Auto,
+    /// Always on.
+    On,
+    /// Always off.
+    Off,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| e.to_string())?;
+    if d.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    if d > Duration::from_secs(3600) {
+        return Err("must be at most 1h".into());
+    }
+    Ok(d)
+}
+
+fn parse_origin(s: &str) -> Result<String, String> {
+    let u = url::Url::parse(s).map_err(|e| format!("{s:?}: {e}"))?;
+    let origin = u.origin();
+    if !origin.is_tuple() || !matches!(u.scheme(), "http" | "https") {
+        return Err(format!("{s:?}: an origin is http(s)://host[:port]"));
+    }
+    Ok(origin.ascii_serialization())
+}
+
+/// Limits, timeouts, rate limits and the production profile's switches.
+#[derive(Debug, Clone, Args)]
+pub struct LimitsConfig {
+    /// Largest request body in bytes (413 beyond it).
+    #[arg(long, env = "COOPGATE_MAX_BODY_BYTES", value_name = "COOPGATE_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..=64 * 1024 * 1024))]
+    pub max_body_bytes: usize,
+
+    /// Deepest field nesting of an operation.
+    #[arg(long, env = "COOPGATE_MAX_DEPTH", value_name = "COOPGATE_MAX_DEPTH", default_value_t = DEFAULT_MAX_DEPTH, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+    pub max_depth: usize,
+
+    /// Largest number of aliased fields (after fragment expansion).
+    #[arg(long, env = "COOPGATE_MAX_ALIASES", value_name = "COOPGATE_MAX_ALIASES", default_value_t = DEFAULT_MAX_ALIASES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=10_000))]
+    pub max_aliases: usize,
+
+    /// Largest number of root fields of an operation.
+    #[arg(long, env = "COOPGATE_MAX_ROOT_FIELDS", value_name = "COOPGATE_MAX_ROOT_FIELDS", default_value_t = DEFAULT_MAX_ROOT_FIELDS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000))]
+    pub max_root_fields: usize,
+
+    /// Largest number of directives on one field, fragment spread or inline fragment.
+    #[arg(long, env = "COOPGATE_MAX_DIRECTIVES", value_name = "COOPGATE_MAX_DIRECTIVES", default_value_t = DEFAULT_MAX_DIRECTIVES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=100))]
+    pub max_directives: usize,
+
+    /// Longest chain of fragments spreading fragments.
+    #[arg(long, env = "COOPGATE_MAX_FRAGMENT_DEPTH", value_name = "COOPGATE_MAX_FRAGMENT_DEPTH", default_value_t = DEFAULT_MAX_FRAGMENT_DEPTH, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=64))]
+    pub max_fragment_depth: usize,
+
+    /// Largest number of field selections after fragment expansion (duplicate-field floods).
+    #[arg(long, env = "COOPGATE_MAX_FIELDS", value_name = "COOPGATE_MAX_FIELDS", default_value_t = DEFAULT_MAX_FIELDS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub max_fields: usize,
+
+    /// Largest computed cost of one operation (see docs/hardening.md).
+    #[arg(long, env = "COOPGATE_MAX_COST", value_name = "COOPGATE_MAX_COST", default_value_t = DEFAULT_MAX_COST, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub max_cost: u64,
+
+    /// Largest number of operations in one batched POST; 0 turns batching off.
+    #[arg(long, env = "COOPGATE_MAX_BATCH", value_name = "COOPGATE_MAX_BATCH", default_value_t = DEFAULT_MAX_BATCH, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=100))]
+    pub max_batch: usize,
+
+    /// Longest a request may take before it is answered 503 (e.g. 30s).
+    #[arg(long, env = "COOPGATE_REQUEST_TIMEOUT", value_name = "COOPGATE_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+
+    /// Longest one SQL statement may run on PostgreSQL (`statement_timeout`);
+    /// SQLite has no statement timeout.
+    #[arg(long, env = "COOPGATE_DB_STATEMENT_TIMEOUT", value_name = "COOPGATE_DB_STATEMENT_TIMEOUT", default_value = "20s", value_parser = parse_duration)]
+    pub db_statement_timeout: Duration,
+
+    /// Cost points one principal (token subject, or client IP when anonymous)
+    /// may spend per minute; 0 turns rate limiting off.
+    #[arg(long, env = "COOPGATE_RATE_LIMIT_COST_PER_MINUTE", value_name = "COOPGATE_RATE_LIMIT_COST_PER_MINUTE", default_value_t = DEFAULT_RATE_LIMIT_COST_PER_MINUTE)]
+    pub rate_limit_cost_per_minute: u32,
+
+    /// Header that carries the client address set by a trusted reverse proxy
+    /// (e.g. `x-forwarded-for`; its last address is used). Unset: the peer address.
+    #[arg(long, env = "COOPGATE_CLIENT_IP_HEADER", value_name = "COOPGATE_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<axum::http::HeaderName>,
+
+    /// Introspection: auto (dev on, production off), on or off.
+    #[arg(long, env = "COOPGATE_INTROSPECTION", value_name = "COOPGATE_INTROSPECTION", value_enum, default_value_t = Introspection::Auto)]
+    pub introspection: Introspection,
+
+    /// Browser origins allowed by CORS, comma-separated (e.g.
+    /// `https://portal.example.vn`); none by default.
+    #[arg(long, env = "COOPGATE_CORS_ORIGINS", value_name = "COOPGATE_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub cors_origins: Vec<String>,
+
+    /// Persisted-operation manifest (JSON object: SHA-256 hex → document).
+    /// When set, only these documents run.
+    #[arg(long, env = "COOPGATE_PERSISTED_OPERATIONS", value_name = "COOPGATE_PERSISTED_OPERATIONS")]
+    pub persisted_operations: Option<PathBuf>,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_aliases: DEFAULT_MAX_ALIASES,
+            max_root_fields: DEFAULT_MAX_ROOT_FIELDS,
+            max_directives: DEFAULT_MAX_DIRECTIVES,
+            max_fragment_depth: DEFAULT_MAX_FRAGMENT_DEPTH,
+            max_fields: DEFAULT_MAX_FIELDS,
+            max_cost: DEFAULT_MAX_COST,
+            max_batch: DEFAULT_MAX_BATCH,
+            request_timeout: Duration::from_secs(30),
+            db_statement_timeout: Duration::from_secs(20),
+            rate_limit_cost_per_minute: DEFAULT_RATE_LIMIT_COST_PER_MINUTE,
+            client_ip_header: None,
+            introspection: Introspection::Auto,
+            cors_origins: Vec::new(),
+            persisted_operations: None,
+        }
+    }
+}
+
+impl LimitsConfig {
+    /// Whether introspection is answered under `profile`.
+    pub fn introspection_enabled(&self, profile: crate::config::Profile) -> bool {
+        match self.introspection {
+            Introspection::On => true,
+            Introspection::Off => false,
+            Introspection::Auto => profile == crate::config::Profile::Dev,
+        }
+    }
+
+    /// The document limits, for [`crate::graphql::limits`].
+    pub fn document_limits(&self) -> crate::graphql::limits::DocumentLimits {
+        crate::graphql::limits::DocumentLimits {
+            max_depth: self.max_depth,
+            max_aliases: self.max_aliases,
+            max_root_fields: self.max_root_fields,
+            max_directives: self.max_directives,
+            max_fragment_depth: self.max_fragment_depth,
+            max_fields: self.max_fields,
+            max_cost: self.max_cost,
+        }
+    }
+}
