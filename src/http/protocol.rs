@@ -50,6 +50,31 @@ impl Edge {
     /// Builds the edge from the settings: reads the schema's shape and the
     /// persisted-operation manifest.
     pub fn new(config: &LimitsConfig, profile: crate::config::Profile) -> Result<Edge, String> {
+        let per_minute = u64::from(config.rate_limit_cost_per_minute);
+        if per_minute > 0 && per_minute < config.max_cost {
+            return Err(format!(
+                "COOPGATE_RATE_LIMIT_COST_PER_MINUTE ({per_minute}) must be at least COOPGATE_MAX_COST ({}), \
+                 or an allowed operation could never run",
+                config.max_cost
+            ));
+        }
+        tracing::info!(
+            max_body_bytes = config.max_body_bytes,
+            max_depth = config.max_depth,
+            max_aliases = config.max_aliases,
+            max_root_fields = config.max_root_fields,
+            max_directives = config.max_directives,
+            max_fragment_depth = config.max_fragment_depth,
+            max_fields = config.max_fields,
+            max_cost = config.max_cost,
+            max_batch = config.max_batch,
+            request_timeout = ?config.request_timeout,
+            db_statement_timeout = ?config.db_statement_timeout,
+            rate_limit_cost_per_minute = config.rate_limit_cost_per_minute,
+            introspection = config.introspection_enabled(profile),
+            cors_origins = config.cors_origins.len(),
+            "limits in force"
+        );
         let shape = SchemaShape::from_sdl(&crate::graphql::sdl())?;
         let persisted = match &config.persisted_operations {
             Some(path) => Some(PersistedOperations::load(path).map_err(|e| e.to_string())?),
