@@ -50,6 +50,31 @@ impl Edge {
     /// Builds the edge from the settings: reads the schema's shape and the
     /// persisted-operation manifest.
     pub fn new(config: &LimitsConfig, profile: crate::config::Profile) -> Result<Edge, String> {
+        let per_minute = u64::from(config.rate_limit_cost_per_minute);
+        if per_minute > 0 && per_minute < config.max_cost {
+            return Err(format!(
+                "COOPGATE_RATE_LIMIT_COST_PER_MINUTE ({per_minute}) must be at least COOPGATE_MAX_COST ({}), \
+                 or an allowed operation could never run",
+                config.max_cost
+            ));
+        }
+        tracing::info!(
+            max_body_bytes = config.max_body_bytes,
+            max_depth = config.max_depth,
+            max_aliases = config.max_aliases,
+            max_root_fields = config.max_root_fields,
+            max_directives = config.max_directives,
+            max_fragment_depth = config.max_fragment_depth,
+            max_fields = config.max_fields,
+            max_cost = config.max_cost,
+            max_batch = config.max_batch,
+            request_timeout = ?config.request_timeout,
+            db_statement_timeout = ?config.db_statement_timeout,
+            rate_limit_cost_per_minute = config.rate_limit_cost_per_minute,
+            introspection = config.introspection_enabled(profile),
+            cors_origins = config.cors_origins.len(),
+            "limits in force"
+        );
         let shape = SchemaShape::from_sdl(&crate::graphql::sdl())?;
         let persisted = match &config.persisted_operations {
             Some(path) => Some(PersistedOperations::load(path).map_err(|e| e.to_string())?),
@@ -201,8 +226,7 @@ pub async fn post(state: &HttpState, req: Request) -> Response {
     };
     let max_batch = state.edge.config.max_batch;
     let (items, batched) = match parsed {
-        Value::Array(items) if max_batch == 0 => {
-            let _ = items;
+        Value::Array(_) if max_batch == 0 => {
             return refuse(media, StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, "batched requests are not accepted");
         }
         Value::Array(items) if items.len() > max_batch => {
@@ -283,8 +307,8 @@ fn has_persisted_hash(map: &Map<String, Value>) -> bool {
 enum Prepared {
     /// Passed every check.
     Run(Box<async_graphql::Request>, Analysis),
-    /// Refused before execution: the error body and the requested cost, if known.
-    Refused(Value, u64),
+    /// Refused before execution: the error body.
+    Refused(Value),
 }
 
 fn limit_error(e: &LimitError) -> Value {
@@ -301,17 +325,15 @@ fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepared {
                     code::PERSISTED_QUERY_NOT_FOUND,
                     "only persisted operations may run here; this document is not one of them",
                 );
-                return Prepared::Refused(body, 0);
+                return Prepared::Refused(body);
             }
         }
     } else if request.query.is_empty() {
-        return Prepared::Refused(
-            error_body(code::PERSISTED_QUERY_NOT_FOUND, "persisted operations are not enabled; send the query"),
-            0,
-        );
+        let body = error_body(code::PERSISTED_QUERY_NOT_FOUND, "persisted operations are not enabled; send the query");
+        return Prepared::Refused(body);
     }
     if let Err(e) = limits::check_text(&request.query) {
-        return Prepared::Refused(limit_error(&e), 0);
+        return Prepared::Refused(limit_error(&e));
     }
     let doc = match async_graphql::parser::parse_query(&request.query) {
         Ok(d) => d,
@@ -319,7 +341,7 @@ fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepared {
             let mut err = async_graphql::ServerError::from(e);
             err.extensions.get_or_insert_with(Default::default).set("code", code::BAD_USER_INPUT);
             let body = json!({"errors": [err]});
-            return Prepared::Refused(body, 0);
+            return Prepared::Refused(body);
         }
     };
     match edge.guard.check(&doc, request.operation_name.as_deref(), &request.variables) {
@@ -327,9 +349,12 @@ fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepared {
             request.set_parsed_query(doc);
             Prepared::Run(Box::new(request.data(Checked)), a)
         }
-        Err(e) => Prepared::Refused(limit_error(&e), 0),
+        Err(e) => Prepared::Refused(limit_error(&e)),
     }
 }
+
+/// Documents larger than this are parsed and measured on the blocking pool.
+const LARGE_DOCUMENT_BYTES: usize = 16 * 1024;
 
 /// Checks, rate-limits and runs the operations, and answers.
 async fn run(
@@ -345,7 +370,22 @@ async fn run(
         Ok(p) => p,
         Err(super::graphql::Refused) => return super::graphql::unauthenticated(),
     };
-    let prepared: Vec<Prepared> = requests.into_iter().map(|r| prepare(&state.edge, r)).collect();
+    let total_query_bytes: usize = requests.iter().map(|r| r.query.len()).sum();
+    // Parsing and measuring are linear but not free: large documents are
+    // handled off the async workers so that they cannot stall other requests.
+    let edge = state.edge.clone();
+    let check = move || -> Vec<Prepared> { requests.into_iter().map(|r| prepare(&edge, r)).collect() };
+    let prepared = if total_query_bytes > LARGE_DOCUMENT_BYTES {
+        match tokio::task::spawn_blocking(check).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "document check failed");
+                return refuse(media, StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error");
+            }
+        }
+    } else {
+        check()
+    };
     if method == Method::GET
         && prepared.iter().any(|p| matches!(p, Prepared::Run(_, a) if a.operation != OperationType::Query))
     {
@@ -362,7 +402,7 @@ async fn run(
         .iter()
         .map(|p| match p {
             Prepared::Run(_, a) => a.cost.max(1),
-            Prepared::Refused(..) => 1,
+            Prepared::Refused(_) => 1,
         })
         .fold(0, u64::saturating_add);
     let remaining = match &state.edge.rate {
@@ -426,8 +466,8 @@ async fn answer(
 ) -> (Answer, Value) {
     let max = state.edge.documents.max_cost;
     let (request, analysis) = match p {
-        Prepared::Refused(body, requested) => {
-            return (Answer::RequestError, with_cost(body, cost_extension(requested, 0, max, remaining)))
+        Prepared::Refused(body) => {
+            return (Answer::RequestError, with_cost(body, cost_extension(0, 0, max, remaining)))
         }
         Prepared::Run(r, a) => (*r, a),
     };

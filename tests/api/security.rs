@@ -371,7 +371,7 @@ async fn errors_never_show_internals(backend: Backend) {
 }
 
 async fn rate_limits_by_cost_with_retry_after(backend: Backend) {
-    let limits = LimitsConfig { rate_limit_cost_per_minute: 100, ..LimitsConfig::default() };
+    let limits = LimitsConfig { rate_limit_cost_per_minute: 100, max_cost: 100, ..LimitsConfig::default() };
     let app = TestApp::spawn_with(backend, with_limits(limits)).await;
     let q = json!({"query": "{ cooperatives { edges { node { name } } } }"}); // 41
     for _ in 0..2 {
@@ -499,4 +499,37 @@ async fn websocket_documents_pass_the_same_limits() {
     assert!(started.elapsed() < Duration::from_millis(250), "{:?}", started.elapsed());
     let errors = if v["type"] == "error" { &v["payload"] } else { &v["payload"]["errors"] };
     assert_eq!(errors[0]["extensions"]["code"], "QUERY_TOO_COMPLEX", "{v}");
+}
+
+/// Every limit is a setting; a bad value stops start-up with one line naming it.
+#[test]
+fn bad_limit_settings_stop_start_up_naming_the_setting() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = format!("sqlite://{}/never.db", dir.path().display());
+    for (var, value) in [
+        ("COOPGATE_MAX_DEPTH", "0"),
+        ("COOPGATE_MAX_BODY_BYTES", "10"),
+        ("COOPGATE_MAX_COST", "lots"),
+        ("COOPGATE_MAX_BATCH", "1000"),
+        ("COOPGATE_REQUEST_TIMEOUT", "0s"),
+        ("COOPGATE_DB_STATEMENT_TIMEOUT", "soon"),
+        ("COOPGATE_INTROSPECTION", "maybe"),
+        ("COOPGATE_CORS_ORIGINS", "portal.example.vn"),
+        ("COOPGATE_CLIENT_IP_HEADER", "bad header"),
+        // Valid alone, but an operation the cost limit allows could never run.
+        ("COOPGATE_RATE_LIMIT_COST_PER_MINUTE", "10"),
+        ("COOPGATE_PERSISTED_OPERATIONS", "/nonexistent/persisted.json"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_coopgate"))
+            .env("DATABASE_URL", &db)
+            .env("COOPGATE_LISTEN", "127.0.0.1:0")
+            .env(var, value)
+            .arg("serve")
+            .output()
+            .expect("runs");
+        assert!(!out.status.success(), "{var}={value} must stop start-up");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(var), "{var}={value}: {err}");
+        assert!(!std::path::Path::new(&dir.path().join("never.db")).exists(), "refused before touching the database");
+    }
 }
