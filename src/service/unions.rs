@@ -61,16 +61,8 @@ pub async fn register(
         Receipt::Conflict => return Ok(Err(write::key_reused())),
         Receipt::New => {}
     }
-    if let Err(d) = auth::may_write_somewhere(&actor.principal) {
-        return Err(write::deny(&state.db, actor, REGISTER, None, d).await);
-    }
     let mut p = Problems::default();
-    let ward = rules::ward_in_force(&mut p, &["input", "address", "wardCode"], g, &input.ward_code);
-    if let Some(w) = ward {
-        if let Err(d) = auth::may_write(&actor.principal, &province_code(g, w.id)) {
-            return Err(write::deny(&state.db, actor, REGISTER, None, d).await);
-        }
-    }
+    let ward = write::registration_ward(state, actor, REGISTER, &mut p, &input.ward_code).await?;
     let name = rules::name(&mut p, &["input", "name"], &input.name, rules::MAX_NAME);
     let street =
         rules::optional_text(&mut p, &["input", "address", "street"], input.street.as_deref(), rules::MAX_STREET);

@@ -351,6 +351,30 @@ pub async fn store_receipt(
     Ok(())
 }
 
+/// The first checks of every registration: the caller may write at all, the
+/// head office is a ward in force, and the caller may write in its province.
+/// Refusals are audited and returned as errors; a bad ward is a problem in
+/// `p` (and `None`), so the other fields are still checked.
+pub async fn registration_ward<'g>(
+    state: &'g AppState,
+    actor: &Actor,
+    operation: &str,
+    p: &mut crate::domain::rules::Problems,
+    ward_code: &str,
+) -> Result<Option<&'g crate::domain::Unit>, ServiceError> {
+    if let Err(d) = crate::auth::may_write_somewhere(&actor.principal) {
+        return Err(deny(&state.db, actor, operation, None, d).await);
+    }
+    let g = &state.gazetteer;
+    let ward = crate::domain::rules::ward_in_force(p, &["input", "address", "wardCode"], g, ward_code);
+    if let Some(w) = ward {
+        if let Err(d) = crate::auth::may_write(&actor.principal, &super::cooperatives::province_code(g, w.id)) {
+            return Err(deny(&state.db, actor, operation, None, d).await);
+        }
+    }
+    Ok(ward)
+}
+
 /// The problem reported when a `clientMutationId` is reused with other input.
 pub fn key_reused() -> Vec<Problem> {
     vec![Problem {
