@@ -1,5 +1,6 @@
 //! The HTTP edge: routes, request ids, tracing and the GraphQL handler.
 
+mod dashboard;
 mod graphql;
 mod health;
 pub mod persisted;
@@ -28,7 +29,7 @@ pub struct HttpState {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The router: `/graphql`, `/healthz`, `/readyz`.
+/// The router: `/graphql`, `/healthz`, `/readyz`, `/dashboard`.
 pub fn router(state: HttpState) -> Router {
     let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
         let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
@@ -40,6 +41,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/graphql", get(graphql::get_graphql).post(graphql::post_graphql))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(dashboard::routes())
         .with_state(state);
     security::apply(routes, &edge, profile)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

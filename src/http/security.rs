@@ -29,7 +29,8 @@ pub fn apply(router: Router, edge: &Edge, profile: Profile) -> Router {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name.clone(), HeaderValue::from_static(value)));
     }
     if profile == Profile::Production {
-        // No HTML is served in production, so nothing needs to run or be framed.
+        // Nothing needs to run or be framed; /dashboard sets its own policy
+        // (`dashboard::CONTENT_SECURITY_POLICY`), which `if_not_present` keeps.
         let strict: &[(HeaderName, &'static str)] = &[
             (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"),
             (header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"),

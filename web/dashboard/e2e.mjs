@@ -1,0 +1,332 @@
+// End-to-end test of /dashboard in Debian's Chromium (headless, through
+// playwright-core; no browser is downloaded).
+//
+// It starts the debug coopgate binary on a free port over a fresh SQLite file
+// with the demo registry and the plans' targets (fixtures/targets/plans.json;
+// the demo seed itself holds no targets), reports one outside figure, then:
+// opens the dashboard, picks Nghệ An, checks that the displayed actual values
+// equal the GraphQL answers, switches to the national view, saves screenshots
+// at 1366×768 and 375 px wide and checks they are not blank, and does it again
+// under the production profile (its CSP, no introspection). It fails on any
+// request that leaves the coopgate origin and on any console error (a CSP
+// violation is one). The load time is printed, not asserted.
+//
+//   node web/dashboard/e2e.mjs [path/to/coopgate]
+// Environment: COOPGATE_BIN, CHROMIUM (default /usr/bin/chromium), E2E_OUT.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const bin = resolve(process.argv[2] ?? process.env.COOPGATE_BIN ?? join(repo, 'target/debug/coopgate'));
+const browserPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const out = resolve(process.env.E2E_OUT ?? join(repo, 'target/dashboard-e2e'));
+mkdirSync(out, { recursive: true });
+const work = mkdtempSync(join(tmpdir(), 'coopgate-dash-e2e-'));
+
+let passed = 0;
+let failed = 0;
+const cleanups = [];
+
+function check(name, ok, detail = '') {
+  if (ok) {
+    passed++;
+    console.log(`ok   ${name}`);
+  } else {
+    failed++;
+    console.log(`FAIL ${name}${detail ? `: ${detail}` : ''}`);
+  }
+  return ok;
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+const baseEnv = (profile) => ({
+  ...process.env,
+  DATABASE_URL: `sqlite://${join(work, 'coopgate.db')}`,
+  COOPGATE_PROFILE: profile,
+  // No national systems: the registry stays as seeded while the test looks.
+  COOPGATE_NATIONAL: 'off',
+  COOPGATE_LOG_FORMAT: 'text',
+  RUST_LOG: 'warn',
+});
+
+function run(args, profile = 'dev') {
+  return execFileSync(bin, args, { env: baseEnv(profile), cwd: repo, encoding: 'utf8' });
+}
+
+async function startServer(profile) {
+  const port = await freePort();
+  const child = spawn(bin, ['serve'], {
+    env: { ...baseEnv(profile), COOPGATE_LISTEN: `127.0.0.1:${port}` },
+    cwd: repo,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const stop = () =>
+    new Promise((res) => {
+      if (child.exitCode !== null) return res();
+      child.once('exit', () => res());
+      child.kill('SIGTERM');
+    });
+  cleanups.push(stop);
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`coopgate (${profile}) exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) return { base, stop };
+    } catch {
+      /* not yet listening */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`coopgate (${profile}) did not answer /healthz`);
+}
+
+async function gql(base, query, variables = {}, token) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(`${base}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const body = await res.json();
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+// The same rules as the page (src/format.ts), written out independently.
+function expectedFigure(value, unit) {
+  const n = (v, d) => new Intl.NumberFormat('vi-VN', { maximumFractionDigits: d }).format(v);
+  if (unit === 'PERCENT') return `${n(value, 1)}%`;
+  if (unit === 'VND_PER_MONTH') {
+    return Math.abs(value) >= 1e6 ? `${n(value / 1e6, 2)} triệu đồng/tháng` : `${n(value, 0)} đồng/tháng`;
+  }
+  return n(value, 1);
+}
+
+/** Luminance spread and distinct colours of a PNG, measured in a blank page's canvas. */
+async function pixelStats(context, png) {
+  const page = await context.newPage();
+  try {
+    await page.setContent('<canvas id="c"></canvas>');
+    return await page.evaluate(async (b64) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.getElementById('c');
+      c.width = img.width;
+      c.height = img.height;
+      const ctx = c.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      const { data } = ctx.getImageData(0, 0, c.width, c.height);
+      let sum = 0;
+      let sq = 0;
+      const colours = new Set();
+      const n = data.length / 4;
+      for (let i = 0; i < data.length; i += 4) {
+        const y = 0.2126 * data[i] + 0.7152 * data[i + 1] + 0.0722 * data[i + 2];
+        sum += y;
+        sq += y * y;
+        if (colours.size < 5000) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      }
+      const mean = sum / n;
+      return { width: c.width, height: c.height, stddev: Math.sqrt(Math.max(0, sq / n - mean * mean)), colours: colours.size };
+    }, png.toString('base64'));
+  } finally {
+    await page.close();
+  }
+}
+
+async function screenshot(context, page, name, fullPage = false) {
+  const png = await page.screenshot({ fullPage });
+  const file = join(out, `${name}.png`);
+  writeFileSync(file, png);
+  const s = await pixelStats(context, png);
+  check(`screenshot ${name} is not blank (${s.width}×${s.height}, σ=${s.stddev.toFixed(1)}, ${s.colours} colours)`,
+    s.stddev > 8 && s.colours > 50, file);
+}
+
+/** A browser context that records requests leaving `base` and console errors. */
+async function openBrowser(base, label) {
+  const profileDir = mkdtempSync(join(work, `chromium-${label}-`));
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: browserPath,
+    headless: true,
+    viewport: { width: 1366, height: 768 },
+    locale: 'vi-VN',
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  cleanups.push(() => context.close());
+  const origin = new URL(base).origin;
+  const foreign = new Set();
+  const errors = [];
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (/^(data|blob|about):/.test(url) || new URL(url).origin === origin) return route.continue();
+    foreign.add(url);
+    return route.abort();
+  });
+  context.on('request', (r) => {
+    const url = r.url();
+    if (!/^(data|blob|about):/.test(url) && new URL(url).origin !== origin) foreign.add(url);
+  });
+  const watch = (page) => {
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+  };
+  context.on('page', watch);
+  context.pages().forEach(watch);
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { context, page, foreign, errors };
+}
+
+const TARGETS = `query($code: String!) { targets(first: 100, filter: { jurisdictionCode: $code }) {
+  edges { node { id indicator unit progress { actual asOf source } } } } }`;
+
+async function devRun() {
+  console.log('== dev profile: demo registry + plans targets');
+  run(['seed', '--demo']);
+  run(['targets', 'import', join(repo, 'fixtures/targets/plans.json')]);
+  const { base, stop } = await startServer('dev');
+  const admin = run(['token', '--role', 'national_admin', '--ttl', '10m']).trim();
+
+  // One outside figure, so a REPORTED value with its date is on the page.
+  const before = (await gql(base, TARGETS, { code: '40' })).targets.edges.map((e) => e.node);
+  const reportable = before.find((x) => x.progress.source === 'UNAVAILABLE');
+  if (reportable) {
+    await gql(base, `mutation($id: ID!) { reportTargetProgress(input: { targetId: $id, actual: 21.5, asOf: "2026-06-30", note: "e2e" }) {
+      userErrors { message } } }`, { id: reportable.id }, admin);
+  }
+  const targets = (await gql(base, TARGETS, { code: '40' })).targets.edges.map((e) => e.node);
+  check('Nghệ An (40) has targets once the plans are imported', targets.length > 0, `${targets.length}`);
+
+  const { context, page, foreign, errors } = await openBrowser(base, 'dev');
+  const started = Date.now();
+  await page.goto(`${base}/dashboard`);
+  await page.waitForSelector('main[data-ready="true"]', { timeout: 30000 });
+  const firstView = Date.now() - started;
+  const nav = await page.evaluate(() => {
+    const n = performance.getEntriesByType('navigation')[0];
+    return n ? { dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd } : null;
+  });
+  console.log(`page load (dev, debug build): first view with data in ${firstView} ms` +
+    (nav ? `; DOMContentLoaded ${nav.dcl.toFixed(0)} ms, load ${nav.load.toFixed(0)} ms` : ''));
+
+  const warm = Date.now();
+  await page.reload();
+  await page.waitForSelector('main[data-ready="true"]', { timeout: 30000 });
+  console.log(`page load (dev, debug build): reload with data in ${Date.now() - warm} ms`);
+
+  // Pick Nghệ An.
+  await page.check('input[name="kind"][value="province"]');
+  await page.selectOption('#unit-select', '40');
+  const t0 = Date.now();
+  await page.waitForSelector('main[data-unit="40"][data-ready="true"]', { timeout: 30000 });
+  console.log(`Nghệ An view with data in ${Date.now() - t0} ms`);
+  check('the URL keeps the pick', page.url().endsWith('#unit=40'), page.url());
+
+  let compared = 0;
+  for (const x of targets) {
+    const row = page.locator(`li[data-target-id="${x.id}"]`);
+    const shown = (await row.locator('.actual-value').textContent())?.trim();
+    const want = x.progress.actual === null ? '—' : expectedFigure(x.progress.actual, x.unit);
+    if (!check(`target ${x.indicator} shows ${want}`, shown === want, `page shows ${shown}`)) continue;
+    compared++;
+  }
+  check('every Nghệ An target is on the page', compared === targets.length, `${compared}/${targets.length}`);
+  const count = targets.find((x) => x.indicator === 'COOPERATIVE_COUNT');
+  if (count) {
+    const shown = await page.locator(`li[data-target-id="${count.id}"]`).getAttribute('data-actual');
+    check('COOPERATIVE_COUNT actual equals the GraphQL answer', Number(shown) === count.progress.actual, `${shown} vs ${count.progress.actual}`);
+  }
+  if (reportable) {
+    const chip = (await page.locator(`li[data-target-id="${reportable.id}"] .chip.reported`).textContent())?.trim();
+    check('a REPORTED value shows its date', chip?.includes('30/06/2026') ?? false, chip);
+  }
+  const stats = (await gql(base, `{ statistics(provinceCode: "40") { cooperatives } }`)).statistics;
+  const tile = (await page.locator('#registry-tiles .tile[data-key="cooperatives"] dd').textContent())?.trim();
+  check('the registry tile equals statistics.cooperatives', tile === new Intl.NumberFormat('vi-VN').format(stats.cooperatives), `${tile} vs ${stats.cooperatives}`);
+  await screenshot(context, page, 'unit-nghe-an-1366x768');
+  await screenshot(context, page, 'unit-nghe-an-1366-full', true);
+
+  // The national view.
+  await page.click('#tab-national');
+  await page.waitForSelector('main#national[data-ready="true"]', { timeout: 30000 });
+  const bars = await page.locator('#chart-compare li').evaluateAll((els) =>
+    els.map((e) => ({ code: e.getAttribute('data-key'), value: Number(e.getAttribute('data-value')), current: e.getAttribute('aria-current') })));
+  const provinces = (await gql(base, '{ provinces { code } }')).provinces;
+  check('the national chart has every 2025 province', bars.length === provinces.length, `${bars.length} vs ${provinces.length}`);
+  check('the national chart is sorted', bars.every((b, i) => i === 0 || bars[i - 1].value >= b.value));
+  const na = bars.find((b) => b.code === '40');
+  check('Nghệ An is marked in the national chart', na?.current === 'true');
+  check('Nghệ An\'s bar equals the GraphQL answer', na?.value === stats.cooperatives, `${na?.value}`);
+  await screenshot(context, page, 'national-1366x768');
+
+  // Phone width.
+  await page.setViewportSize({ width: 375, height: 812 });
+  await screenshot(context, page, 'national-375', true);
+  await page.click('#tab-unit');
+  await page.waitForSelector('main[data-unit="40"][data-ready="true"]', { timeout: 30000 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check('no horizontal scrolling at 375 px', overflow <= 0, `${overflow}px too wide`);
+  await screenshot(context, page, 'unit-nghe-an-375');
+  await screenshot(context, page, 'unit-nghe-an-375-full', true);
+
+  // English.
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await page.click('.lang button:has-text("EN")');
+  await page.waitForSelector('h1:has-text("Collective economy targets")');
+  await screenshot(context, page, 'unit-nghe-an-en-1366x768');
+
+  check('no request left the coopgate origin (dev)', foreign.size === 0, [...foreign].join(', '));
+  check('no console error (dev)', errors.length === 0, errors.join(' | '));
+  await context.close();
+  await stop();
+}
+
+async function productionRun() {
+  console.log('== production profile: same database, anonymous');
+  const { base, stop } = await startServer('production');
+  const { context, page, foreign, errors } = await openBrowser(base, 'prod');
+  const started = Date.now();
+  await page.goto(`${base}/dashboard#unit=40`);
+  await page.waitForSelector('main[data-unit="40"][data-ready="true"]', { timeout: 30000 });
+  console.log(`page load (production, debug build): Nghệ An with data in ${Date.now() - started} ms`);
+  check('production serves the dashboard with targets', (await page.locator('li[data-target-id]').count()) > 0);
+  await page.click('#tab-national');
+  await page.waitForSelector('main#national[data-ready="true"]', { timeout: 30000 });
+  await screenshot(context, page, 'national-production-1366x768');
+  check('no request left the coopgate origin (production)', foreign.size === 0, [...foreign].join(', '));
+  check('no console error (production: CSP holds)', errors.length === 0, errors.join(' | '));
+  await context.close();
+  await stop();
+}
+
+try {
+  await devRun();
+  await productionRun();
+} catch (e) {
+  failed++;
+  console.log(`FAIL ${e?.stack ?? e}`);
+} finally {
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+  rmSync(work, { recursive: true, force: true });
+}
+console.log(`screenshots in ${out}`);
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
