@@ -70,10 +70,10 @@ function run(args, profile = 'dev') {
   return execFileSync(bin, args, { env: baseEnv(profile), cwd: repo, encoding: 'utf8' });
 }
 
-async function startServer(profile) {
+async function startServer(profile, extraEnv = {}) {
   const port = await freePort();
   const child = spawn(bin, ['serve'], {
-    env: { ...baseEnv(profile), COOPGATE_LISTEN: `127.0.0.1:${port}` },
+    env: { ...baseEnv(profile), ...extraEnv, COOPGATE_LISTEN: `127.0.0.1:${port}` },
     cwd: repo,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -293,6 +293,24 @@ async function devRun() {
   await page.waitForSelector('h1:has-text("Collective economy targets")');
   await screenshot(context, page, 'unit-nghe-an-en-1366x768');
 
+  // A pasted token: the page reads as that role; a refused one says so.
+  await page.click('.token summary');
+  await page.fill('#token-input', admin);
+  await page.click('.token button[type="submit"]');
+  await page.waitForSelector('#role:has-text("National admin")', { timeout: 30000 });
+  check('a pasted token is used (role shown)', true);
+  check('the token is kept in sessionStorage only',
+    await page.evaluate((tk) => sessionStorage.getItem('coopgate.dashboard.token') === tk && !JSON.stringify(localStorage).includes(tk), admin));
+  await page.fill('#token-input', 'not-a-token');
+  await page.click('.token button[type="submit"]');
+  const alert = await page.waitForSelector('[role="alert"]', { timeout: 30000 });
+  check('a refused token is reported', /UNAUTHENTICATED/.test((await alert.textContent()) ?? ''));
+  await page.click('.token button[type="button"]');
+  await page.waitForSelector('#role:has-text("Public")', { timeout: 30000 });
+  const consoleErrors = errors.filter((e) => !/401/.test(e));
+  errors.length = 0;
+  errors.push(...consoleErrors);
+
   check('no request left the coopgate origin (dev)', foreign.size === 0, [...foreign].join(', '));
   check('no console error (dev)', errors.length === 0, errors.join(' | '));
   await context.close();
@@ -300,8 +318,16 @@ async function devRun() {
 }
 
 async function productionRun() {
-  console.log('== production profile: same database, anonymous');
-  const { base, stop } = await startServer('production');
+  console.log('== production profile: same database, anonymous, only the dashboard\'s persisted operations allowed');
+  const { base, stop } = await startServer('production', {
+    COOPGATE_PERSISTED_OPERATIONS: join(here, 'dist/persisted-operations.json'),
+  });
+  const other = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ me { role } }' }),
+  }).then((r) => r.json());
+  check('the allow-list is on (another document is refused)', other.errors?.[0]?.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND', JSON.stringify(other));
   const { context, page, foreign, errors } = await openBrowser(base, 'prod');
   const started = Date.now();
   await page.goto(`${base}/dashboard#unit=40`);
