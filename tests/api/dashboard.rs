@@ -38,6 +38,28 @@ async fn the_page_and_its_assets_are_served(app: &TestApp) {
         assert!(!r.bytes().await.expect("body").is_empty(), "{path}");
     }
     assert_eq!(get(app, "/dashboard/assets/nothing.js").await.status(), 404);
+
+    // A browser revalidates by ETag: unchanged files are not sent again.
+    let first = get(app, "/dashboard/assets/app.js").await;
+    let etag = header(&first, "etag");
+    assert!(etag.starts_with('"') && etag.len() > 10, "a strong ETag: {etag}");
+    let again = app
+        .http
+        .get(format!("{}/dashboard/assets/app.js", app.address))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("revalidation");
+    assert_eq!(again.status(), 304);
+    assert!(again.bytes().await.expect("body").is_empty());
+    let other = app
+        .http
+        .get(format!("{}/dashboard/assets/app.js", app.address))
+        .header("if-none-match", "\"stale\"")
+        .send()
+        .await
+        .expect("stale tag");
+    assert_eq!(other.status(), 200);
     let slash = app.http.get(format!("{}/dashboard/", app.address)).send().await.expect("redirect followed");
     assert_eq!(slash.url().path(), "/dashboard");
 }

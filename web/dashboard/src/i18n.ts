@@ -64,6 +64,7 @@ const UI = {
   summary: e('Tổng hợp', 'Summary'),
   language: e('Ngôn ngữ', 'Language'),
   rank: e('Hạng', 'Rank'),
+  unknownUnit: e('Không có đơn vị mã', 'No unit has the code'),
 } satisfies Record<string, Entry>;
 
 /** A UI string's key. */

@@ -186,6 +186,11 @@ function App() {
       {meta && route.view === 'unit' && (
         <UnitPicker lang={lang} meta={meta} route={route} onChange={setRoute} />
       )}
+      {meta && route.view === 'unit' && route.code && !unit && (
+        <p class="error" role="alert">
+          {t(lang, 'unknownUnit')}: {route.code}
+        </p>
+      )}
       {route.view === 'unit' && unit && <UnitView key={`${route.kind}${unit.code}${token}`} lang={lang} token={token} unit={unit} />}
       {meta && route.view === 'national' && (
         <NationalView lang={lang} token={token} meta={meta} route={route} onChange={setRoute} />
