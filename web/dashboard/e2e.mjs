@@ -227,6 +227,11 @@ async function devRun() {
   console.log(`page load (dev, debug build): first view with data in ${firstView} ms` +
     (nav ? `; DOMContentLoaded ${nav.dcl.toFixed(0)} ms, load ${nav.load.toFixed(0)} ms` : ''));
 
+  const res = await page.evaluate(() => performance.getEntriesByType('resource').map((r) => ({
+    name: new URL(r.name).pathname, ms: r.duration, bytes: r.encodedBodySize ?? 0 })));
+  const api = res.filter((r) => r.name === '/graphql');
+  console.log(`  ${api.length} GraphQL requests (slowest ${Math.max(0, ...api.map((r) => r.ms)).toFixed(0)} ms), ` +
+    `${res.length - api.length} assets (${(res.filter((r) => r.name !== '/graphql').reduce((a, r) => a + r.bytes, 0) / 1024).toFixed(0)} kB)`);
   const warm = Date.now();
   await page.reload();
   await page.waitForSelector('main[data-ready="true"]', { timeout: 30000 });
@@ -276,6 +281,11 @@ async function devRun() {
   check('Nghệ An is marked in the national chart', na?.current === 'true');
   check('Nghệ An\'s bar equals the GraphQL answer', na?.value === stats.cooperatives, `${na?.value}`);
   await screenshot(context, page, 'national-1366x768');
+  await page.click('#chart-compare li[data-key="40"] button');
+  await page.waitForSelector('main[data-unit="40"][data-ready="true"]', { timeout: 30000 });
+  check('a province in the national chart opens its targets', page.url().endsWith('#unit=40'), page.url());
+  await page.click('#tab-national');
+  await page.waitForSelector('main#national[data-ready="true"]', { timeout: 30000 });
 
   // Phone width.
   await page.setViewportSize({ width: 375, height: 812 });

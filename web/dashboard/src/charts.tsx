@@ -14,7 +14,16 @@ export interface Bar {
 }
 
 /** A horizontal bar chart with the value written beside every bar. */
-export function BarChart(props: { title: string; bars: Bar[]; lang: Lang; ranked?: boolean; empty: string; id?: string }) {
+export function BarChart(props: {
+  title: string;
+  bars: Bar[];
+  lang: Lang;
+  ranked?: boolean;
+  empty: string;
+  id?: string;
+  /** Makes each label a button that opens that bar's unit. */
+  onPick?: (key: string) => void;
+}) {
   const { bars, lang } = props;
   const max = Math.max(0, ...bars.map((b) => b.value));
   return (
@@ -35,7 +44,13 @@ export function BarChart(props: { title: string; bars: Bar[]; lang: Lang; ranked
               {props.ranked && <span class="rank">{i + 1}</span>}
               <span class="bar-label">
                 {b.highlight && <span aria-hidden="true">◆ </span>}
-                {b.label}
+                {props.onPick ? (
+                  <button type="button" class="linklike" onClick={() => props.onPick?.(b.key)}>
+                    {b.label}
+                  </button>
+                ) : (
+                  b.label
+                )}
               </span>
               <span class="bar-track" aria-hidden="true">
                 <span class="bar-fill" style={{ width: `${max > 0 ? (b.value / max) * 100 : 0}%` }} />

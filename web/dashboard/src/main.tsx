@@ -546,7 +546,8 @@ function NationalView(props: { lang: Lang; token: string; meta: Meta; route: Rou
         {national.error && <p class="error" role="alert">{t(lang, 'error')}: {national.error}</p>}
         {!national.data && !national.error && <p class="muted">{t(lang, 'loading')}</p>}
         {national.data && (
-          <BarChart id="chart-compare" title={`${t(lang, route.figure)} · ${num(bars.length, lang)} ${lang === 'vi' ? 'tỉnh, thành phố' : 'provinces'}`} bars={bars} lang={lang} ranked empty={t(lang, 'noData')} />
+          <BarChart id="chart-compare" title={`${t(lang, route.figure)} · ${num(bars.length, lang)} ${lang === 'vi' ? 'tỉnh, thành phố' : 'provinces'}`} bars={bars} lang={lang} ranked empty={t(lang, 'noData')}
+            onPick={(code) => props.onChange({ ...route, view: 'unit', kind: 'province', code })} />
         )}
       </section>
       <section class="card registry" aria-labelledby="country-title">
