@@ -12,6 +12,7 @@ mod feed;
 mod filters;
 mod http;
 mod lookups;
+mod national_form;
 mod pagination;
 mod reference_data;
 mod schema_file;
