@@ -22,5 +22,6 @@ mod seed;
 mod statistics;
 mod storage_safety;
 mod sync;
+mod sync_detail;
 mod targets;
 mod writes;

@@ -148,11 +148,14 @@ async fn a_rejected_record_is_fixed_and_retried(backend: Backend) {
     let w = worker(&app, &sim, Duration::from_secs(5));
     w.drain(Duration::from_secs(30)).await.expect("drain");
     let q = format!("{{ node(id: {}) {{ ... on Cooperative {{ status code version sync {{ taxRegistration nationalRegistry lastError }} }} }} }}", c["id"]);
-    let d = app.data(&q, json!({})).await;
+    let d = app.data_as(&t, &q, json!({})).await;
     assert_eq!(d["node"]["status"], "PENDING");
     assert_eq!(d["node"]["sync"]["nationalRegistry"], "REJECTED");
     let error = d["node"]["sync"]["lastError"].as_str().expect("readable error");
     assert!(error.contains("legalRepresentative.idNumber"), "{error}");
+    let anonymous = app.data(&q, json!({})).await;
+    assert_eq!(anonymous["node"]["sync"]["nationalRegistry"], "REJECTED", "the state is public");
+    assert!(anonymous["node"]["sync"]["lastError"].is_null(), "the text is not");
 
     // Another officer's province may not retry it.
     let v = app
