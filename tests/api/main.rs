@@ -14,7 +14,7 @@ mod http;
 mod lookups;
 mod national_form;
 mod pagination;
-mod readme;
+mod readme_examples;
 mod reference_data;
 mod schema_file;
 mod security;
