@@ -116,6 +116,21 @@ pub fn may_read_personal_data(who: &Principal, record_province: Option<&str>) ->
     }
 }
 
+/// Whether `who` may read the text of a record's national sync details
+/// (`sync.lastError`: the national system's field errors, which may quote
+/// personal data, or a local failure) for a record located in
+/// `record_province`: national admins and officers of that province. Others
+/// see the sync states only.
+pub fn may_read_sync_detail(who: &Principal, record_province: Option<&str>) -> bool {
+    match who.role {
+        Role::NationalAdmin => true,
+        Role::ProvincialOfficer => {
+            matches!((&who.province, record_province), (Some(p), Some(r)) if p.as_str() == r)
+        }
+        Role::PortalReader | Role::SyncService | Role::Anonymous => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +158,19 @@ mod tests {
         assert!(!may_read_personal_data(&officer("40"), Some("56")));
         let admin = Principal { subject: "a".into(), role: Role::NationalAdmin, province: None };
         assert!(may_read_personal_data(&admin, None));
+    }
+
+    #[test]
+    fn sync_details_are_for_admins_and_own_province_officers() {
+        let admin = Principal { subject: "a".into(), role: Role::NationalAdmin, province: None };
+        assert!(may_read_sync_detail(&admin, Some("40")));
+        assert!(may_read_sync_detail(&officer("40"), Some("40")));
+        assert!(!may_read_sync_detail(&officer("40"), Some("56")));
+        assert!(!may_read_sync_detail(&officer("40"), None));
+        assert!(!may_read_sync_detail(&Principal::anonymous(), Some("40")));
+        for role in [Role::PortalReader, Role::SyncService] {
+            let who = Principal { subject: "x".into(), role, province: ProvinceCode::parse("40").ok() };
+            assert!(!may_read_sync_detail(&who, Some("40")), "{role:?}");
+        }
     }
 }

@@ -7,6 +7,7 @@ pub mod codes;
 pub mod enums;
 pub mod gazetteer;
 pub mod money;
+pub mod national_form;
 pub mod rules;
 pub mod targets;
 pub mod text;

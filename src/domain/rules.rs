@@ -69,6 +69,11 @@ impl Problems {
         self.add(path, ProblemKind::Invalid, message);
     }
 
+    /// Whether a problem was already recorded at `path` or inside it.
+    pub fn concerns(&self, path: &[&str]) -> bool {
+        self.0.iter().any(|x| x.field.len() >= path.len() && x.field.iter().zip(path).all(|(a, b)| a == b))
+    }
+
     /// Whether nothing is wrong.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

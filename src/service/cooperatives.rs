@@ -150,6 +150,9 @@ pub async fn register(
             );
         }
     }
+    if input.code.is_none() {
+        super::national_form::cooperative(&mut p, &name, street.as_deref(), &lines, capital, &legal);
+    }
     let (Some(ward), true) = (ward, p.is_empty()) else {
         let problems = p.into_vec();
         write::audit_rejected(&state.db, actor, REGISTER, None, &problems).await?;
@@ -353,6 +356,9 @@ pub async fn update(
     }
     if let Some(v) = patch.value_chain_linked {
         next.value_chain_linked = v;
+    }
+    if outbox::syncs(&next.registry_sync) {
+        super::national_form::cooperative_update(state, &mut p, &next, new_legal.as_ref()).await?;
     }
     if !p.is_empty() {
         let problems = p.into_vec();

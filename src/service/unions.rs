@@ -92,6 +92,7 @@ pub async fn register(
             format!("a union needs at least {} ACTIVE member cooperatives", rules::MIN_UNION_MEMBERS),
         );
     }
+    super::national_form::union(&mut p, &name, street.as_deref(), capital, &legal, &input.member_ids, &members);
     let (Some(ward), true) = (ward, p.is_empty()) else {
         let problems = p.into_vec();
         write::audit_rejected(&state.db, actor, REGISTER, None, &problems).await?;

@@ -39,7 +39,7 @@ async fn world(app: &TestApp) -> World {
             writes::UNION,
             json!({"name": format!("Liên hiệp {ward}"), "sector": "AGRICULTURE",
             "address": {"wardCode": ward}, "legalRepresentative": {"fullName": "Đại Diện", "idNumber": "040090000999"},
-            "memberCooperativeIds": members}),
+            "charterCapital": "900000000", "memberCooperativeIds": members}),
         )
         .await;
         union.push(u["cooperativeUnion"]["id"].clone());
@@ -79,7 +79,8 @@ fn mutations(w: &World, p: usize) -> Vec<(&'static str, &'static str, Value)> {
             "registerCooperativeUnion",
             writes::UNION,
             json!({"name": "LH", "sector": "AGRICULTURE", "address": {"wardCode": ward},
-            "legalRepresentative": {"fullName": "A"}, "memberCooperativeIds": [w.spare[p][0], w.spare[p][1], w.spare[p][2]]}),
+            "legalRepresentative": {"fullName": "A", "idNumber": "040090000998"}, "charterCapital": "900000000",
+            "memberCooperativeIds": [w.spare[p][0], w.spare[p][1], w.spare[p][2]]}),
         ),
         ("addUnionMember", writes::ADD, json!({"unionId": w.union[p], "cooperativeId": w.spare[p][3]})),
         ("removeUnionMember", writes::REMOVE, json!({"unionId": w.union[p], "cooperativeId": w.coop[p]})),

@@ -99,7 +99,8 @@ async fn some_changes(app: &TestApp, round: u32) {
         &t,
         writes::UNION,
         json!({"name": format!("Liên hiệp vòng {round}"), "sector": "AGRICULTURE", "address": {"wardCode": "16681"},
-        "legalRepresentative": {"fullName": "A"}, "memberCooperativeIds": ids}),
+        "legalRepresentative": {"fullName": "A", "idNumber": "040090000998"}, "charterCapital": "900000000",
+        "memberCooperativeIds": ids}),
     )
     .await;
     payload(

@@ -140,18 +140,22 @@ async fn a_rejected_record_is_fixed_and_retried(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let sim = simulator(Faults::default()).await;
     let t = officer("40");
-    // No identity number for the legal representative: the tax system refuses it.
-    let mut input = writes::coop("HTX thiếu giấy tờ", "16681");
-    input["legalRepresentative"].as_object_mut().expect("person").remove("idNumber");
-    let c = registered(&app, &t, input).await;
+    // A registration queued before the gateway checked the national form,
+    // without the legal representative's identity number: the tax system
+    // refuses it.
+    let c = registered(&app, &t, writes::coop("HTX thiếu giấy tờ", "16681")).await;
+    queued_before_the_form_was_checked(&app).await;
     let w = worker(&app, &sim, Duration::from_secs(5));
     w.drain(Duration::from_secs(30)).await.expect("drain");
     let q = format!("{{ node(id: {}) {{ ... on Cooperative {{ status code version sync {{ taxRegistration nationalRegistry lastError }} }} }} }}", c["id"]);
-    let d = app.data(&q, json!({})).await;
+    let d = app.data_as(&t, &q, json!({})).await;
     assert_eq!(d["node"]["status"], "PENDING");
     assert_eq!(d["node"]["sync"]["nationalRegistry"], "REJECTED");
     let error = d["node"]["sync"]["lastError"].as_str().expect("readable error");
     assert!(error.contains("legalRepresentative.idNumber"), "{error}");
+    let anonymous = app.data(&q, json!({})).await;
+    assert_eq!(anonymous["node"]["sync"]["nationalRegistry"], "REJECTED", "the state is public");
+    assert!(anonymous["node"]["sync"]["lastError"].is_null(), "the text is not");
 
     // Another officer's province may not retry it.
     let v = app
@@ -187,6 +191,23 @@ async fn a_rejected_record_is_fixed_and_retried(backend: Backend) {
     let queue = app.data_as(&admin(), "{ syncQueue { operation state rows oldestAgeSeconds } }", json!({})).await;
     assert!(queue["syncQueue"].as_array().expect("q").iter().all(|f| f["state"] == "DELIVERED"), "{queue}");
     sim.shutdown().await;
+}
+
+/// Turns the one queued registration into one stored before the national
+/// form was checked: no identity number for the legal representative, in the
+/// record and in the queued bodies.
+async fn queued_before_the_form_was_checked(app: &TestApp) {
+    use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+    app.conn().execute_unprepared("UPDATE person SET id_number = NULL").await.expect("legacy person");
+    let row = sync_outbox::Entity::find().one(app.conn()).await.expect("row").expect("queued");
+    let mut body: Value = serde_json::from_str(&row.payload).expect("json");
+    for system in ["tax", "ncrs"] {
+        body[system]["legalRepresentative"].as_object_mut().expect("person").remove("idNumber");
+    }
+    sync_outbox::ActiveModel { id: Set(row.id), payload: Set(body.to_string()), ..Default::default() }
+        .update(app.conn())
+        .await
+        .expect("legacy body");
 }
 
 async fn a_national_dissolution_comes_back(backend: Backend) {

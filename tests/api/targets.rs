@@ -184,8 +184,15 @@ async fn registry(app: &TestApp) {
     let report = |id: &Value, members: i64, rating: &str, income: Option<&str>| json!({"organizationId": id, "year": 2025, "officialMembers": members, "associateMembers": if members == 10 { 2 } else { 0 }, "rating": rating, "averageMemberIncome": income});
     payload(app, &a, writes::REPORT, report(&c1["id"], 10, "GOOD", Some("6000000"))).await;
     payload(app, &a, writes::REPORT, report(&c2["id"], 20, "WEAK", Some("3000000"))).await;
-    let u = payload(app, &a, writes::UNION, json!({"name": "LH Ninh Thuận", "sector": "AGRICULTURE", "address": {"wardCode": "22897"},
-        "legalRepresentative": {"fullName": "Chị Hoa", "gender": "FEMALE"}, "memberCooperativeIds": [c1["id"], c2["id"], c3["id"]]})).await;
+    let u = payload(
+        app,
+        &a,
+        writes::UNION,
+        json!({"name": "LH Ninh Thuận", "sector": "AGRICULTURE", "address": {"wardCode": "22897"},
+        "legalRepresentative": {"fullName": "Chị Hoa", "gender": "FEMALE", "idNumber": "056190000123"},
+        "charterCapital": "900000000", "memberCooperativeIds": [c1["id"], c2["id"], c3["id"]]}),
+    )
+    .await;
     let u = &u["cooperativeUnion"];
     app.conn()
         .execute_unprepared("UPDATE cooperative_union SET status = 'ACTIVE'")

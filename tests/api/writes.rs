@@ -312,7 +312,8 @@ async fn unions_need_three_active_members(backend: Backend) {
     let pending = registered(&app, &t, coop("HTX Chưa đăng ký", "16681")).await["id"].clone();
     let union = |members: Vec<Value>| {
         json!({"name": "Liên hiệp HTX Nông nghiệp Vinh", "sector": "AGRICULTURE",
-        "address": {"wardCode": "16681"}, "legalRepresentative": {"fullName": "Phạm Văn D"}, "memberCooperativeIds": members})
+        "address": {"wardCode": "16681"}, "legalRepresentative": {"fullName": "Phạm Văn D", "idNumber": "040090000777"},
+        "charterCapital": "900000000", "memberCooperativeIds": members})
     };
     let p = payload(&app, &t, UNION, union(vec![ids[0].clone(), ids[1].clone()])).await;
     assert_eq!(fields(&p), BTreeSet::from(["input.memberCooperativeIds:INVALID".to_owned()]));

@@ -4,7 +4,7 @@
 use super::connection::{CooperativeConnection, Total};
 use super::enums::{stored, Gender, GroupStatus, Rating, RegistrationStatus, Sector, SyncState};
 use super::unit::AdministrativeUnit;
-use crate::auth::{may_read_personal_data, Principal};
+use crate::auth::{may_read_personal_data, may_read_sync_detail, Principal};
 use crate::domain::{self, money, UnitId};
 use crate::graphql::error::internal;
 use crate::graphql::ids::{self, NodeKind};
@@ -82,6 +82,19 @@ pub(crate) fn sync_status(
         last_error: last_error.clone(),
         last_synced_at: last_synced_at.map(DateTime),
     })
+}
+
+/// A record's sync detail text for callers who may read it
+/// ([`may_read_sync_detail`]); `None` for everyone else.
+fn sync_detail(ctx: &Context<'_>, ward_id: UnitId, text: &Option<String>) -> Result<Option<String>> {
+    if text.is_none() {
+        return Ok(None);
+    }
+    let state = ctx.data::<AppState>()?;
+    let province = state.gazetteer.province_of(ward_id).map(|p| p.code.as_str());
+    let anonymous = Principal::anonymous();
+    let who = ctx.data_opt::<Principal>().unwrap_or(&anonymous);
+    Ok(if may_read_sync_detail(who, province) { text.clone() } else { None })
 }
 
 /// A cooperative (hợp tác xã).
@@ -192,10 +205,12 @@ impl Cooperative {
         annual_reports(ctx, OrgKind::Cooperative, self.0.id).await
     }
 
-    /// Sync with the national systems.
-    async fn sync(&self) -> Result<SyncStatus> {
+    /// Sync with the national systems; the error text only for national
+    /// admins and officers of its province.
+    async fn sync(&self, ctx: &Context<'_>) -> Result<SyncStatus> {
         let m = &self.0;
-        sync_status(&m.tax_sync, &m.registry_sync, m.sync_attempts, &m.sync_last_error, m.last_synced_at)
+        let last_error = sync_detail(ctx, m.ward_id, &m.sync_last_error)?;
+        sync_status(&m.tax_sync, &m.registry_sync, m.sync_attempts, &last_error, m.last_synced_at)
     }
 
     /// Optimistic-concurrency version; pass it as `expectedVersion` when updating.
@@ -304,10 +319,12 @@ impl CooperativeUnion {
         annual_reports(ctx, OrgKind::Union, self.0.id).await
     }
 
-    /// Sync with the national systems.
-    async fn sync(&self) -> Result<SyncStatus> {
+    /// Sync with the national systems; the error text only for national
+    /// admins and officers of its province.
+    async fn sync(&self, ctx: &Context<'_>) -> Result<SyncStatus> {
         let m = &self.0;
-        sync_status(&m.tax_sync, &m.registry_sync, m.sync_attempts, &m.sync_last_error, m.last_synced_at)
+        let last_error = sync_detail(ctx, m.ward_id, &m.sync_last_error)?;
+        sync_status(&m.tax_sync, &m.registry_sync, m.sync_attempts, &last_error, m.last_synced_at)
     }
 
     /// Optimistic-concurrency version.
@@ -554,7 +571,8 @@ pub struct SyncStatus {
     pub national_registry: SyncState,
     /// Delivery attempts for the current change.
     pub attempts: i32,
-    /// The last error, as the national system said it.
+    /// The last error, as the national system said it. Only national admins
+    /// and officers of the record's province see it; null for everyone else.
     pub last_error: Option<String>,
     /// When the record was last in step.
     pub last_synced_at: Option<DateTime>,
