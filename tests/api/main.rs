@@ -2,6 +2,7 @@
 //! database. Tests that touch storage run twice, on SQLite and PostgreSQL
 //! (`TEST_DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/test`).
 
+mod databases;
 mod helpers;
 
 mod auth;
