@@ -88,6 +88,7 @@ pub(crate) fn sync_status(
 #[derive(Clone)]
 pub struct Cooperative(pub Arc<cooperative::Model>);
 
+/// A cooperative (hợp tác xã).
 #[Object]
 impl Cooperative {
     /// Global opaque id.
@@ -183,7 +184,11 @@ impl Cooperative {
     }
 
     /// Rating of `year`; the latest rating when `year` is omitted (xếp loại).
-    async fn rating(&self, ctx: &Context<'_>, year: Option<i32>) -> Result<Option<Rating>> {
+    async fn rating(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Year of the annual report; the latest report when omitted.")] year: Option<i32>,
+    ) -> Result<Option<Rating>> {
         rating(ctx, OrgKind::Cooperative, self.0.id, &self.0.latest_rating, year).await
     }
 
@@ -213,6 +218,7 @@ impl Cooperative {
 #[derive(Clone)]
 pub struct CooperativeUnion(pub Arc<cooperative_union::Model>);
 
+/// A cooperative union (liên hiệp hợp tác xã).
 #[Object]
 impl CooperativeUnion {
     /// Global opaque id.
@@ -264,7 +270,11 @@ impl CooperativeUnion {
     async fn member_cooperatives(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many nodes to return: 20 when omitted, at most 100 (more is BAD_USER_INPUT).")]
         first: Option<i32>,
+        #[graphql(
+            desc = "Return the nodes after this cursor (an edge's `cursor` or `pageInfo.endCursor`); from the start when omitted."
+        )]
         after: Option<String>,
     ) -> Result<CooperativeConnection> {
         use crate::graphql::error::ApiResult;
@@ -295,7 +305,11 @@ impl CooperativeUnion {
     }
 
     /// Rating of `year`; the latest when omitted.
-    async fn rating(&self, ctx: &Context<'_>, year: Option<i32>) -> Result<Option<Rating>> {
+    async fn rating(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Year of the annual report; the latest report when omitted.")] year: Option<i32>,
+    ) -> Result<Option<Rating>> {
         rating(ctx, OrgKind::Union, self.0.id, &self.0.latest_rating, year).await
     }
 
@@ -325,6 +339,7 @@ impl CooperativeUnion {
 #[derive(Clone)]
 pub struct CooperativeGroup(pub Arc<cooperative_group::Model>);
 
+/// A cooperative group (tổ hợp tác).
 #[Object]
 impl CooperativeGroup {
     /// Global opaque id.
@@ -373,7 +388,11 @@ impl CooperativeGroup {
     }
 
     /// Rating of `year`; the latest when omitted.
-    async fn rating(&self, ctx: &Context<'_>, year: Option<i32>) -> Result<Option<Rating>> {
+    async fn rating(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Year of the annual report; the latest report when omitted.")] year: Option<i32>,
+    ) -> Result<Option<Rating>> {
         rating(ctx, OrgKind::Group, self.0.id, &self.0.latest_rating, year).await
     }
 
@@ -399,6 +418,7 @@ pub struct Address {
     ward_id: UnitId,
 }
 
+/// An address: street, 2025 ward and province (địa chỉ).
 #[Object]
 impl Address {
     /// House number and street (số nhà, đường).
@@ -454,6 +474,8 @@ impl Person {
     }
 }
 
+/// A person named on a record: a director (giám đốc), legal representative
+/// (người đại diện theo pháp luật) or group representative.
 #[Object]
 impl Person {
     /// Full name (họ và tên).
@@ -482,6 +504,7 @@ impl Person {
 /// An annual report (báo cáo năm).
 pub struct AnnualReport(pub annual_report::Model);
 
+/// An annual report (báo cáo năm).
 #[Object]
 impl AnnualReport {
     /// The year reported on.
