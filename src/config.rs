@@ -52,8 +52,9 @@ pub struct DatabaseArgs {
 #[derive(Debug, Clone, Copy, Args)]
 #[command(next_help_heading = "General")]
 pub struct ProfileArgs {
-    /// Deployment profile.
-    #[arg(long, env = "COOPGATE_PROFILE", value_name = "COOPGATE_PROFILE", value_enum, default_value_t = Profile::Dev)]
+    /// Deployment profile: `dev` (IDE, demo data, migrations at start) or
+    /// `production` (none of these; run `coopgate migrate` first).
+    #[arg(long, env = "COOPGATE_PROFILE", value_name = "COOPGATE_PROFILE", value_enum, default_value_t = Profile::Dev, hide_possible_values = true)]
     pub profile: Profile,
 }
 
@@ -61,8 +62,9 @@ pub struct ProfileArgs {
 #[derive(Debug, Clone, Copy, Args)]
 #[command(next_help_heading = "General")]
 pub struct LogArgs {
-    /// Log format; the level comes from RUST_LOG (default `info`).
-    #[arg(long, env = "COOPGATE_LOG_FORMAT", value_name = "COOPGATE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    /// Log format: `text` or `json` (one object per line); the level comes
+    /// from RUST_LOG (default `info`).
+    #[arg(long, env = "COOPGATE_LOG_FORMAT", value_name = "COOPGATE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, hide_possible_values = true)]
     pub log_format: LogFormat,
 }
 
