@@ -12,7 +12,7 @@ fn coopgate() -> Command {
     c
 }
 
-const SUBCOMMANDS: [&str; 10] = [
+pub(crate) const SUBCOMMANDS: [&str; 10] = [
     "serve",
     "migrate",
     "seed",

@@ -236,7 +236,13 @@ async fn every_graphql_example_in_the_docs_runs_on_the_demo_data() {
     let count: usize = files.iter().map(|(n, t)| examples(n, t).map(|e| e.len()).unwrap_or(0)).sum();
     assert!(count > 0, "the README has at least one example");
     let failed = failures(&files).await;
-    assert!(failed.is_empty(), "{} of {count} examples fail:\n\n{}", failed.len(), failed.join("\n\n"));
+    assert!(
+        failed.is_empty(),
+        "{} of {count} examples fail (an example that shows an error needs `expect=CODE`, one that cannot \
+         run here `skip`; see \"Examples in these documents\" in docs/portal-guide.md):\n\n{}",
+        failed.len(),
+        failed.join("\n\n")
+    );
 }
 
 #[test]

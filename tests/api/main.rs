@@ -16,6 +16,7 @@ mod http;
 mod lookups;
 mod pagination;
 mod portal_guide;
+mod readme;
 mod reference_data;
 mod schema_file;
 mod security;
