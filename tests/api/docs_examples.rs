@@ -199,9 +199,9 @@ fn has_user_errors(v: &Value) -> bool {
     }
 }
 
-/// Runs every example of `files`, one demo app per file that has any; the
-/// failures, with where they are.
-async fn failures(files: &[(String, String)]) -> Vec<String> {
+/// Runs every example of `files`, one app per file that has any (over the
+/// demo registry when `demo`); the failures, with where they are.
+async fn failures(files: &[(String, String)], demo: bool) -> Vec<String> {
     let mut failed = Vec::new();
     for (name, text) in files {
         let found = match examples(name, text) {
@@ -214,7 +214,7 @@ async fn failures(files: &[(String, String)]) -> Vec<String> {
         if found.iter().all(|e| e.run == Run::Skip) {
             continue;
         }
-        let app = TestApp::spawn_demo(Backend::Sqlite).await;
+        let app = if demo { TestApp::spawn_demo(Backend::Sqlite).await } else { TestApp::spawn(Backend::Sqlite).await };
         for example in &found {
             if let Some(why) = check(&app, example).await {
                 failed.push(format!("{}: {why}\n{}", example.at, example.document));
@@ -235,7 +235,7 @@ async fn every_graphql_example_in_the_docs_runs_on_the_demo_data() {
         .collect();
     let count: usize = files.iter().map(|(n, t)| examples(n, t).map(|e| e.len()).unwrap_or(0)).sum();
     assert!(count > 0, "the README has at least one example");
-    let failed = failures(&files).await;
+    let failed = failures(&files, true).await;
     assert!(
         failed.is_empty(),
         "{} of {count} examples fail (an example that shows an error needs `expect=CODE`, one that cannot \
@@ -292,7 +292,7 @@ async fn a_broken_example_is_reported_with_its_place() {
               ```graphql\ntype Extra { a: Int }\n```\n\
               ```graphql\nsubscription { registryChanged { sequence } }\n```\n\
               ```graphql\nsubscription { registryChanged { nosuchfield } }\n```\n";
-    let failed = failures(&[("t.md".into(), md.into())]).await;
+    let failed = failures(&[("t.md".into(), md.into())], false).await;
     let places: Vec<&str> = failed.iter().map(|f| f.split(": ").next().unwrap_or_default()).collect();
     assert_eq!(places, vec!["t.md:4", "t.md:7", "t.md:13", "t.md:22"], "{failed:#?}");
 }
