@@ -461,14 +461,27 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let sdl = graphql::sdl();
             match output {
                 Some(path) => std::fs::write(&path, sdl)?,
-                None => print!("{sdl}"),
+                None => to_stdout(sdl.as_bytes())?,
             }
         }
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "coopgate", &mut std::io::stdout());
+            // Into memory first: the generator panics on a failed write.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "coopgate", &mut script);
+            to_stdout(&script)?;
         }
     }
     Ok(())
+}
+
+/// Writes `bytes` to stdout; a reader that went away (`| head`) is no error.
+fn to_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }
 
 /// The arguments with `serve` put first when no subcommand is named, so that

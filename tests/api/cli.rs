@@ -245,6 +245,25 @@ fn completions_are_generated_for_bash_zsh_and_fish() {
     assert_eq!(coopgate().args(["completions", "tcsh"]).output().expect("runs").status.code(), Some(2));
 }
 
+/// A reader that goes away (`coopgate completions zsh | head -1`) ends the
+/// command quietly, without a panic.
+#[test]
+fn printing_commands_do_not_panic_when_the_reader_goes_away() {
+    for args in [&["completions", "zsh"][..], &["export-schema"][..]] {
+        let mut child = coopgate()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs");
+        // Closed before the child has parsed its arguments, let alone written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("waits");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && !err.contains("panicked"), "{args:?}: {:?} {err}", out.status);
+    }
+}
+
 /// Kills the child when the test ends, however it ends.
 struct Running(std::process::Child);
 
