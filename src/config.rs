@@ -1,5 +1,7 @@
-//! Configuration: one typed struct, read from flags and environment by clap.
-//! A bad value stops start-up with one line naming the setting.
+//! Configuration: typed settings read from flags and environment by clap.
+//! Each subcommand takes only the groups it uses (see `src/main.rs`), each
+//! group under its own help heading; [`Config`] gathers them for the library.
+//! A bad value stops start-up with clap's error naming the setting.
 
 use clap::{Args, ValueEnum};
 use std::net::SocketAddr;
@@ -33,31 +35,59 @@ fn parse_database_url(s: &str) -> Result<String, String> {
     }
 }
 
-/// Settings every subcommand shares.
+/// The database settings (heading "Database").
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Database")]
+pub struct DatabaseArgs {
+    /// Database URL: `sqlite://PATH` (created when missing) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "DATABASE_URL", value_name = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, value_parser = parse_database_url, hide_env_values = true)]
+    pub database_url: String,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "COOPGATE_DB_MAX_CONNECTIONS", value_name = "COOPGATE_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_max_connections: u32,
+}
+
+/// The deployment profile setting (heading "General").
+#[derive(Debug, Clone, Copy, Args)]
+#[command(next_help_heading = "General")]
+pub struct ProfileArgs {
+    /// Deployment profile: `dev` (IDE, demo data, migrations at start) or
+    /// `production` (none of these; run `coopgate migrate` first).
+    #[arg(long, env = "COOPGATE_PROFILE", value_name = "COOPGATE_PROFILE", value_enum, default_value_t = Profile::Dev, hide_possible_values = true)]
+    pub profile: Profile,
+}
+
+/// The log format setting (heading "General").
+#[derive(Debug, Clone, Copy, Args)]
+#[command(next_help_heading = "General")]
+pub struct LogArgs {
+    /// Log format: `text` or `json` (one object per line); the level comes
+    /// from RUST_LOG (default `info`).
+    #[arg(long, env = "COOPGATE_LOG_FORMAT", value_name = "COOPGATE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, hide_possible_values = true)]
+    pub log_format: LogFormat,
+}
+
+/// The settings the library reads: gathered from the groups a subcommand
+/// takes ([`Config::new`]), or built directly (tests).
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Database URL: `sqlite://PATH` (created when missing) or `postgres://USER@HOST/DB`.
-    #[arg(long, env = "DATABASE_URL", value_name = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, value_parser = parse_database_url, global = true, hide_env_values = true)]
     pub database_url: String,
 
     /// Deployment profile.
-    #[arg(long, env = "COOPGATE_PROFILE", value_name = "COOPGATE_PROFILE", value_enum, default_value_t = Profile::Dev, global = true)]
     pub profile: Profile,
 
     /// Log format; the level comes from RUST_LOG (default `info`).
-    #[arg(long, env = "COOPGATE_LOG_FORMAT", value_name = "COOPGATE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 
     /// JWT verification keys and claims.
-    #[command(flatten)]
     pub auth: AuthConfig,
 
     /// The national systems and the sync worker.
-    #[command(flatten)]
     pub national: NationalConfig,
 
     /// Largest number of pooled database connections.
-    #[arg(long, env = "COOPGATE_DB_MAX_CONNECTIONS", value_name = "COOPGATE_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_max_connections: u32,
 }
 
@@ -81,64 +111,65 @@ pub const DEV_JWT_AUDIENCE: &str = "coopgate";
 /// tokens (everyone is anonymous) and the dev profile uses a built-in
 /// development key.
 #[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = "Authentication (JWT)")]
 pub struct AuthConfig {
     /// HS256 shared secret (at least 32 bytes).
-    #[arg(long, env = "COOPGATE_JWT_HS256_SECRET", value_name = "COOPGATE_JWT_HS256_SECRET", value_parser = parse_secret, hide_env_values = true, global = true)]
+    #[arg(long, env = "COOPGATE_JWT_HS256_SECRET", value_name = "COOPGATE_JWT_HS256_SECRET", value_parser = parse_secret, hide_env_values = true)]
     pub jwt_hs256_secret: Option<String>,
 
     /// RS256/ES256 public key (PEM) or JWKS file.
-    #[arg(long, env = "COOPGATE_JWT_PUBLIC_KEY_FILE", value_name = "COOPGATE_JWT_PUBLIC_KEY_FILE", global = true)]
+    #[arg(long, env = "COOPGATE_JWT_PUBLIC_KEY_FILE", value_name = "COOPGATE_JWT_PUBLIC_KEY_FILE")]
     pub jwt_public_key_file: Option<std::path::PathBuf>,
 
     /// Required `iss` claim (required with a key).
-    #[arg(long, env = "COOPGATE_JWT_ISSUER", value_name = "COOPGATE_JWT_ISSUER", global = true)]
+    #[arg(long, env = "COOPGATE_JWT_ISSUER", value_name = "COOPGATE_JWT_ISSUER")]
     pub jwt_issuer: Option<String>,
 
     /// Required `aud` claim (required with a key).
-    #[arg(long, env = "COOPGATE_JWT_AUDIENCE", value_name = "COOPGATE_JWT_AUDIENCE", global = true)]
+    #[arg(long, env = "COOPGATE_JWT_AUDIENCE", value_name = "COOPGATE_JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
 }
 
 /// Where the national systems are, and how the sync worker behaves.
 #[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = "National systems and sync")]
 pub struct NationalConfig {
     /// `sandbox` (the simulator, in-process; default in dev), `off` (default in
     /// production), or the base URL of both national systems.
-    #[arg(long, env = "COOPGATE_NATIONAL", value_name = "COOPGATE_NATIONAL", global = true)]
+    #[arg(long, env = "COOPGATE_NATIONAL", value_name = "COOPGATE_NATIONAL")]
     pub national: Option<String>,
     /// Base URL of the tax registration system (overrides COOPGATE_NATIONAL).
-    #[arg(long, env = "COOPGATE_NATIONAL_TAX_URL", value_name = "COOPGATE_NATIONAL_TAX_URL", global = true)]
+    #[arg(long, env = "COOPGATE_NATIONAL_TAX_URL", value_name = "COOPGATE_NATIONAL_TAX_URL")]
     pub national_tax_url: Option<String>,
     /// Base URL of NCRS (overrides COOPGATE_NATIONAL).
-    #[arg(long, env = "COOPGATE_NATIONAL_NCRS_URL", value_name = "COOPGATE_NATIONAL_NCRS_URL", global = true)]
+    #[arg(long, env = "COOPGATE_NATIONAL_NCRS_URL", value_name = "COOPGATE_NATIONAL_NCRS_URL")]
     pub national_ncrs_url: Option<String>,
     /// OAuth2 client id at the national systems.
-    #[arg(long, env = "COOPGATE_NATIONAL_CLIENT_ID", value_name = "COOPGATE_NATIONAL_CLIENT_ID", global = true)]
+    #[arg(long, env = "COOPGATE_NATIONAL_CLIENT_ID", value_name = "COOPGATE_NATIONAL_CLIENT_ID")]
     pub national_client_id: Option<String>,
     /// OAuth2 client secret at the national systems (never logged).
     #[arg(
         long,
         env = "COOPGATE_NATIONAL_CLIENT_SECRET",
         value_name = "COOPGATE_NATIONAL_CLIENT_SECRET",
-        hide_env_values = true,
-        global = true
+        hide_env_values = true
     )]
     pub national_client_secret: Option<String>,
     /// Timeout of every call to the national systems, in milliseconds.
-    #[arg(long, env = "COOPGATE_NATIONAL_TIMEOUT_MS", value_name = "COOPGATE_NATIONAL_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(100..=120_000), global = true)]
+    #[arg(long, env = "COOPGATE_NATIONAL_TIMEOUT_MS", value_name = "COOPGATE_NATIONAL_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(100..=120_000))]
     pub national_timeout_ms: u64,
     /// Attempts before a delivery is FAILED.
-    #[arg(long, env = "COOPGATE_SYNC_MAX_ATTEMPTS", value_name = "COOPGATE_SYNC_MAX_ATTEMPTS", default_value_t = 12, value_parser = clap::value_parser!(i32).range(1..=100), global = true)]
+    #[arg(long, env = "COOPGATE_SYNC_MAX_ATTEMPTS", value_name = "COOPGATE_SYNC_MAX_ATTEMPTS", default_value_t = 12, value_parser = clap::value_parser!(i32).range(1..=100))]
     pub sync_max_attempts: i32,
     /// How long a worker holds a claimed delivery; a crashed worker's rows
     /// are claimed again after it.
-    #[arg(long, env = "COOPGATE_SYNC_LEASE_SECONDS", value_name = "COOPGATE_SYNC_LEASE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
+    #[arg(long, env = "COOPGATE_SYNC_LEASE_SECONDS", value_name = "COOPGATE_SYNC_LEASE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub sync_lease_seconds: u64,
     /// First retry delay in milliseconds (doubles per attempt, full jitter, at most 60 s).
-    #[arg(long, env = "COOPGATE_SYNC_BACKOFF_MS", value_name = "COOPGATE_SYNC_BACKOFF_MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=60_000), global = true)]
+    #[arg(long, env = "COOPGATE_SYNC_BACKOFF_MS", value_name = "COOPGATE_SYNC_BACKOFF_MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=60_000))]
     pub sync_backoff_ms: u64,
     /// Run the sync worker inside `serve` (set false when `coopgate worker` runs separately).
-    #[arg(long, env = "COOPGATE_SYNC_WORKER", value_name = "COOPGATE_SYNC_WORKER", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    #[arg(long, env = "COOPGATE_SYNC_WORKER", value_name = "COOPGATE_SYNC_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub sync_worker: bool,
 }
 
@@ -192,6 +223,7 @@ impl NationalConfig {
 
 /// Settings of `coopgate serve`.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Serving")]
 pub struct ServeConfig {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "COOPGATE_LISTEN", value_name = "COOPGATE_LISTEN", default_value = "127.0.0.1:8080")]
@@ -206,11 +238,30 @@ pub struct ServeConfig {
     pub demo: bool,
 
     /// Limits, timeouts, rate limits and production switches.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Limits and hardening")]
     pub limits: crate::limits::LimitsConfig,
 }
 
 impl Config {
+    /// Gathers the groups a subcommand read; the groups it does not take
+    /// are their defaults (no key, national systems unset).
+    pub fn new(
+        database: DatabaseArgs,
+        profile: Profile,
+        log_format: LogFormat,
+        auth: AuthConfig,
+        national: NationalConfig,
+    ) -> Self {
+        Config {
+            database_url: database.database_url,
+            profile,
+            log_format,
+            auth,
+            national,
+            db_max_connections: database.db_max_connections,
+        }
+    }
+
     /// The key settings in force: the configured ones, or in the dev profile
     /// with none configured, the built-in development key.
     pub fn key_settings(&self) -> crate::auth::jwt::KeySettings {

@@ -118,7 +118,7 @@ pub struct LimitsConfig {
     pub client_ip_header: Option<axum::http::HeaderName>,
 
     /// Introspection: auto (dev on, production off), on or off.
-    #[arg(long, env = "COOPGATE_INTROSPECTION", value_name = "COOPGATE_INTROSPECTION", value_enum, default_value_t = Introspection::Auto)]
+    #[arg(long, env = "COOPGATE_INTROSPECTION", value_name = "COOPGATE_INTROSPECTION", value_enum, default_value_t = Introspection::Auto, hide_possible_values = true)]
     pub introspection: Introspection,
 
     /// Browser origins allowed by CORS, comma-separated (e.g.

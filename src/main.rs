@@ -1,42 +1,43 @@
 //! The `coopgate` binary: one program, several roles.
 
-use clap::{Parser, Subcommand};
-use coopgate::config::{Config, ServeConfig};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use coopgate::config::{
+    AuthConfig, Config, DatabaseArgs, LogArgs, LogFormat, NationalConfig, Profile, ProfileArgs, ServeConfig,
+};
 use coopgate::startup::{self, Application};
 use coopgate::{graphql, seed, sim, telemetry};
 use migration::MigratorTrait;
+use std::ffi::OsString;
 use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
 
 /// GraphQL gateway for Vietnam's provincial cooperative registries.
+///
+/// Without a subcommand, `coopgate [OPTIONS]` is `coopgate serve [OPTIONS]`.
+/// Every setting is a flag or an environment variable (shown in each
+/// subcommand's `--help`, under a heading per group).
 #[derive(Parser)]
-#[command(name = "coopgate", version, about)]
+#[command(name = "coopgate", version, about, long_about = None, after_help = AFTER_HELP)]
 struct Cli {
-    #[command(flatten)]
-    config: Config,
-    /// What to do; `serve` when omitted.
+    /// What to do.
     #[command(subcommand)]
-    command: Option<Command>,
+    command: Command,
 }
 
-/// `serve`'s settings when no subcommand is given (read from the environment).
-#[derive(Parser)]
-struct ServeOnly {
-    #[command(flatten)]
-    serve: ServeConfig,
-}
+const AFTER_HELP: &str = "Without a subcommand, `coopgate [OPTIONS]` runs `coopgate serve [OPTIONS]`.\n\
+See `coopgate <COMMAND> --help` for the settings each command reads.";
 
 #[derive(Subcommand)]
 enum Command {
     /// Serve GraphQL on COOPGATE_LISTEN (dev profile: migrates, seeds demo data
     /// into an empty registry and serves the GraphiQL IDE at /graphql).
-    Serve(ServeConfig),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations (reference data included).
-    Migrate,
+    Migrate(StoreArgs),
     /// Run only the national sync worker (deliver the outbox, pull the national
     /// feed); several may run on one PostgreSQL database.
-    Worker,
-    /// Fill an empty registry with generated data.
+    Worker(WorkerArgs),
+    /// Fill an empty registry with generated data (the deterministic demo registry).
     Seed(SeedArgs),
     /// Print the GraphQL schema (SDL, sorted) to stdout or a file.
     ExportSchema {
@@ -53,24 +54,74 @@ enum Command {
     /// Simulate the two national systems (tax registration and NCRS) with
     /// fault injection, for tests, demos and partner teams; runs until
     /// ctrl-c/SIGTERM. See docs/national-api.md.
-    NationalSim(sim::cli::NationalSimArgs),
+    NationalSim(NationalSimCommand),
     /// Exit 0 when a running gateway answers its liveness probe (for container HEALTHCHECKs).
-    Healthcheck {
-        /// The probe to call.
-        #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
-        url: String,
+    Healthcheck(HealthcheckArgs),
+    /// Print a shell completion script, e.g. `coopgate completions bash > /etc/bash_completion.d/coopgate`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
 }
 
-#[derive(clap::Args)]
+/// `serve`: every group of settings.
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    serve: ServeConfig,
+    #[command(flatten)]
+    profile: ProfileArgs,
+    #[command(flatten)]
+    log: LogArgs,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(flatten)]
+    auth: AuthConfig,
+    #[command(flatten)]
+    national: NationalConfig,
+}
+
+/// Commands that only open the database.
+#[derive(Args)]
+struct StoreArgs {
+    #[command(flatten)]
+    log: LogArgs,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+impl StoreArgs {
+    fn config(self) -> Config {
+        Config::new(self.database, Profile::Dev, self.log.log_format, AuthConfig::default(), Default::default())
+    }
+}
+
+/// `worker`: the database and the national systems.
+#[derive(Args)]
+struct WorkerArgs {
+    #[command(flatten)]
+    profile: ProfileArgs,
+    #[command(flatten)]
+    log: LogArgs,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(flatten)]
+    national: NationalConfig,
+}
+
+#[derive(Args)]
 struct SeedArgs {
-    /// Generate the deterministic demo registry.
-    #[arg(long, required = true)]
+    /// Generate the deterministic demo registry: the default, and for now the
+    /// only generator (kept so that `seed --demo` goes on working).
+    #[arg(long)]
     demo: bool,
     /// 1 ≈ 1,000 cooperatives; 30 ≈ national size (30,000 cooperatives,
     /// 100,000 groups, 150,000 annual reports).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     scale: u32,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 #[derive(Subcommand)]
@@ -83,7 +134,49 @@ enum TargetsCommand {
         /// Recorded as the subject in the audit trail.
         #[arg(long, default_value = "cli")]
         subject: String,
+        #[command(flatten)]
+        profile: ProfileArgs,
+        #[command(flatten)]
+        store: StoreArgs,
     },
+}
+
+/// `national-sim`: its own settings and the log format.
+#[derive(Args)]
+struct NationalSimCommand {
+    #[command(flatten)]
+    sim: sim::cli::NationalSimArgs,
+    #[command(flatten)]
+    log: LogArgs,
+}
+
+/// `healthcheck`: where the gateway listens.
+#[derive(Args)]
+struct HealthcheckArgs {
+    /// The probe to call (default: `/healthz` on COOPGATE_LISTEN, with a
+    /// wildcard address replaced by loopback).
+    #[arg(long)]
+    url: Option<String>,
+    /// The address the gateway listens on.
+    #[arg(long, env = "COOPGATE_LISTEN", value_name = "COOPGATE_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+}
+
+impl HealthcheckArgs {
+    /// The liveness URL to call.
+    fn url(&self) -> String {
+        if let Some(url) = &self.url {
+            return url.clone();
+        }
+        let mut addr = self.listen;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr {
+                std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        format!("http://{addr}/healthz")
+    }
 }
 
 async fn import_targets(
@@ -141,13 +234,51 @@ async fn import_targets(
     }
 }
 
+/// The codes of the provinces in force today, from the gazetteer shipped in
+/// the binary (the reference data `coopgate migrate` loads).
+fn provinces_in_force() -> Result<std::collections::BTreeSet<String>, String> {
+    use coopgate::domain::{gazetteer::Unit, AdministrativeLevel};
+    let data = migration::reference::load().map_err(|e| e.to_string())?;
+    let units = data
+        .units
+        .into_iter()
+        .filter_map(|r| {
+            Some(Unit {
+                level: AdministrativeLevel::parse(r.level)?,
+                id: r.id,
+                code: r.code,
+                name: r.name,
+                unit_type: r.unit_type,
+                parent_id: r.parent_id,
+                valid_from: r.valid_from,
+                valid_to: r.valid_to,
+            })
+        })
+        .collect();
+    let successions = data.successions.into_iter().map(|s| (s.predecessor_id, s.successor_id)).collect();
+    let gazetteer = coopgate::domain::gazetteer::Gazetteer::new(units, successions, chrono::Utc::now().date_naive());
+    Ok(gazetteer.provinces(false).into_iter().map(|p| p.code.clone()).collect())
+}
+
+/// `--province`: a 2025 province code that the gazetteer has in force.
+fn parse_province(s: &str) -> Result<String, String> {
+    let code = coopgate::domain::ProvinceCode::parse(s).map_err(|e| e.to_string())?;
+    let known = provinces_in_force()?;
+    if known.contains(code.as_str()) {
+        Ok(code.as_str().to_owned())
+    } else {
+        let list: Vec<&str> = known.iter().map(String::as_str).collect();
+        Err(format!("no province in force has code {s:?}; the 2025 province codes are {}", list.join(", ")))
+    }
+}
+
 #[derive(clap::Args)]
 struct TokenArgs {
-    /// national_admin, provincial_officer, portal_reader or sync_service.
+    /// The role (vai trò) the token grants.
     #[arg(long, value_parser = ["national_admin", "provincial_officer", "portal_reader", "sync_service"])]
     role: String,
-    /// 2025 province code (required for provincial_officer).
-    #[arg(long)]
+    /// 2025 province code in force (required for provincial_officer), e.g. 40.
+    #[arg(long, value_parser = parse_province, required_if_eq("role", "provincial_officer"))]
     province: Option<String>,
     /// Lifetime, e.g. 3600s, 30m, 8h.
     #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
@@ -155,6 +286,10 @@ struct TokenArgs {
     /// Subject (`sub`).
     #[arg(long, default_value = "dev-user")]
     subject: String,
+    #[command(flatten)]
+    profile: ProfileArgs,
+    #[command(flatten)]
+    auth: AuthConfig,
 }
 
 fn mint(config: &Config, args: &TokenArgs) -> Result<String, Box<dyn std::error::Error>> {
@@ -168,12 +303,6 @@ fn mint(config: &Config, args: &TokenArgs) -> Result<String, Box<dyn std::error:
         "portal_reader" => coopgate::auth::Role::PortalReader,
         _ => coopgate::auth::Role::SyncService,
     };
-    if role == coopgate::auth::Role::ProvincialOfficer && args.province.is_none() {
-        return Err("--province is required for provincial_officer".into());
-    }
-    if let Some(p) = &args.province {
-        coopgate::domain::ProvinceCode::parse(p).map_err(|e| format!("--province: {e}"))?;
-    }
     let claims =
         coopgate::auth::jwt::claims_for(&args.subject, role, args.province.as_deref(), &issuer, &audience, args.ttl);
     Ok(coopgate::auth::jwt::mint_hs256(&secret, &claims)?)
@@ -203,14 +332,26 @@ fn cancel_on_signal(token: CancellationToken) {
     });
 }
 
-async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
-    let config = cli.config;
-    let command = match cli.command {
-        Some(c) => c,
-        None => Command::Serve(ServeOnly::try_parse_from(["coopgate"])?.serve),
-    };
+/// The log format a command asked for (text when it takes none).
+fn log_format(command: &Command) -> LogFormat {
     match command {
-        Command::Serve(serve) => {
+        Command::Serve(a) => a.log.log_format,
+        Command::Migrate(a) => a.log.log_format,
+        Command::Worker(a) => a.log.log_format,
+        Command::Seed(a) => a.store.log.log_format,
+        Command::Targets(TargetsCommand::Import { store, .. }) => store.log.log_format,
+        Command::NationalSim(a) => a.log.log_format,
+        Command::ExportSchema { .. } | Command::Token(_) | Command::Healthcheck(_) | Command::Completions { .. } => {
+            LogFormat::Text
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
+    match command {
+        Command::Serve(args) => {
+            let ServeArgs { serve, profile, log, database, auth, national } = *args;
+            let config = Config::new(database, profile.profile, log.log_format, auth, national);
             tracing::info!(database = %config.redacted_database_url(), profile = ?config.profile, "starting");
             let app = Application::build(&config, &serve).await?;
             tracing::info!("coopgate listening on http://{}:{}/graphql", serve.listen.ip(), app.port());
@@ -219,7 +360,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             app.run_until_stopped(token).await?;
             tracing::info!("stopped");
         }
-        Command::Worker => {
+        Command::Worker(args) => {
+            let config = Config::new(
+                args.database,
+                args.profile.profile,
+                args.log.log_format,
+                AuthConfig::default(),
+                args.national,
+            );
             let (db, statements) = startup::open_database(&config).await?;
             let pending = migration::Migrator::get_pending_migrations(&db).await?;
             if !pending.is_empty() {
@@ -253,12 +401,15 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
             tracing::info!("sync worker stopped");
         }
-        Command::Migrate => {
+        Command::Migrate(store) => {
+            let config = store.config();
             let (db, _) = startup::open_database(&config).await?;
             startup::migrate(&db).await?;
             println!("migrations applied");
         }
         Command::Seed(args) => {
+            let _ = args.demo; // the demo registry is the only generator
+            let config = args.store.config();
             let (db, _) = startup::open_database(&config).await?;
             startup::migrate(&db).await?;
             let gazetteer = startup::load_gazetteer(&db).await?;
@@ -274,16 +425,30 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 started.elapsed().as_secs_f64()
             );
         }
-        Command::Token(args) => println!("{}", mint(&config, &args)?),
-        Command::Targets(TargetsCommand::Import { file, subject }) => import_targets(&config, &file, &subject).await?,
-        Command::Healthcheck { url } => {
+        Command::Token(args) => {
+            let config = Config::new(
+                DatabaseArgs { database_url: coopgate::config::DEFAULT_DATABASE_URL.to_owned(), db_max_connections: 1 },
+                args.profile.profile,
+                LogFormat::Text,
+                args.auth.clone(),
+                NationalConfig::default(),
+            );
+            println!("{}", mint(&config, &args)?)
+        }
+        Command::Targets(TargetsCommand::Import { file, subject, profile, store }) => {
+            let mut config = store.config();
+            config.profile = profile.profile;
+            import_targets(&config, &file, &subject).await?
+        }
+        Command::Healthcheck(args) => {
+            let url = args.url();
             let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build()?;
             let status = client.get(&url).send().await?.status();
             if !status.is_success() {
                 return Err(format!("{url} answered {status}").into());
             }
         }
-        Command::NationalSim(args) => {
+        Command::NationalSim(NationalSimCommand { sim: args, .. }) => {
             let handle = sim::spawn(args.to_config()).await?;
             tracing::info!(state_file = ?args.state_file, "national-sim listening on {}", handle.base_url());
             let token = CancellationToken::new();
@@ -296,29 +461,48 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let sdl = graphql::sdl();
             match output {
                 Some(path) => std::fs::write(&path, sdl)?,
-                None => print!("{sdl}"),
+                None => to_stdout(sdl.as_bytes())?,
             }
+        }
+        Command::Completions { shell } => {
+            // Into memory first: the generator panics on a failed write.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "coopgate", &mut script);
+            to_stdout(&script)?;
         }
     }
     Ok(())
 }
 
+/// Writes `bytes` to stdout; a reader that went away (`| head`) is no error.
+fn to_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// The arguments with `serve` put first when no subcommand is named, so that
+/// `coopgate` and `coopgate --listen …` serve.
+fn with_default_subcommand(mut args: Vec<OsString>) -> Vec<OsString> {
+    let named = match args.get(1).and_then(|a| a.to_str()) {
+        None => false,
+        Some(a) => !a.starts_with('-') || matches!(a, "-h" | "--help" | "-V" | "--version"),
+    };
+    if !named {
+        args.insert(1.min(args.len()), "serve".into());
+    }
+    args
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) if !e.use_stderr() => e.exit(),
-        Err(e) => {
-            // One line naming the setting, e.g. "invalid value 'x' for '--listen <COOPGATE_LISTEN>': …".
-            let text = e.to_string();
-            let first: Vec<&str> =
-                text.lines().map(str::trim).take_while(|l| !l.is_empty() && !l.starts_with("For more")).collect();
-            eprintln!("coopgate: invalid configuration: {}", first.join(" ").trim_start_matches("error: "));
-            return ExitCode::from(2);
-        }
-    };
-    telemetry::init(cli.config.log_format);
-    match run(cli).await {
+    // clap's own errors: the usage line, "did you mean", exit status 2.
+    let cli = Cli::parse_from(with_default_subcommand(std::env::args_os().collect()));
+    telemetry::init(log_format(&cli.command));
+    match run(cli.command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("coopgate: {e}");

@@ -108,6 +108,10 @@ pub fn prepare(
 
 /// The schema in SDL, sorted so that it is stable across builds.
 pub fn sdl() -> String {
-    let options = async_graphql::SDLExportOptions::new().sorted_fields().sorted_arguments().sorted_enum_items();
+    let options = async_graphql::SDLExportOptions::new()
+        .sorted_fields()
+        .sorted_arguments()
+        .sorted_enum_items()
+        .include_specified_by();
     builder().finish().sdl_with_options(options)
 }

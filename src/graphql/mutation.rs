@@ -68,6 +68,7 @@ fn missing(field: &str, what: &str) -> Vec<crate::domain::rules::Problem> {
     }]
 }
 
+/// Writes to the registry.
 #[Object(name = "Mutation")]
 impl MutationRoot {
     /// Registers a cooperative: PENDING until the national systems issue its
@@ -75,6 +76,7 @@ impl MutationRoot {
     async fn register_cooperative(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The cooperative to register (đăng ký thành lập hợp tác xã).")]
         input: RegisterCooperativeInput,
     ) -> Result<CooperativePayload> {
         let draft = NewCooperative {
@@ -100,7 +102,11 @@ impl MutationRoot {
     }
 
     /// Changes a cooperative's registered content (optimistic concurrency on `expectedVersion`).
-    async fn update_cooperative(&self, ctx: &Context<'_>, input: UpdateCooperativeInput) -> Result<CooperativePayload> {
+    async fn update_cooperative(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new content and the `version` the client read.")] input: UpdateCooperativeInput,
+    ) -> Result<CooperativePayload> {
         let Some(id) = row_of(NodeKind::Cooperative, &input.id) else {
             return Ok(coop_payload(Err(missing("id", "cooperative"))));
         };
@@ -127,7 +133,7 @@ impl MutationRoot {
     async fn change_cooperative_status(
         &self,
         ctx: &Context<'_>,
-        input: ChangeStatusInput,
+        #[graphql(desc = "The new status, the day it takes effect and the reason.")] input: ChangeStatusInput,
     ) -> Result<CooperativePayload> {
         let Some(id) = row_of(NodeKind::Cooperative, &input.id) else {
             return Ok(coop_payload(Err(missing("id", "cooperative"))));
@@ -148,7 +154,11 @@ impl MutationRoot {
 
     /// Submits an organisation's annual report; a second report for the same
     /// year replaces the first.
-    async fn submit_annual_report(&self, ctx: &Context<'_>, input: AnnualReportInput) -> Result<AnnualReportPayload> {
+    async fn submit_annual_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "One organisation's report (báo cáo năm) for one year.")] input: AnnualReportInput,
+    ) -> Result<AnnualReportPayload> {
         let org = organisation_of(&input.organization_id);
         let draft = ReportDraft {
             year: input.year,
@@ -172,6 +182,7 @@ impl MutationRoot {
     async fn register_cooperative_union(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The union (liên hiệp hợp tác xã) to register, with its member cooperatives.")]
         input: RegisterCooperativeUnionInput,
     ) -> Result<CooperativeUnionPayload> {
         let draft = NewUnion {
@@ -191,7 +202,7 @@ impl MutationRoot {
     async fn add_union_member(
         &self,
         ctx: &Context<'_>,
-        input: UnionMembershipInput,
+        #[graphql(desc = "The union and the cooperative that joins it.")] input: UnionMembershipInput,
     ) -> Result<CooperativeUnionPayload> {
         let union = row_of(NodeKind::CooperativeUnion, &input.union_id);
         let coop = row_of(NodeKind::Cooperative, &input.cooperative_id);
@@ -203,7 +214,7 @@ impl MutationRoot {
     async fn remove_union_member(
         &self,
         ctx: &Context<'_>,
-        input: UnionMembershipInput,
+        #[graphql(desc = "The union and the cooperative that leaves it.")] input: UnionMembershipInput,
     ) -> Result<CooperativeUnionPayload> {
         let union = row_of(NodeKind::CooperativeUnion, &input.union_id);
         let coop = row_of(NodeKind::Cooperative, &input.cooperative_id);
@@ -214,14 +225,22 @@ impl MutationRoot {
 
     /// Sets a target for a jurisdiction (a 2025 province, a legacy province
     /// or district) and year.
-    async fn set_target(&self, ctx: &Context<'_>, input: TargetInput) -> Result<TargetPayload> {
+    async fn set_target(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The target (chỉ tiêu): jurisdiction, year, indicator and value.")] input: TargetInput,
+    ) -> Result<TargetPayload> {
         let outcome = targets::set(state(ctx)?, &actor(ctx), input.into()).await.api()?;
         let (target, user_errors) = split(outcome, |m| Target(Arc::new(m)));
         Ok(TargetPayload { target, user_errors })
     }
 
     /// Imports targets, all or nothing: every bad entry is reported with its index.
-    async fn import_targets(&self, ctx: &Context<'_>, targets: Vec<TargetInput>) -> Result<ImportTargetsPayload> {
+    async fn import_targets(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The targets to import, all or nothing.")] targets: Vec<TargetInput>,
+    ) -> Result<ImportTargetsPayload> {
         let drafts = targets.into_iter().map(Into::into).collect();
         Ok(match self::targets::import(state(ctx)?, &actor(ctx), drafts, &[]).await.api()? {
             Ok(rows) => ImportTargetsPayload {
@@ -238,7 +257,11 @@ impl MutationRoot {
     }
 
     /// Reports an outside figure (population share, top 100) for a target.
-    async fn report_target_progress(&self, ctx: &Context<'_>, input: TargetProgressInput) -> Result<TargetPayload> {
+    async fn report_target_progress(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The target and the figure reported for it.")] input: TargetProgressInput,
+    ) -> Result<TargetPayload> {
         let id = row_of(NodeKind::Target, &input.target_id);
         let outcome = targets::report_progress(state(ctx)?, &actor(ctx), id, input.actual, input.as_of.0, input.note)
             .await
@@ -249,7 +272,11 @@ impl MutationRoot {
 
     /// Re-queues a cooperative's or union's FAILED or REJECTED national sync
     /// (after the record was fixed); officers of its province and national admins.
-    async fn retry_sync(&self, ctx: &Context<'_>, id: ID) -> Result<SyncPayload> {
+    async fn retry_sync(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the cooperative or union whose sync is FAILED or REJECTED.")] id: ID,
+    ) -> Result<SyncPayload> {
         let record = ids::decode("id", &id).ok().and_then(|(k, row)| match k {
             NodeKind::Cooperative => Some((crate::domain::EntityKind::Cooperative, row)),
             NodeKind::CooperativeUnion => Some((crate::domain::EntityKind::CooperativeUnion, row)),
@@ -277,7 +304,7 @@ impl MutationRoot {
     async fn register_cooperative_group(
         &self,
         ctx: &Context<'_>,
-        input: RegisterCooperativeGroupInput,
+        #[graphql(desc = "The cooperative group (tổ hợp tác) to record.")] input: RegisterCooperativeGroupInput,
     ) -> Result<CooperativeGroupPayload> {
         let draft = NewGroup {
             name: input.name,

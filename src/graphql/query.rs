@@ -72,16 +72,25 @@ fn filter(
     Ok(registry::resolve_filter(&state(ctx)?.gazetteer, kind, &q).api()?.map(Arc::new))
 }
 
+/// Read access to the registry.
 #[Object(name = "Query")]
 impl QueryRoot {
     /// Any object by its global id; null when it does not exist.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id, as an object's `id` field returns it.")] id: ID,
+    ) -> Result<Option<Node>> {
         let (kind, row) = ids::decode("id", &id).api()?;
         load_node(ctx, kind, row).await
     }
 
     /// Objects by global id, in the same order; null where not found. At most 100 ids.
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ids, at most 100; the answer keeps their order.")] ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODE_IDS {
             return Err(bad_user_input("ids", format!("at most {MAX_NODE_IDS} ids, got {}", ids.len())));
         }
@@ -118,7 +127,14 @@ impl QueryRoot {
     }
 
     /// A cooperative by its code (tax code); null when none has it.
-    async fn cooperative(&self, ctx: &Context<'_>, code: String) -> Result<Option<Cooperative>> {
+    async fn cooperative(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The cooperative's code (mã số hợp tác xã): the tax code the national tax registration system issued."
+        )]
+        code: String,
+    ) -> Result<Option<Cooperative>> {
         let code = registry::parse_code("code", &code).api()?;
         let found =
             organisations::cooperative_by_code(&state(ctx)?.db, code.as_str()).await.map_err(|e| internal(&e))?;
@@ -126,7 +142,11 @@ impl QueryRoot {
     }
 
     /// A cooperative union by its code; null when none has it.
-    async fn cooperative_union(&self, ctx: &Context<'_>, code: String) -> Result<Option<CooperativeUnion>> {
+    async fn cooperative_union(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The union's code (mã số liên hiệp hợp tác xã): its tax code.")] code: String,
+    ) -> Result<Option<CooperativeUnion>> {
         let code = registry::parse_code("code", &code).api()?;
         let found = organisations::union_by_code(&state(ctx)?.db, code.as_str()).await.map_err(|e| internal(&e))?;
         Ok(found.map(|m| CooperativeUnion(Arc::new(m))))
@@ -137,9 +157,15 @@ impl QueryRoot {
     async fn cooperatives(
         &self,
         ctx: &Context<'_>,
-        filter: Option<OrganizationFilter>,
-        order_by: Option<OrganizationOrder>,
+        #[graphql(desc = "Which organisations: every condition given must hold; all when omitted.")] filter: Option<
+            OrganizationFilter,
+        >,
+        #[graphql(desc = "Order of the pages; by id, ascending, when omitted.")] order_by: Option<OrganizationOrder>,
+        #[graphql(desc = "How many nodes to return: 20 when omitted, at most 100 (more is BAD_USER_INPUT).")]
         first: Option<i32>,
+        #[graphql(
+            desc = "Return the nodes after this cursor (an edge's `cursor` or `pageInfo.endCursor`); from the start when omitted."
+        )]
         after: Option<String>,
     ) -> Result<CooperativeConnection> {
         let req = PageRequest::new(first, after.as_deref(), Ordering::from(order_by)).api()?;
@@ -157,8 +183,14 @@ impl QueryRoot {
     async fn cooperative_unions(
         &self,
         ctx: &Context<'_>,
-        filter: Option<OrganizationFilter>,
+        #[graphql(desc = "Which organisations: every condition given must hold; all when omitted.")] filter: Option<
+            OrganizationFilter,
+        >,
+        #[graphql(desc = "How many nodes to return: 20 when omitted, at most 100 (more is BAD_USER_INPUT).")]
         first: Option<i32>,
+        #[graphql(
+            desc = "Return the nodes after this cursor (an edge's `cursor` or `pageInfo.endCursor`); from the start when omitted."
+        )]
         after: Option<String>,
     ) -> Result<CooperativeUnionConnection> {
         let req = PageRequest::new(first, after.as_deref(), Ordering::from(None)).api()?;
@@ -176,8 +208,14 @@ impl QueryRoot {
     async fn cooperative_groups(
         &self,
         ctx: &Context<'_>,
-        filter: Option<OrganizationFilter>,
+        #[graphql(desc = "Which organisations: every condition given must hold; all when omitted.")] filter: Option<
+            OrganizationFilter,
+        >,
+        #[graphql(desc = "How many nodes to return: 20 when omitted, at most 100 (more is BAD_USER_INPUT).")]
         first: Option<i32>,
+        #[graphql(
+            desc = "Return the nodes after this cursor (an edge's `cursor` or `pageInfo.endCursor`); from the start when omitted."
+        )]
         after: Option<String>,
     ) -> Result<CooperativeGroupConnection> {
         let req = PageRequest::new(first, after.as_deref(), Ordering::from(None)).api()?;
@@ -196,8 +234,11 @@ impl QueryRoot {
     async fn administrative_unit(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Official code with leading zeros (mã đơn vị hành chính), e.g. \"40\" (a province) or \"16681\" (a ward)."
+        )]
         code: String,
-        level: AdministrativeLevel,
+        #[graphql(desc = "The unit's level; a code names one unit only within its level.")] level: AdministrativeLevel,
     ) -> Result<Option<AdministrativeUnit>> {
         let g = &state(ctx)?.gazetteer;
         Ok(registry::find_unit(g, &code, level.into()).api()?.map(AdministrativeUnit::of))
@@ -207,7 +248,11 @@ impl QueryRoot {
     async fn provinces(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "Some(false)")] include_legacy: Option<bool>,
+        #[graphql(
+            default_with = "Some(false)",
+            desc = "Also list the 63 provinces abolished on 2025-07-01 (tỉnh cũ), after those in force."
+        )]
+        include_legacy: Option<bool>,
     ) -> Result<Vec<AdministrativeUnit>> {
         let g = &state(ctx)?.gazetteer;
         Ok(g.provinces(include_legacy.unwrap_or(false)).into_iter().map(AdministrativeUnit::of).collect())
@@ -219,8 +264,13 @@ impl QueryRoot {
     async fn targets(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which targets (chỉ tiêu): every condition given must hold; all when omitted.")]
         filter: Option<TargetFilter>,
+        #[graphql(desc = "How many nodes to return: 20 when omitted, at most 100 (more is BAD_USER_INPUT).")]
         first: Option<i32>,
+        #[graphql(
+            desc = "Return the nodes after this cursor (an edge's `cursor` or `pageInfo.endCursor`); from the start when omitted."
+        )]
         after: Option<String>,
     ) -> Result<TargetConnection> {
         let first_n = page::page_size(first).api()?;
@@ -255,8 +305,13 @@ impl QueryRoot {
     async fn changes(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Resume after this cursor or `Change.sequence`; from the first change when omitted.")]
         after: Option<String>,
+        #[graphql(desc = "How many nodes to return: 20 when omitted, at most 100 (more is BAD_USER_INPUT).")]
         first: Option<i32>,
+        #[graphql(
+            desc = "Only changes of records located in this 2025 province (mã tỉnh); every province when omitted."
+        )]
         province_code: Option<String>,
     ) -> Result<ChangeConnection> {
         let (rows, more) =
@@ -293,8 +348,14 @@ impl QueryRoot {
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
-        filter: Option<AuditEventFilter>,
+        #[graphql(desc = "Which audit entries: every condition given must hold; all when omitted.")] filter: Option<
+            AuditEventFilter,
+        >,
+        #[graphql(desc = "How many nodes to return: 20 when omitted, at most 100 (more is BAD_USER_INPUT).")]
         first: Option<i32>,
+        #[graphql(
+            desc = "Return the nodes after this cursor (an edge's `cursor` or `pageInfo.endCursor`); from the start when omitted."
+        )]
         after: Option<String>,
     ) -> Result<AuditEventConnection> {
         let who = ctx.data_opt::<auth::Principal>().cloned().unwrap_or_else(auth::Principal::anonymous);
@@ -331,8 +392,14 @@ impl QueryRoot {
     async fn statistics(
         &self,
         ctx: &Context<'_>,
-        province_code: Option<String>,
+        #[graphql(desc = "Count only records located in this 2025 province (mã tỉnh).")] province_code: Option<String>,
+        #[graphql(
+            desc = "Count only records whose ward succeeded a ward of this former province or district (đơn vị hành chính cũ)."
+        )]
         legacy_unit_code: Option<String>,
+        #[graphql(
+            desc = "Year of the annual reports the ratings come from; the latest report of each organisation when omitted."
+        )]
         year: Option<i32>,
     ) -> Result<RegistryStatistics> {
         let s = state(ctx)?;

@@ -8,8 +8,8 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Date(pub NaiveDate);
 
-/// ISO 8601 calendar date, e.g. "2024-07-01".
-#[Scalar(name = "Date")]
+/// ISO 8601 calendar date, e.g. "2024-07-01" (RFC 3339 `full-date`).
+#[Scalar(name = "Date", specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6")]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
@@ -30,7 +30,7 @@ impl ScalarType for Date {
 pub struct DateTime(pub chrono::DateTime<Utc>);
 
 /// RFC 3339 instant, e.g. "2026-11-22T08:00:00Z".
-#[Scalar(name = "DateTime")]
+#[Scalar(name = "DateTime", specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6")]
 impl ScalarType for DateTime {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
@@ -54,8 +54,10 @@ impl ScalarType for DateTime {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decimal(pub rust_decimal::Decimal);
 
-/// Exact decimal as a string, e.g. "1250000000.50".
-#[Scalar(name = "Decimal")]
+/// Exact decimal as a string, e.g. "1250000000.50": an optional sign, digits
+/// and an optional fraction, without exponent (a decimal number string of the
+/// General Decimal Arithmetic specification); integers are accepted as input.
+#[Scalar(name = "Decimal", specified_by_url = "https://speleotrove.com/decimal/daconvs.html")]
 impl ScalarType for Decimal {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {

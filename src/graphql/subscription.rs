@@ -13,6 +13,7 @@ use tokio_stream::wrappers::BroadcastStream;
 #[derive(Default)]
 pub struct SubscriptionRoot;
 
+/// Live changes of the registry over graphql-transport-ws.
 #[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// Every change committed from now on (by any replica), optionally of one
@@ -20,6 +21,9 @@ impl SubscriptionRoot {
     async fn registry_changed(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only changes of records located in this 2025 province (mã tỉnh); every province when omitted."
+        )]
         province_code: Option<String>,
     ) -> Result<impl Stream<Item = Change>> {
         if let Some(p) = &province_code {

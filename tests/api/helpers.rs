@@ -1,6 +1,7 @@
 //! Spawning the app on port 0 over a fresh database, GraphQL calls and
 //! fixtures. Databases are copied from a per-process template that was
-//! migrated once, and dropped when the test ends, passed or not.
+//! migrated once, and dropped when the test ends, passed or not; the
+//! template goes when the process ends (see `databases.rs`).
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use coopgate::auth::Role;
@@ -43,21 +44,8 @@ pub enum Backend {
     Postgres,
 }
 
-fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-fn with_database(url: &str, name: &str) -> String {
-    let mut u = url::Url::parse(url).expect("TEST_DATABASE_URL is a URL");
-    u.set_path(name);
-    u.to_string()
-}
-
-fn tmp_dir() -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("coopgate-tests");
-    std::fs::create_dir_all(&d).expect("test tmp dir");
-    d
-}
+pub use crate::databases::admin_url;
+use crate::databases::{tmp_dir, with_database};
 
 fn pid_alive(pid: &str) -> bool {
     std::path::Path::new("/proc").join(pid).exists()
@@ -70,6 +58,7 @@ static NEXT: AtomicU32 = AtomicU32::new(0);
 async fn sqlite_template() -> PathBuf {
     SQLITE_TEMPLATE
         .get_or_init(|| async {
+            crate::databases::ensure_reaper();
             let dir = tmp_dir();
             // Files of test processes that are gone.
             if let Ok(entries) = std::fs::read_dir(&dir) {
@@ -103,23 +92,11 @@ async fn pg_template() -> String {
                     admin_url()
                 )
             });
-            let rows = admin
-                .query_all(sea_orm::Statement::from_string(
-                    admin.get_database_backend(),
-                    "SELECT datname FROM pg_database WHERE datname LIKE 'coopgate_t%'",
-                ))
-                .await
-                .expect("list databases");
-            for r in rows {
-                let name: String = r.try_get("", "datname").expect("datname");
-                let pid = name.split('_').nth(2).unwrap_or_default();
-                if !pid_alive(pid) {
-                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-                }
-            }
-            let name = format!("coopgate_tpl_{}", std::process::id());
-            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.expect("drop");
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create template");
+            // Only databases that provably belong to runs that are gone.
+            crate::databases::drop_stale(&admin).await;
+            crate::databases::ensure_reaper();
+            let name = format!("{}_tpl", crate::databases::run().prefix);
+            crate::databases::create_marked(&admin, &name, None).await;
             let _ = admin.close().await;
             let (db, _) = coopgate::storage::connect(&with_database(&admin_url(), &name), &Default::default())
                 .await
@@ -152,12 +129,9 @@ impl TestDb {
             }
             Backend::Postgres => {
                 let tpl = pg_template().await;
-                let name = format!("coopgate_t_{}_{n}", std::process::id());
+                let name = format!("{}_{n}", crate::databases::run().prefix);
                 let admin = sea_orm::Database::connect(admin_url()).await.expect("admin connection");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {tpl}"))
-                    .await
-                    .expect("create test database");
+                crate::databases::create_marked(&admin, &name, Some(&tpl)).await;
                 let _ = admin.close().await;
                 TestDb { url: with_database(&admin_url(), &name), backend, name }
             }
@@ -173,19 +147,7 @@ impl TestDb {
                     let _ = std::fs::remove_file(format!("{name}{suffix}"));
                 }
             }
-            Backend::Postgres => {
-                let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-                    rt.block_on(async {
-                        if let Ok(admin) = sea_orm::Database::connect(admin_url()).await {
-                            let _ =
-                                admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-                            let _ = admin.close().await;
-                        }
-                    })
-                })
-                .join();
-            }
+            Backend::Postgres => crate::databases::drop_database_blocking(name),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! database. Tests that touch storage run twice, on SQLite and PostgreSQL
 //! (`TEST_DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/test`).
 
+mod databases;
 mod helpers;
 
 mod auth;
@@ -9,6 +10,7 @@ mod authorization;
 mod cli;
 mod dashboard;
 mod dataloaders;
+mod docs_examples;
 mod feed;
 mod filters;
 mod http;
@@ -16,6 +18,8 @@ mod lookups;
 mod national_form;
 mod pagination;
 mod readme_examples;
+mod portal_guide;
+mod readme;
 mod reference_data;
 mod schema_file;
 mod security;

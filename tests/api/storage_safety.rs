@@ -76,8 +76,7 @@ async fn postgres_connection_loss_is_recovered() {
     let q = "{ cooperatives { totalCount } }";
     assert_eq!(app.data(q, json!({})).await["cooperatives"]["totalCount"], 0);
     let name = url::Url::parse(&app.db.url).expect("url").path().trim_start_matches('/').to_owned();
-    let admin_url = app.db.url.replace(&format!("/{name}"), "/postgres");
-    let admin = sea_orm::Database::connect(admin_url).await.expect("admin");
+    let admin = sea_orm::Database::connect(crate::helpers::admin_url()).await.expect("admin");
     admin
         .execute_unprepared(&format!(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"

@@ -99,6 +99,7 @@ macro_rules! connection {
             }
         }
 
+        $(#[$doc])*
         #[Object]
         impl $conn {
             /// The page's edges.

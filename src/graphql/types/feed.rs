@@ -31,6 +31,7 @@ fn entity_id(kind: &str, id: i64) -> ID {
     ids::encode_named(name, id)
 }
 
+/// One committed change of the registry (thay đổi), in feed order.
 #[Object]
 impl Change {
     /// Position in the feed (a decimal number as text); resume after it.
@@ -122,6 +123,7 @@ pub struct ChangeConnection {
 /// One audit entry (nhật ký): who did what, when, with what outcome.
 pub struct AuditEvent(pub audit_event::Model);
 
+/// One audit entry (nhật ký): who did what, when, with what outcome.
 #[Object]
 impl AuditEvent {
     /// Position in the trail.

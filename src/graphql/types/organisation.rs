@@ -101,6 +101,7 @@ fn sync_detail(ctx: &Context<'_>, ward_id: UnitId, text: &Option<String>) -> Res
 #[derive(Clone)]
 pub struct Cooperative(pub Arc<cooperative::Model>);
 
+/// A cooperative (hợp tác xã).
 #[Object]
 impl Cooperative {
     /// Global opaque id.
@@ -196,7 +197,11 @@ impl Cooperative {
     }
 
     /// Rating of `year`; the latest rating when `year` is omitted (xếp loại).
-    async fn rating(&self, ctx: &Context<'_>, year: Option<i32>) -> Result<Option<Rating>> {
+    async fn rating(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Year of the annual report; the latest report when omitted.")] year: Option<i32>,
+    ) -> Result<Option<Rating>> {
         rating(ctx, OrgKind::Cooperative, self.0.id, &self.0.latest_rating, year).await
     }
 
@@ -228,6 +233,7 @@ impl Cooperative {
 #[derive(Clone)]
 pub struct CooperativeUnion(pub Arc<cooperative_union::Model>);
 
+/// A cooperative union (liên hiệp hợp tác xã).
 #[Object]
 impl CooperativeUnion {
     /// Global opaque id.
@@ -279,7 +285,11 @@ impl CooperativeUnion {
     async fn member_cooperatives(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many nodes to return: 20 when omitted, at most 100 (more is BAD_USER_INPUT).")]
         first: Option<i32>,
+        #[graphql(
+            desc = "Return the nodes after this cursor (an edge's `cursor` or `pageInfo.endCursor`); from the start when omitted."
+        )]
         after: Option<String>,
     ) -> Result<CooperativeConnection> {
         use crate::graphql::error::ApiResult;
@@ -310,7 +320,11 @@ impl CooperativeUnion {
     }
 
     /// Rating of `year`; the latest when omitted.
-    async fn rating(&self, ctx: &Context<'_>, year: Option<i32>) -> Result<Option<Rating>> {
+    async fn rating(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Year of the annual report; the latest report when omitted.")] year: Option<i32>,
+    ) -> Result<Option<Rating>> {
         rating(ctx, OrgKind::Union, self.0.id, &self.0.latest_rating, year).await
     }
 
@@ -342,6 +356,7 @@ impl CooperativeUnion {
 #[derive(Clone)]
 pub struct CooperativeGroup(pub Arc<cooperative_group::Model>);
 
+/// A cooperative group (tổ hợp tác).
 #[Object]
 impl CooperativeGroup {
     /// Global opaque id.
@@ -390,7 +405,11 @@ impl CooperativeGroup {
     }
 
     /// Rating of `year`; the latest when omitted.
-    async fn rating(&self, ctx: &Context<'_>, year: Option<i32>) -> Result<Option<Rating>> {
+    async fn rating(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Year of the annual report; the latest report when omitted.")] year: Option<i32>,
+    ) -> Result<Option<Rating>> {
         rating(ctx, OrgKind::Group, self.0.id, &self.0.latest_rating, year).await
     }
 
@@ -416,6 +435,7 @@ pub struct Address {
     ward_id: UnitId,
 }
 
+/// An address: street, 2025 ward and province (địa chỉ).
 #[Object]
 impl Address {
     /// House number and street (số nhà, đường).
@@ -471,6 +491,8 @@ impl Person {
     }
 }
 
+/// A person named on a record: a director (giám đốc), legal representative
+/// (người đại diện theo pháp luật) or group representative.
 #[Object]
 impl Person {
     /// Full name (họ và tên).
@@ -499,6 +521,7 @@ impl Person {
 /// An annual report (báo cáo năm).
 pub struct AnnualReport(pub annual_report::Model);
 
+/// An annual report (báo cáo năm).
 #[Object]
 impl AnnualReport {
     /// The year reported on.

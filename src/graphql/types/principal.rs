@@ -6,6 +6,7 @@ use async_graphql::Object;
 /// Who is calling.
 pub struct Principal(pub crate::auth::Principal);
 
+/// Who is calling.
 #[Object]
 impl Principal {
     /// Token subject; "anonymous" without a token.

@@ -32,6 +32,7 @@ pub struct TargetProgress {
     pub as_of: Option<DateTime>,
 }
 
+/// A numeric target (chỉ tiêu) a plan sets for a jurisdiction and horizon year.
 #[Object]
 impl Target {
     /// Global opaque id.
@@ -135,6 +136,7 @@ pub struct TargetConnection {
     pub total: Option<u64>,
 }
 
+/// A page of targets.
 #[Object]
 impl TargetConnection {
     /// The page's edges.

@@ -20,6 +20,7 @@ fn gazetteer<'c>(ctx: &Context<'c>) -> Result<&'c Gazetteer> {
     Ok(&ctx.data::<AppState>()?.gazetteer)
 }
 
+/// An administrative unit (đơn vị hành chính): province, district or ward.
 #[Object]
 impl AdministrativeUnit {
     /// Official statistical code with leading zeros (mã đơn vị hành chính).

@@ -79,20 +79,31 @@ pub struct AddressInput {
 /// Registering a cooperative (đăng ký thành lập hợp tác xã).
 #[derive(InputObject, Debug, Clone)]
 pub struct RegisterCooperativeInput {
+    /// Official name in Vietnamese (tên), e.g. "Hợp tác xã Nông nghiệp Thành Vinh".
     pub name: String,
+    /// Name in a foreign language (tên bằng tiếng nước ngoài).
     pub foreign_name: Option<String>,
+    /// Abbreviated name (tên viết tắt).
     pub abbreviation: Option<String>,
+    /// Main sector of activity (lĩnh vực).
     pub sector: Sector,
     /// VSIC codes (4 or 5 digits), at least one.
     pub business_lines: Vec<String>,
+    /// Head-office address (địa chỉ trụ sở chính).
     pub address: AddressInput,
+    /// Charter capital in VND (vốn điều lệ).
     pub charter_capital: Option<Decimal>,
     /// At least 5.
     pub official_members: i32,
+    /// Associate members (thành viên liên kết).
     pub associate_members: Option<i32>,
+    /// The director (giám đốc).
     pub director: PersonInput,
+    /// The legal representative (người đại diện theo pháp luật).
     pub legal_representative: PersonInput,
+    /// Whether it applies high technology (ứng dụng công nghệ cao).
     pub high_tech: Option<bool>,
+    /// Whether it is linked into a value chain (liên kết chuỗi giá trị).
     pub value_chain_linked: Option<bool>,
     /// Only for records that already hold a tax code (migrating existing
     /// cooperatives); validated by check digit. Such records are ACTIVE at once.
@@ -106,29 +117,44 @@ pub struct RegisterCooperativeInput {
 /// Changing a cooperative's registered content; omitted fields keep their value.
 #[derive(InputObject, Debug, Clone)]
 pub struct UpdateCooperativeInput {
+    /// Global id of the cooperative.
     pub id: ID,
     /// The `version` the client read; a different stored version is a VERSION_CONFLICT.
     pub expected_version: i32,
+    /// New official name (tên).
     pub name: Option<String>,
+    /// Name in a foreign language (tên bằng tiếng nước ngoài).
     pub foreign_name: Option<String>,
+    /// Abbreviated name (tên viết tắt).
     pub abbreviation: Option<String>,
+    /// Main sector of activity (lĩnh vực).
     pub sector: Option<Sector>,
+    /// New VSIC codes (4 or 5 digits), at least one; they replace the old list.
     pub business_lines: Option<Vec<String>>,
     /// A new address; another province's ward needs a national admin.
     pub address: Option<AddressInput>,
+    /// Charter capital in VND (vốn điều lệ).
     pub charter_capital: Option<Decimal>,
+    /// Official members (thành viên chính thức), at least 5.
     pub official_members: Option<i32>,
+    /// Associate members (thành viên liên kết).
     pub associate_members: Option<i32>,
+    /// The director (giám đốc).
     pub director: Option<PersonInput>,
+    /// The legal representative (người đại diện theo pháp luật).
     pub legal_representative: Option<PersonInput>,
+    /// Whether it applies high technology (ứng dụng công nghệ cao).
     pub high_tech: Option<bool>,
+    /// Whether it is linked into a value chain (liên kết chuỗi giá trị).
     pub value_chain_linked: Option<bool>,
 }
 
 /// Changing a cooperative's status.
 #[derive(InputObject, Debug, Clone)]
 pub struct ChangeStatusInput {
+    /// Global id of the cooperative.
     pub id: ID,
+    /// The `version` the client read; a different stored version is a VERSION_CONFLICT.
     pub expected_version: i32,
     /// ACTIVE ⇄ SUSPENDED; ACTIVE/SUSPENDED → DISSOLVED or REVOKED.
     pub status: RegistrationStatus,
@@ -141,53 +167,78 @@ pub struct ChangeStatusInput {
 /// An annual report of a cooperative, union or group.
 #[derive(InputObject, Debug, Clone)]
 pub struct AnnualReportInput {
+    /// Global id of the cooperative, union or group that reports.
     pub organization_id: ID,
+    /// The year reported on; not in the future.
     pub year: i32,
+    /// Official members at the end of the year (thành viên chính thức).
     pub official_members: i32,
+    /// Associate members at the end of the year (thành viên liên kết).
     pub associate_members: Option<i32>,
+    /// Employees (người lao động).
     pub employees: Option<i32>,
+    /// Revenue of the year in VND (doanh thu).
     pub revenue: Option<Decimal>,
     /// May be negative (a loss).
     pub profit: Option<Decimal>,
+    /// Average income of a member in the year, VND (thu nhập bình quân).
     pub average_member_income: Option<Decimal>,
+    /// The year's classification (xếp loại).
     pub rating: Option<Rating>,
+    /// Whether it applies high technology (ứng dụng công nghệ cao).
     pub high_tech: Option<bool>,
+    /// Whether it is linked into a value chain (liên kết chuỗi giá trị).
     pub value_chain_linked: Option<bool>,
+    /// Products certified under the One Commune One Product programme (sản phẩm OCOP).
     pub ocop_products: Option<i32>,
 }
 
 /// Registering a cooperative union.
 #[derive(InputObject, Debug, Clone)]
 pub struct RegisterCooperativeUnionInput {
+    /// Official name in Vietnamese (tên liên hiệp hợp tác xã).
     pub name: String,
+    /// Main sector of activity (lĩnh vực).
     pub sector: Sector,
+    /// Head-office address (địa chỉ trụ sở chính).
     pub address: AddressInput,
+    /// Charter capital in VND (vốn điều lệ).
     pub charter_capital: Option<Decimal>,
+    /// The legal representative (người đại diện theo pháp luật).
     pub legal_representative: PersonInput,
     /// At least 3 ACTIVE cooperatives (any province) in no other union.
     pub member_cooperative_ids: Vec<ID>,
+    /// Idempotency key: the same key and input returns the first result.
     pub client_mutation_id: Option<String>,
 }
 
 /// A union and one cooperative.
 #[derive(InputObject, Debug, Clone)]
 pub struct UnionMembershipInput {
+    /// Global id of the cooperative union.
     pub union_id: ID,
+    /// Global id of the member cooperative.
     pub cooperative_id: ID,
 }
 
 /// Recording a cooperative group.
 #[derive(InputObject, Debug, Clone)]
 pub struct RegisterCooperativeGroupInput {
+    /// Name of the group (tên tổ hợp tác).
     pub name: String,
+    /// Main sector of activity (lĩnh vực).
     pub sector: Sector,
+    /// Address of the group (địa chỉ).
     pub address: AddressInput,
     /// Date of the cooperation contract; not in the future.
     pub established_on: Date,
     /// At least 2.
     pub members: i32,
+    /// The representative of the group (người đại diện).
     pub representative: PersonInput,
+    /// Whether it applies high technology (ứng dụng công nghệ cao).
     pub high_tech: Option<bool>,
+    /// Idempotency key: the same key and input returns the first result.
     pub client_mutation_id: Option<String>,
 }
 
