@@ -2,6 +2,7 @@
 
 mod graphql;
 mod health;
+pub mod ide;
 pub mod persisted;
 pub mod protocol;
 pub mod rate_limit;
@@ -24,6 +25,9 @@ pub struct HttpState {
     pub schema: CoopgateSchema,
     /// Limits, rate limits and the allow-list.
     pub edge: std::sync::Arc<protocol::Edge>,
+    /// The dev profile's token minting for the IDE (`/dev/token`); `None`
+    /// when it is off.
+    pub dev_tokens: Option<std::sync::Arc<ide::DevTokens>>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -40,6 +44,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/graphql", get(graphql::get_graphql).post(graphql::post_graphql))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(ide::routes(&state))
         .with_state(state);
     security::apply(routes, &edge, profile)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

@@ -11,6 +11,7 @@ mod dataloaders;
 mod feed;
 mod filters;
 mod http;
+mod ide;
 mod lookups;
 mod pagination;
 mod reference_data;
