@@ -181,6 +181,7 @@ pub struct Application {
     national: Option<National>,
     worker: Option<crate::sync::worker::WorkerSettings>,
     edge: Arc<http::protocol::Edge>,
+    dev_tokens: Option<Arc<http::ide::DevTokens>>,
 }
 
 impl Application {
@@ -230,7 +231,8 @@ impl Application {
         };
         let national = national(config).await?;
         let worker = (config.national.sync_worker && national.is_some()).then(|| worker_settings(config));
-        Ok(Application { listener, state, port, national, worker, edge })
+        let dev_tokens = http::ide::DevTokens::for_config(config).map(Arc::new);
+        Ok(Application { listener, state, port, national, worker, edge, dev_tokens })
     }
 
     /// The port it listens on.
@@ -264,7 +266,7 @@ impl Application {
                 }
             });
         }
-        let router = http::router(HttpState { app: self.state, schema, edge: self.edge });
+        let router = http::router(HttpState { app: self.state, schema, edge: self.edge, dev_tokens: self.dev_tokens });
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let served =
             axum::serve(self.listener, service).with_graceful_shutdown(async move { shutdown.cancelled().await }).await;

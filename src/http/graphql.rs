@@ -6,13 +6,12 @@ use super::HttpState;
 use crate::auth::Principal;
 use crate::config::Profile;
 use crate::graphql::error::code;
-use async_graphql::http::GraphiQLSource;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
@@ -108,10 +107,7 @@ pub async fn get_graphql(State(state): State<HttpState>, req: Request) -> Respon
             .into_response();
     }
     if state.app.profile == Profile::Dev && wants_html(&headers) {
-        return Html(
-            GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").title("coopgate").finish(),
-        )
-        .into_response();
+        return super::ide::page();
     }
     super::protocol::get(&state, req).await
 }

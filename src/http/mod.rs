@@ -3,6 +3,7 @@
 mod dashboard;
 mod graphql;
 mod health;
+pub mod ide;
 pub mod persisted;
 pub mod protocol;
 pub mod rate_limit;
@@ -25,6 +26,9 @@ pub struct HttpState {
     pub schema: CoopgateSchema,
     /// Limits, rate limits and the allow-list.
     pub edge: std::sync::Arc<protocol::Edge>,
+    /// The dev profile's token minting for the IDE (`/dev/token`); `None`
+    /// when it is off.
+    pub dev_tokens: Option<std::sync::Arc<ide::DevTokens>>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -42,6 +46,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(dashboard::routes())
+        .merge(ide::routes(&state))
         .with_state(state);
     security::apply(routes, &edge, profile)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

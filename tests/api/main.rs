@@ -14,6 +14,7 @@ mod docs_examples;
 mod feed;
 mod filters;
 mod http;
+mod ide;
 mod lookups;
 mod national_form;
 mod pagination;
