@@ -4,12 +4,14 @@
 pub mod cooperatives;
 pub mod feed;
 pub mod groups;
+pub mod national;
 pub mod page;
 pub mod registry;
 pub mod reports;
 pub mod sync;
 pub mod targets;
 pub mod unions;
+pub mod uow;
 pub mod write;
 
 use crate::storage::StorageError;

@@ -1,13 +1,23 @@
-//! Storage: the database connection and repository functions over it. Each
-//! function takes a connection and returns entity models or plain structs;
-//! none knows about HTTP or GraphQL.
+//! Storage: the database connection and every SQL statement the registry
+//! runs, reads and writes, behind functions that return [`StorageError`].
+//! Each function takes a connection (reads) or a [`WriteTxn`] (reads for
+//! writing, and writes) and returns entity models or plain structs; none
+//! knows about HTTP or GraphQL, and the layers above build no queries.
+//! Statements that differ between SQLite and PostgreSQL are written out
+//! per dialect in the one function that runs them.
 
+pub mod journal;
 pub mod organisations;
+pub mod outbox;
+pub mod records;
 pub mod reports;
 pub mod safety;
 pub mod statistics;
 pub mod targets;
 pub mod units;
+pub mod write;
+
+pub use write::{WriteGate, WriteTxn};
 
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 use std::sync::atomic::{AtomicU64, Ordering};
