@@ -13,6 +13,7 @@ mod filters;
 mod http;
 mod lookups;
 mod pagination;
+mod races;
 mod reference_data;
 mod schema_file;
 mod security;
