@@ -1,7 +1,7 @@
 //! Registering and changing cooperatives (hợp tác xã): the domain rules,
 //! authorization and one unit of work per change.
 
-use super::national::{self, syncs};
+use super::national;
 use super::uow::{Idempotency, Opened, UnitOfWork};
 use super::write::{self, Actor, Outcome};
 use super::ServiceError;
@@ -10,7 +10,7 @@ use crate::domain::rules::{self, PersonDraft, Problem, ProblemKind, Problems};
 use crate::domain::{text, ChangeKind, EntityKind, RegistrationStatus, Sector, SyncState};
 use crate::national::{Delivery, StatusChange};
 use crate::state::AppState;
-use crate::storage::records;
+use crate::storage::records::{self, RegisteredRow};
 use chrono::NaiveDate;
 use entity::cooperative;
 use rust_decimal::Decimal;
@@ -251,8 +251,7 @@ pub async fn update(
         next.street =
             rules::optional_text(&mut p, &["input", "address", "street"], street.as_deref(), rules::MAX_STREET);
     }
-    let status = RegistrationStatus::parse(&current.status);
-    if matches!(status, Some(RegistrationStatus::Dissolved | RegistrationStatus::Revoked)) {
+    if matches!(current.registration_status()?, RegistrationStatus::Dissolved | RegistrationStatus::Revoked) {
         return uow
             .refuse_one(
                 &["input", "id"],
@@ -272,7 +271,7 @@ pub async fn update(
         next.abbreviation = rules::optional_text(&mut p, &["input", "abbreviation"], Some(v), 100);
     }
     if let Some(s) = patch.sector {
-        next.sector = s.as_str().to_owned();
+        next.set_sector(s);
     }
     if let Some(lines) = &patch.business_lines {
         next.business_lines = rules::business_lines(&mut p, &["input", "businessLines"], lines).join(",");
@@ -322,7 +321,7 @@ pub async fn update(
     }
     uow.audit(entity, Some(&current), Some(&next), None);
     uow.change(ChangeKind::Updated, EntityKind::Cooperative, id, g.province_code(next.ward_id), next.version);
-    if syncs(&next.registry_sync) {
+    if next.syncs() {
         let content = national::cooperative_content_now(uow.txn(), g, &next).await?;
         uow.deliver(EntityKind::Cooperative, id, Delivery::Update(content));
     }
@@ -350,8 +349,7 @@ pub async fn change_status(
     let mut p = Problems::default();
     let reason = rules::name(&mut p, &["input", "reason"], reason, rules::MAX_REASON);
     rules::not_future(&mut p, &["input", "effectiveOn"], effective_on, write::today());
-    let from =
-        RegistrationStatus::parse(&current.status).ok_or_else(|| ServiceError::Corrupt(current.status.clone()))?;
+    let from = current.registration_status()?;
     if let Err(e) = rules::transition(from, to) {
         p.add(&["input", "status"], ProblemKind::InvalidTransition, e.to_string());
     }
@@ -362,7 +360,7 @@ pub async fn change_status(
         return uow.conflict(expected_version, current.version).await;
     }
     let mut next = current.clone();
-    next.status = to.as_str().to_owned();
+    next.set_registration_status(to);
     next.version = current.version + 1;
     next.updated_at = uow.now();
     if !records::swap_cooperative(uow.txn(), &next, expected_version).await? {
@@ -371,7 +369,7 @@ pub async fn change_status(
     uow.audit(entity, Some(&current), Some(&next), Some(format!("{from} → {to} effective {effective_on}: {reason}")));
     let province = uow.gazetteer().province_code(next.ward_id);
     uow.change(ChangeKind::StatusChanged, EntityKind::Cooperative, id, province, next.version);
-    if syncs(&next.registry_sync) {
+    if next.syncs() {
         uow.deliver(EntityKind::Cooperative, id, Delivery::Status(StatusChange::new(to, effective_on, &reason)));
     }
     uow.commit(None).await?;

@@ -11,15 +11,10 @@ use crate::domain::{
 use crate::national::feed::NationalEvent;
 use crate::national::{AnnualReportBody, Content, RecordBody, RecordKind, ReportFigures, Representative, TaxpayerBody};
 use crate::state::AppState;
-use crate::storage::{records, WriteTxn};
+use crate::storage::records::{self, RegisteredRow};
+use crate::storage::WriteTxn;
 use chrono::{DateTime, Utc};
 use entity::{annual_report, cooperative, cooperative_union, person};
-
-/// Whether a record takes part in sync (records imported with an existing
-/// code, NOT_REQUIRED, do not).
-pub fn syncs(registry_sync: &str) -> bool {
-    SyncState::parse(registry_sync) != Some(SyncState::NotRequired)
-}
 
 fn money_text(minor: Option<i64>) -> Option<String> {
     minor.map(|m| money::from_minor_units(m).to_string())
@@ -176,14 +171,12 @@ pub async fn apply(state: &AppState, event: &NationalEvent) -> Result<bool, Serv
             (ChangeKind::Updated, *version, detail)
         }
         NationalEvent::StatusChanged { version, status, .. } => {
-            let Some(from) = RegistrationStatus::parse(&current.status) else {
-                return Err(ServiceError::Corrupt(format!("cooperative {} has status {}", current.id, current.status)));
-            };
+            let from = current.registration_status()?;
             if from == *status || rules::national_transition(from, *status).is_err() {
                 uow.abandon().await?;
                 return Ok(false);
             }
-            next.status = status.as_str().to_owned();
+            next.set_registration_status(*status);
             (ChangeKind::StatusChanged, *version, format!("{from} → {status}"))
         }
     };
@@ -263,7 +256,10 @@ pub async fn settle(
     let actor = national_sync();
     let operation = match outcome {
         Settlement::Registered { .. } => "nationalRegistration",
-        _ => "nationalDelivery",
+        Settlement::Delivered { .. }
+        | Settlement::Retry { .. }
+        | Settlement::Failed { .. }
+        | Settlement::Rejected { .. } => "nationalDelivery",
     };
     let mut uow = UnitOfWork::open_system(state, &actor, operation).await?;
     fn failed(registry: SyncState, attempts: i32, error: &str) -> SyncMark<'_> {
@@ -329,21 +325,19 @@ async fn registered(
     version: Option<i32>,
 ) -> Result<(), ServiceError> {
     let now = uow.now();
-    let registry = if more { SyncState::Pending } else { SyncState::Synced }.as_str().to_owned();
-    let synced = SyncState::Synced.as_str().to_owned();
+    let registry = if more { SyncState::Pending } else { SyncState::Synced };
     macro_rules! register {
         ($load:path, $swap:path) => {{
             let Some(current) = $load(uow.txn(), id).await? else { return Ok(()) };
             let mut next = current.clone();
-            next.registry_sync = registry;
-            next.tax_sync = synced;
+            next.set_sync_states(registry, SyncState::Synced);
             next.sync_attempts = attempts;
             next.sync_last_error = None;
             next.last_synced_at = Some(now);
             next.code = Some(code);
             next.national_version = version;
-            if current.status == RegistrationStatus::Pending.as_str() {
-                next.status = RegistrationStatus::Active.as_str().to_owned();
+            if current.registration_status()? == RegistrationStatus::Pending {
+                next.set_registration_status(RegistrationStatus::Active);
             }
             next.registered_on = Some(super::write::today());
             next.version = current.version + 1;

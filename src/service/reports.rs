@@ -1,7 +1,7 @@
 //! Annual reports (báo cáo năm): one per organisation and year; a second
 //! submission for the same year replaces the first (a correction).
 
-use super::national::{self, syncs};
+use super::national;
 use super::uow::UnitOfWork;
 use super::write::{self, Actor, Outcome};
 use super::ServiceError;
@@ -11,7 +11,8 @@ use crate::domain::{ChangeKind, EntityKind, Rating};
 use crate::national::Delivery;
 use crate::state::AppState;
 use crate::storage::organisations::OrgKind;
-use crate::storage::{records, WriteTxn};
+use crate::storage::records::{self, RegisteredRow};
+use crate::storage::WriteTxn;
 use chrono::{DateTime, Datelike, Utc};
 use entity::{annual_report, cooperative, cooperative_group, cooperative_union};
 use rust_decimal::Decimal;
@@ -81,8 +82,8 @@ impl Owner {
     /// Takes part in national sync (groups never do).
     fn syncs(&self) -> bool {
         match self {
-            Owner::Cooperative(m) => syncs(&m.registry_sync),
-            Owner::Union(m) => syncs(&m.registry_sync),
+            Owner::Cooperative(m) => m.syncs(),
+            Owner::Union(m) => m.syncs(),
             Owner::Group(_) => false,
         }
     }

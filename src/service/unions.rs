@@ -3,7 +3,7 @@
 //! are read inside the write transaction and written by compare-and-swap.
 
 use super::cooperatives::registration_ward;
-use super::national::{self, syncs};
+use super::national;
 use super::uow::{Idempotency, Opened, UnitOfWork};
 use super::write::{self, Actor, Outcome};
 use super::ServiceError;
@@ -12,7 +12,7 @@ use crate::domain::rules::{self, PersonDraft, ProblemKind, Problems};
 use crate::domain::{text, ChangeKind, EntityKind, RegistrationStatus, Sector, SyncState};
 use crate::national::Delivery;
 use crate::state::AppState;
-use crate::storage::records;
+use crate::storage::records::{self, RegisteredRow};
 use entity::{cooperative, cooperative_union};
 use rust_decimal::Decimal;
 
@@ -72,7 +72,7 @@ pub async fn register(
         match found {
             None => p.add(&path, ProblemKind::NotFound, "no such cooperative"),
             Some(c) if members.iter().any(|m| m.id == c.id) => p.invalid(&path, "listed twice"),
-            Some(c) if c.status != RegistrationStatus::Active.as_str() => {
+            Some(c) if c.registration_status()? != RegistrationStatus::Active => {
                 p.invalid(&path, format!("{} is {}, not ACTIVE", c.name, c.status))
             }
             Some(c) if c.union_id.is_some() => p.invalid(&path, format!("{} already belongs to a union", c.name)),
@@ -202,7 +202,7 @@ pub async fn change_membership(
         Membership::Add if coop.union_id.is_some() => {
             return uow.refuse_one(&path, ProblemKind::Invalid, format!("{} belongs to another union", coop.name)).await
         }
-        Membership::Add if coop.status != RegistrationStatus::Active.as_str() => {
+        Membership::Add if coop.registration_status()? != RegistrationStatus::Active => {
             let message = format!("{} is {}, not ACTIVE", coop.name, coop.status);
             return uow.refuse_one(&path, ProblemKind::Invalid, message).await;
         }
@@ -232,7 +232,7 @@ pub async fn change_membership(
     let province = uow.gazetteer().province_code(next.ward_id);
     uow.change(ChangeKind::Updated, EntityKind::CooperativeUnion, next.id, province, next.version);
     uow.audit(entity, Some(&union), Some(&next), Some(format!("cooperative {}", coop.id)));
-    if syncs(&union.registry_sync) {
+    if union.syncs() {
         let content = national::union_content_now(uow.txn(), uow.gazetteer(), &next).await?;
         uow.deliver(EntityKind::CooperativeUnion, union.id, Delivery::Update(content));
     }

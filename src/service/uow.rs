@@ -20,14 +20,14 @@
 //! [`UnitOfWork::reject`] audit the refusal in their own transaction,
 //! [`UnitOfWork::refuse`] and [`UnitOfWork::conflict`] do not.
 
-use super::write::{self, Actor, Outcome};
+use super::write::{self, audit_actor, Actor, Outcome};
 use super::ServiceError;
 use crate::auth::Denial;
 use crate::domain::rules::{Problem, ProblemKind};
 use crate::domain::{ChangeKind, EntityKind, Gazetteer};
 use crate::national::Delivery;
 use crate::state::AppState;
-use crate::storage::journal::{self, AuditActor, AuditOutcome, AuditRow, ChangeRow};
+use crate::storage::journal::{self, AuditOutcome, AuditRow, ChangeRow};
 use crate::storage::{outbox, write as txn, WriteTxn};
 use chrono::{DateTime, Utc};
 
@@ -68,16 +68,6 @@ pub struct UnitOfWork<'s> {
     audits: Vec<AuditRow>,
     changes: Vec<ChangeRow>,
     deliveries: Vec<(EntityKind, i64, Delivery)>,
-}
-
-/// How an actor appears in audit rows.
-pub fn audit_actor(actor: &Actor) -> AuditActor {
-    AuditActor {
-        subject: actor.principal.subject.clone(),
-        role: crate::auth::jwt::role_claim(actor.principal.role),
-        province: actor.principal.province.as_ref().map(|p| p.to_string()),
-        request_id: actor.request_id.clone(),
-    }
 }
 
 /// Audits a refusal in its own transaction and returns the error to raise.

@@ -7,7 +7,7 @@ use crate::auth::Principal;
 use crate::domain::rules::{Problem, ProblemKind};
 use crate::domain::EntityKind;
 use crate::state::AppState;
-use crate::storage::journal::{self, AuditOutcome, AuditRow};
+use crate::storage::journal::{self, AuditActor, AuditOutcome, AuditRow};
 use chrono::Utc;
 use entity::audit_event;
 use serde::Serialize;
@@ -43,6 +43,16 @@ pub fn digest<T: Serialize>(value: &T) -> String {
     hex::encode(Sha256::digest(&bytes))
 }
 
+/// How an actor appears in audit rows.
+pub fn audit_actor(actor: &Actor) -> AuditActor {
+    AuditActor {
+        subject: actor.principal.subject.clone(),
+        role: crate::auth::jwt::role_claim(actor.principal.role),
+        province: actor.principal.province.as_ref().map(|p| p.to_string()),
+        request_id: actor.request_id.clone(),
+    }
+}
+
 /// Records that restricted personal data of these persons was read (one
 /// statement for the whole request).
 pub async fn audit_reads(state: &AppState, actor: &Actor, person_ids: &[i64]) -> Result<(), ServiceError> {
@@ -57,7 +67,7 @@ pub async fn audit_reads(state: &AppState, actor: &Actor, person_ids: &[i64]) ->
             detail: None,
         })
         .collect();
-    journal::audit_alone(&state.db, &state.write_gate, &super::uow::audit_actor(actor), rows).await?;
+    journal::audit_alone(&state.db, &state.write_gate, &audit_actor(actor), rows).await?;
     Ok(())
 }
 

@@ -30,6 +30,9 @@ pub enum StorageError {
     /// The database refused or failed a statement, or could not be reached.
     #[error("database: {0}")]
     Db(#[from] DbErr),
+    /// A stored value that should be impossible (e.g. an unknown enumeration name).
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
 }
 
 /// Which database engine a URL names.

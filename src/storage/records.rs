@@ -7,7 +7,7 @@ use super::organisations::OrgKind;
 use super::write::WriteTxn;
 use super::StorageError;
 use crate::domain::rules::PersonRecord;
-use crate::domain::{EntityKind, RegistrationStatus, SyncState};
+use crate::domain::{EntityKind, RegistrationStatus, Sector, SyncState};
 use chrono::{DateTime, Utc};
 use entity::{annual_report, cooperative, cooperative_group, cooperative_union, person};
 use sea_orm::sea_query::Expr;
@@ -234,3 +234,59 @@ pub async fn set_national_version(
     }
     Ok(())
 }
+
+/// The stored enumerations of a cooperative or union row, read and written
+/// through this one typed conversion (the columns hold the enumerations'
+/// stored names; an unreadable name is [`StorageError::Corrupt`]).
+pub trait RegisteredRow {
+    /// The registration status.
+    fn registration_status(&self) -> Result<RegistrationStatus, StorageError>;
+    /// Sets the registration status.
+    fn set_registration_status(&mut self, s: RegistrationStatus);
+    /// The sync state with NCRS.
+    fn registry_sync_state(&self) -> Result<SyncState, StorageError>;
+    /// Sets the sync states with NCRS and the tax system.
+    fn set_sync_states(&mut self, registry: SyncState, tax: SyncState);
+    /// Sets the statistical sector.
+    fn set_sector(&mut self, s: Sector);
+    /// Whether the record takes part in national sync (records imported
+    /// with an existing code, NOT_REQUIRED, do not).
+    fn syncs(&self) -> bool {
+        !matches!(self.registry_sync_state(), Ok(SyncState::NotRequired))
+    }
+}
+
+macro_rules! registered_row {
+    ($entity:ident) => {
+        impl RegisteredRow for $entity::Model {
+            fn registration_status(&self) -> Result<RegistrationStatus, StorageError> {
+                RegistrationStatus::parse(&self.status).ok_or_else(|| {
+                    StorageError::Corrupt(format!("{} {}: status {:?}", stringify!($entity), self.id, self.status))
+                })
+            }
+            fn set_registration_status(&mut self, s: RegistrationStatus) {
+                self.status = s.as_str().to_owned();
+            }
+            fn registry_sync_state(&self) -> Result<SyncState, StorageError> {
+                SyncState::parse(&self.registry_sync).ok_or_else(|| {
+                    StorageError::Corrupt(format!(
+                        "{} {}: registry_sync {:?}",
+                        stringify!($entity),
+                        self.id,
+                        self.registry_sync
+                    ))
+                })
+            }
+            fn set_sync_states(&mut self, registry: SyncState, tax: SyncState) {
+                self.registry_sync = registry.as_str().to_owned();
+                self.tax_sync = tax.as_str().to_owned();
+            }
+            fn set_sector(&mut self, s: Sector) {
+                self.sector = s.as_str().to_owned();
+            }
+        }
+    };
+}
+
+registered_row!(cooperative);
+registered_row!(cooperative_union);
