@@ -1,5 +1,7 @@
 //! Use cases: validate what the edge passes in, resolve codes through the
-//! gazetteer, and call storage. Knows nothing about GraphQL or HTTP.
+//! gazetteer, and call storage. Every write is one [`uow::UnitOfWork`];
+//! no statement is built here (they are all in `storage`). Knows nothing
+//! about GraphQL or HTTP.
 
 pub mod cooperatives;
 pub mod feed;
