@@ -278,3 +278,44 @@ impl RegisterProgress {
         serde_json::to_string(self).unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn content() -> Content {
+        let tax = TaxpayerBody {
+            name: "HTX Sen Vàng".into(),
+            kind: RecordKind::Cooperative,
+            ward_code: "16681".into(),
+            province_code: "40".into(),
+            legal_representative: Representative { full_name: Some("Nguyễn Thị Hoa".into()), id_number: None },
+            business_lines: vec!["0111".into()],
+            charter_capital: Some("1500000000".into()),
+        };
+        Content { ncrs: RecordBody { taxpayer: tax.clone(), members: 9, address: None }, tax }
+    }
+
+    #[test]
+    fn stored_bodies_keep_the_outbox_json_shape() {
+        let stored = Delivery::Register(content()).to_stored();
+        let v: serde_json::Value = serde_json::from_str(&stored).expect("json");
+        let tax = json!({"name": "HTX Sen Vàng", "kind": "COOPERATIVE", "wardCode": "16681", "provinceCode": "40",
+            "legalRepresentative": {"fullName": "Nguyễn Thị Hoa"}, "businessLines": ["0111"],
+            "charterCapital": "1500000000"});
+        let mut ncrs = tax.clone();
+        ncrs["members"] = json!(9);
+        assert_eq!(v, json!({"tax": tax, "ncrs": ncrs}));
+        assert_eq!(Delivery::from_stored(Operation::Register, &stored).expect("read"), Delivery::Register(content()));
+    }
+
+    #[test]
+    fn an_unreadable_body_is_an_error() {
+        assert!(Delivery::from_stored(Operation::Status, "{\"ncrs\": 1}").is_err());
+        assert_eq!(Operation::parse("SOMETHING"), None);
+        for op in Operation::ALL {
+            assert_eq!(Operation::parse(op.as_str()), Some(op));
+        }
+    }
+}

@@ -132,12 +132,19 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), StorageError> {
     db.ping().await.map_err(StorageError::from)
 }
 
+/// The tables the seed generator loads with explicit ids.
+pub const BULK_LOADED: [&str; 5] = ["person", "cooperative_union", "cooperative", "cooperative_group", "annual_report"];
+
 /// Sets PostgreSQL sequences past explicitly inserted ids (after a bulk load).
 pub async fn reset_sequences(db: &DatabaseConnection, tables: &[&str]) -> Result<(), StorageError> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Ok(());
     }
     for t in tables {
+        // Table names are identifiers, not values: only the bulk-loaded tables are accepted.
+        if !BULK_LOADED.contains(t) {
+            return Err(StorageError::Corrupt(format!("{t} is not a bulk-loaded table")));
+        }
         let sql = format!(
             "SELECT setval(pg_get_serial_sequence('{t}', 'id'), COALESCE((SELECT MAX(id) FROM {t}), 0) + 1, false)"
         );
