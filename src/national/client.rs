@@ -185,10 +185,13 @@ impl HttpNational {
             ("client_id", self.endpoints.client_id.as_str()),
             ("client_secret", self.endpoints.client_secret.as_str()),
         ];
-        let resp =
-            self.http.post(format!("{}/oauth/token", self.base(s))).form(&form).send().await.map_err(|e| {
-                CallError::Transient { retry_after: None, detail: format!("token: {}", e.without_url()) }
-            })?;
+        let resp = self
+            .http
+            .post(format!("{}/oauth/token", self.base(s)))
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| unreachable("token", e))?;
         let status = resp.status();
         let body = read(resp).await?;
         if !status.is_success() {
@@ -221,18 +224,27 @@ impl HttpNational {
         if let Some(b) = &call.body {
             req = req.json(b);
         }
-        req.send().await.map_err(|e| CallError::Transient { retry_after: None, detail: e.without_url().to_string() })
+        req.send().await.map_err(|e| unreachable(&call.path, e))
     }
+}
+
+/// A transport failure: the library's text goes to the log, the error (and
+/// so `sync.lastError`) says only what could not be done.
+fn unreachable(what: &str, e: reqwest::Error) -> CallError {
+    let timed_out = e.is_timeout();
+    tracing::warn!(what, error = %e.without_url(), "national systems: transport failure");
+    let detail = if timed_out {
+        format!("{what}: timed out")
+    } else {
+        format!("{what}: the national system could not be reached")
+    };
+    CallError::Transient { retry_after: None, detail }
 }
 
 async fn read(resp: reqwest::Response) -> Result<Value, CallError> {
     let mut resp = resp;
     let mut buf: Vec<u8> = Vec::new();
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .map_err(|e| CallError::Transient { retry_after: None, detail: e.without_url().to_string() })?
-    {
+    while let Some(chunk) = resp.chunk().await.map_err(|e| unreachable("answer", e))? {
         if buf.len() + chunk.len() > MAX_ANSWER {
             return Err(CallError::Refused("answer larger than 1 MiB".into()));
         }
