@@ -226,7 +226,7 @@ impl Application {
             gazetteer,
             profile: config.profile,
             authenticator,
-            write_gate: Arc::new(tokio::sync::Mutex::new(())),
+            write_gate: Default::default(),
             feed: crate::service::feed::FeedHub::default(),
         };
         let national = national(config).await?;

@@ -20,7 +20,7 @@ pub struct AppState {
     /// Verifies bearer tokens; `None` when no key is configured.
     pub authenticator: Option<Arc<crate::auth::jwt::Authenticator>>,
     /// Serialises write transactions within this process (SQLite has one writer).
-    pub write_gate: Arc<tokio::sync::Mutex<()>>,
+    pub write_gate: Arc<crate::storage::WriteGate>,
     /// Committed changes, fanned out to subscribers.
     pub feed: crate::service::feed::FeedHub,
 }

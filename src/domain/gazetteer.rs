@@ -151,6 +151,18 @@ impl Gazetteer {
         None
     }
 
+    /// The code of the province a unit lies in ("" for a unit the gazetteer
+    /// does not hold).
+    pub fn province_code(&self, id: UnitId) -> String {
+        self.province_of(id).map(|p| p.code.clone()).unwrap_or_default()
+    }
+
+    /// The id of the province a unit lies in (0 for a unit the gazetteer
+    /// does not hold).
+    pub fn province_id(&self, id: UnitId) -> UnitId {
+        self.province_of(id).map(|p| p.id).unwrap_or_default()
+    }
+
     /// The wards in force in a province in force, by code.
     pub fn wards_in_force(&self, province: UnitId) -> Vec<&Unit> {
         let mut out = Vec::new();

@@ -60,7 +60,7 @@ pub async fn execute(
     let req = prepare(req, state, principal).data(RequestId(request_id)).data(reads.clone());
     let mut resp = schema.execute(req).await;
     let revealed = reads.take();
-    if let Err(e) = crate::service::write::audit_reads(&state.db, &actor, &revealed).await {
+    if let Err(e) = crate::service::write::audit_reads(state, &actor, &revealed).await {
         tracing::error!(error = %e, "could not record reads of personal data; withholding the response");
         resp = async_graphql::Response::from_errors(vec![
             error::internal(&e).into_server_error(async_graphql::Pos::default())

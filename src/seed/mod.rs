@@ -577,18 +577,16 @@ pub async fn demo(
     insert_all(&txn, registry.reports, &bar).await?;
     // Pending applications wait for national registration.
     for id in pending {
-        let payload = crate::sync::outbox::content(&txn, g, crate::domain::EntityKind::Cooperative, id)
-            .await
-            .map_err(|e| SeedError::Sync(e.to_string()))?;
-        crate::sync::outbox::enqueue(
-            &txn,
-            crate::domain::EntityKind::Cooperative,
-            id,
-            crate::sync::outbox::Operation::Register,
-            payload,
-        )
-        .await
-        .map_err(|e| SeedError::Sync(e.to_string()))?;
+        let coop = storage::records::cooperative(&txn, id)
+            .await?
+            .ok_or_else(|| SeedError::Sync(format!("cooperative {id} was not inserted")))?;
+        let rep = match coop.legal_representative_id {
+            Some(p) => storage::records::person(&txn, p).await?,
+            None => None,
+        };
+        let content = crate::service::national::cooperative_content(g, &coop, rep.as_ref());
+        let delivery = crate::national::Delivery::Register(content);
+        storage::outbox::enqueue_on(&txn, crate::domain::EntityKind::Cooperative, id, &delivery).await?;
     }
     txn.commit().await?;
     storage::reset_sequences(db, &["person", "cooperative_union", "cooperative", "cooperative_group", "annual_report"])

@@ -1,18 +1,19 @@
-//! Registering and changing cooperatives: rules, authorization, one
-//! transaction with audit and change-log rows.
+//! Registering and changing cooperatives (hợp tác xã): the domain rules,
+//! authorization and one unit of work per change.
 
-use super::write::{self, reject, Actor, AuditEntry, AuditOutcome, Outcome, Receipt};
+use super::national;
+use super::uow::{Idempotency, Opened, UnitOfWork};
+use super::write::{self, Actor, Outcome};
 use super::ServiceError;
 use crate::auth;
-use crate::domain::rules::{self, PersonDraft, PersonRecord, ProblemKind, Problems};
-use crate::domain::{text, ChangeKind, EntityKind, Gazetteer, RegistrationStatus, Sector, SyncState, UnitId};
+use crate::domain::rules::{self, PersonDraft, Problem, ProblemKind, Problems};
+use crate::domain::{text, ChangeKind, EntityKind, RegistrationStatus, Sector, SyncState};
+use crate::national::{Delivery, StatusChange};
 use crate::state::AppState;
-use crate::storage::StorageError;
-use crate::sync::outbox::{self, Operation};
-use chrono::{NaiveDate, Utc};
-use entity::{cooperative, person};
+use crate::storage::records::{self, RegisteredRow};
+use chrono::NaiveDate;
+use entity::cooperative;
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 /// A cooperative as a client registers it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -58,29 +59,33 @@ pub struct CooperativePatch {
     pub value_chain_linked: Option<bool>,
 }
 
-/// The 2025 province code of a ward.
-pub fn province_code(g: &Gazetteer, ward_id: UnitId) -> String {
-    g.province_of(ward_id).map(|p| p.code.clone()).unwrap_or_default()
+/// The first checks of every registration, inside its unit of work: the
+/// head office is a ward in force and the caller may write in its province.
+/// A denial ends the unit of work (audited); a bad ward is a problem in `p`
+/// (and `None`), so the other fields are still checked.
+pub async fn registration_ward<'s>(
+    uow: UnitOfWork<'s>,
+    p: &mut Problems,
+    ward_code: &str,
+) -> Result<(UnitOfWork<'s>, Option<&'s crate::domain::Unit>), ServiceError> {
+    let g = uow.gazetteer();
+    let ward = rules::ward_in_force(p, &["input", "address", "wardCode"], g, ward_code);
+    let uow = match ward {
+        Some(w) => {
+            let decision = auth::may_write(&uow.actor().principal, &g.province_code(w.id));
+            uow.authorize(decision, None).await?
+        }
+        None => uow,
+    };
+    Ok((uow, ward))
 }
 
-/// Inserts a person row and returns its id.
-pub async fn insert_person<C: ConnectionTrait>(c: &C, p: &PersonRecord) -> Result<i64, ServiceError> {
-    let m = person::ActiveModel {
-        full_name: Set(p.full_name.clone()),
-        gender: Set(p.gender.map(|g| g.as_str().to_owned())),
-        id_number: Set(p.id_number.clone()),
-        phone: Set(p.phone.clone()),
-        ..Default::default()
-    }
-    .insert(c)
-    .await
-    .map_err(StorageError::from)?;
-    Ok(m.id)
-}
-
-/// A cooperative by id.
-pub async fn find<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<cooperative::Model>, ServiceError> {
-    Ok(cooperative::Entity::find_by_id(id).one(c).await.map_err(StorageError::from)?)
+/// Replays an earlier registration's result.
+async fn replayed(state: &AppState, id: i64) -> Result<Outcome<cooperative::Model>, ServiceError> {
+    records::cooperative(&state.db, id)
+        .await?
+        .map(Ok)
+        .ok_or_else(|| ServiceError::Corrupt(format!("receipt names missing cooperative {id}")))
 }
 
 const REGISTER: &str = "registerCooperative";
@@ -92,21 +97,15 @@ pub async fn register(
     actor: &Actor,
     input: NewCooperative,
 ) -> Result<Outcome<cooperative::Model>, ServiceError> {
-    let g = &state.gazetteer;
-    let input_digest = write::digest(&input);
-    let key = input.client_mutation_id.as_deref();
-    match write::receipt(&state.db, actor, key, REGISTER, &input_digest).await? {
-        Receipt::Replay(id) => {
-            let found = find(&state.db, id).await?;
-            return found
-                .map(Ok)
-                .ok_or_else(|| ServiceError::Corrupt(format!("receipt names missing cooperative {id}")));
-        }
-        Receipt::Conflict => return Ok(Err(write::key_reused())),
-        Receipt::New => {}
-    }
+    let receipt = Idempotency::of(input.client_mutation_id.as_deref(), &input);
+    let uow = match UnitOfWork::open(state, actor, REGISTER, receipt).await? {
+        Opened::Open(u) => u,
+        Opened::Replay(id) => return replayed(state, id).await,
+        Opened::KeyReused => return Ok(Err(write::key_reused())),
+    };
     let mut p = Problems::default();
-    let ward = write::registration_ward(state, actor, REGISTER, &mut p, &input.ward_code).await?;
+    let (mut uow, ward) = registration_ward(uow, &mut p, &input.ward_code).await?;
+    let g = uow.gazetteer();
     let today = write::today();
     let name = rules::name(&mut p, &["input", "name"], &input.name, rules::MAX_NAME);
     let foreign_name =
@@ -137,12 +136,7 @@ pub async fn register(
         }
     }
     if let Some(c) = &code {
-        let taken = cooperative::Entity::find()
-            .filter(cooperative::Column::Code.eq(c.as_str()))
-            .one(&state.db)
-            .await
-            .map_err(StorageError::from)?;
-        if taken.is_some() {
+        if records::cooperative_by_code_for_write(uow.txn(), c.as_str()).await?.is_some() {
             p.add(
                 &["input", "code"],
                 ProblemKind::Duplicate,
@@ -154,128 +148,80 @@ pub async fn register(
         super::national_form::cooperative(&mut p, &name, street.as_deref(), &lines, capital, &legal);
     }
     let (Some(ward), true) = (ward, p.is_empty()) else {
-        let problems = p.into_vec();
-        write::audit_rejected(&state.db, actor, REGISTER, None, &problems).await?;
-        return Ok(Err(problems));
+        return uow.reject(None, p.into_vec()).await;
     };
 
-    let now = Utc::now();
-    let w = write::begin(state).await?;
-    let director_id = insert_person(&w.txn, &director).await?;
-    let legal_id = if legal == director { director_id } else { insert_person(&w.txn, &legal).await? };
+    let now = uow.now();
+    let director_id = records::insert_person(uow.txn(), &director).await?;
+    let legal_id = if legal == director { director_id } else { records::insert_person(uow.txn(), &legal).await? };
     let imported = code.is_some();
     let sync = if imported { SyncState::NotRequired } else { SyncState::Pending };
-    let model = cooperative::ActiveModel {
-        code: Set(code.map(|c| c.as_str().to_owned())),
-        name_search: Set(text::fold(&name)),
-        name: Set(name),
-        foreign_name: Set(foreign_name),
-        abbreviation: Set(abbreviation),
-        status: Set(if imported { RegistrationStatus::Active } else { RegistrationStatus::Pending }
-            .as_str()
-            .to_owned()),
-        sector: Set(input.sector.as_str().to_owned()),
-        business_lines: Set(lines.join(",")),
-        street: Set(street),
-        ward_id: Set(ward.id),
-        province_id: Set(g.province_of(ward.id).map(|u| u.id).unwrap_or_default()),
-        registered_on: Set(if imported { input.registered_on } else { None }),
-        charter_capital: Set(capital),
-        official_members: Set(input.official_members),
-        associate_members: Set(associates),
-        director_id: Set(Some(director_id)),
-        legal_representative_id: Set(Some(legal_id)),
-        high_tech: Set(input.high_tech.unwrap_or(false)),
-        value_chain_linked: Set(input.value_chain_linked.unwrap_or(false)),
-        union_id: Set(None),
-        latest_rating: Set(None),
-        latest_report_year: Set(None),
-        tax_sync: Set(sync.as_str().to_owned()),
-        registry_sync: Set(sync.as_str().to_owned()),
-        sync_attempts: Set(0),
-        sync_last_error: Set(None),
-        last_synced_at: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&w.txn)
-    .await
-    .map_err(StorageError::from)?;
-    let province = province_code(g, model.ward_id);
-    write::store_receipt(&w, actor, key, REGISTER, &input_digest, (EntityKind::Cooperative, model.id)).await?;
-    write::audit(
-        &w.txn,
-        actor,
-        AuditEntry {
-            operation: REGISTER,
-            entity: Some((EntityKind::Cooperative, model.id)),
-            outcome: AuditOutcome::Success,
-            before: None,
-            after: Some(write::digest(&model)),
-            detail: None,
-        },
-    )
-    .await?;
-    write::record_change(
-        &w,
-        ChangeKind::Created,
-        EntityKind::Cooperative,
-        model.id,
-        &province,
-        Some(model.version),
-        now,
-    )
-    .await?;
+    let row = cooperative::Model {
+        id: 0,
+        code: code.map(|c| c.as_str().to_owned()),
+        name_search: text::fold(&name),
+        name,
+        foreign_name,
+        abbreviation,
+        status: if imported { RegistrationStatus::Active } else { RegistrationStatus::Pending }.as_str().to_owned(),
+        sector: input.sector.as_str().to_owned(),
+        business_lines: lines.join(","),
+        street,
+        ward_id: ward.id,
+        province_id: g.province_id(ward.id),
+        registered_on: if imported { input.registered_on } else { None },
+        charter_capital: capital,
+        official_members: input.official_members,
+        associate_members: associates,
+        director_id: Some(director_id),
+        legal_representative_id: Some(legal_id),
+        high_tech: input.high_tech.unwrap_or(false),
+        value_chain_linked: input.value_chain_linked.unwrap_or(false),
+        union_id: None,
+        latest_rating: None,
+        latest_report_year: None,
+        tax_sync: sync.as_str().to_owned(),
+        registry_sync: sync.as_str().to_owned(),
+        sync_attempts: 0,
+        sync_last_error: None,
+        last_synced_at: None,
+        national_version: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let model = records::insert_cooperative(uow.txn(), row).await?;
+    let entity = (EntityKind::Cooperative, model.id);
+    uow.audit(entity, None::<&()>, Some(&model), None);
+    uow.change(ChangeKind::Created, EntityKind::Cooperative, model.id, g.province_code(model.ward_id), model.version);
     if !imported {
-        let payload = outbox::content(&w.txn, g, EntityKind::Cooperative, model.id).await?;
-        outbox::enqueue(&w.txn, EntityKind::Cooperative, model.id, Operation::Register, payload).await?;
+        let content = national::cooperative_content_now(uow.txn(), g, &model).await?;
+        uow.deliver(EntityKind::Cooperative, model.id, Delivery::Register(content));
     }
-    w.commit().await?;
-    state.feed.committed();
+    uow.commit(Some(entity)).await?;
     Ok(Ok(model))
 }
 
-/// Writes `next` over the stored row if its version is still `expected`;
-/// `false` when another write won.
-pub async fn compare_and_swap<C: ConnectionTrait>(
-    c: &C,
-    next: &cooperative::Model,
-    expected: i32,
-) -> Result<bool, ServiceError> {
-    let res = cooperative::Entity::update_many()
-        .set(next.clone().into_active_model().reset_all())
-        .filter(cooperative::Column::Id.eq(next.id))
-        .filter(cooperative::Column::Version.eq(expected))
-        .exec(c)
-        .await
-        .map_err(StorageError::from)?;
-    Ok(res.rows_affected == 1)
-}
-
-/// Loads a cooperative a caller wants to change and checks they may.
-async fn load_for_write(
-    state: &AppState,
-    actor: &Actor,
-    operation: &str,
+/// Opens a unit of work on a cooperative a caller wants to change: loads
+/// it inside the transaction and checks the caller may write in its province.
+async fn open_for_write<'s>(
+    state: &'s AppState,
+    actor: &'s Actor,
+    operation: &'static str,
     id: i64,
-) -> Result<Result<cooperative::Model, Vec<rules::Problem>>, ServiceError> {
-    if let Err(d) = auth::may_write_somewhere(&actor.principal) {
-        return Err(write::deny(&state.db, actor, operation, None, d).await);
-    }
-    let Some(current) = find(&state.db, id).await? else {
-        return Ok(Err(vec![rules::Problem {
+) -> Result<Result<(UnitOfWork<'s>, cooperative::Model), Vec<Problem>>, ServiceError> {
+    let uow = UnitOfWork::open_keyless(state, actor, operation).await?;
+    let Some(current) = records::cooperative_for_write(uow.txn(), id).await? else {
+        uow.abandon().await?;
+        return Ok(Err(vec![Problem {
             field: vec!["input".into(), "id".into()],
             message: "no such cooperative".into(),
             kind: ProblemKind::NotFound,
         }]));
     };
-    let province = province_code(&state.gazetteer, current.ward_id);
-    if let Err(d) = auth::may_write(&actor.principal, &province) {
-        return Err(write::deny(&state.db, actor, operation, Some((EntityKind::Cooperative, id)), d).await);
-    }
-    Ok(Ok(current))
+    let decision = auth::may_write(&actor.principal, &state.gazetteer.province_code(current.ward_id));
+    let uow = uow.authorize(decision, Some((EntityKind::Cooperative, id))).await?;
+    Ok(Ok((uow, current)))
 }
 
 const UPDATE: &str = "updateCooperative";
@@ -288,35 +234,34 @@ pub async fn update(
     expected_version: i32,
     patch: CooperativePatch,
 ) -> Result<Outcome<cooperative::Model>, ServiceError> {
-    let g = &state.gazetteer;
-    let current = match load_for_write(state, actor, UPDATE, id).await? {
-        Ok(c) => c,
+    let (mut uow, current) = match open_for_write(state, actor, UPDATE, id).await? {
+        Ok(x) => x,
         Err(p) => return Ok(Err(p)),
     };
+    let g = uow.gazetteer();
+    let entity = (EntityKind::Cooperative, id);
     let mut p = Problems::default();
     let mut next = current.clone();
     let mut new_director = None;
     let mut new_legal = None;
     if let Some((street, ward_code)) = &patch.address {
         if let Some(w) = rules::ward_in_force(&mut p, &["input", "address", "wardCode"], g, ward_code) {
-            let from = province_code(g, current.ward_id);
-            let to = province_code(g, w.id);
-            if let Err(d) = auth::may_move(&actor.principal, &from, &to) {
-                return Err(write::deny(&state.db, actor, UPDATE, Some((EntityKind::Cooperative, id)), d).await);
-            }
+            let decision = auth::may_move(&actor.principal, &g.province_code(current.ward_id), &g.province_code(w.id));
+            uow = uow.authorize(decision, Some(entity)).await?;
             next.ward_id = w.id;
-            next.province_id = g.province_of(w.id).map(|u| u.id).unwrap_or_default();
+            next.province_id = g.province_id(w.id);
         }
         next.street =
             rules::optional_text(&mut p, &["input", "address", "street"], street.as_deref(), rules::MAX_STREET);
     }
-    let status = RegistrationStatus::parse(&current.status);
-    if matches!(status, Some(RegistrationStatus::Dissolved | RegistrationStatus::Revoked)) {
-        return reject(
-            &["input", "id"],
-            ProblemKind::InvalidTransition,
-            format!("a {} cooperative cannot be changed", current.status),
-        );
+    if matches!(current.registration_status()?, RegistrationStatus::Dissolved | RegistrationStatus::Revoked) {
+        return uow
+            .refuse_one(
+                &["input", "id"],
+                ProblemKind::InvalidTransition,
+                format!("a {} cooperative cannot be changed", current.status),
+            )
+            .await;
     }
     if let Some(n) = &patch.name {
         next.name = rules::name(&mut p, &["input", "name"], n, rules::MAX_NAME);
@@ -329,7 +274,7 @@ pub async fn update(
         next.abbreviation = rules::optional_text(&mut p, &["input", "abbreviation"], Some(v), 100);
     }
     if let Some(s) = patch.sector {
-        next.sector = s.as_str().to_owned();
+        next.set_sector(s);
     }
     if let Some(lines) = &patch.business_lines {
         next.business_lines = rules::business_lines(&mut p, &["input", "businessLines"], lines).join(",");
@@ -361,52 +306,32 @@ pub async fn update(
         super::national_form::cooperative_update(state, &mut p, &next, new_legal.as_ref()).await?;
     }
     if !p.is_empty() {
-        let problems = p.into_vec();
-        write::audit_rejected(&state.db, actor, UPDATE, Some((EntityKind::Cooperative, id)), &problems).await?;
-        return Ok(Err(problems));
+        return uow.reject(Some(entity), p.into_vec()).await;
     }
     if current.version != expected_version {
-        return Ok(Err(write::version_conflict(expected_version, current.version)));
+        return uow.conflict(expected_version, current.version).await;
     }
-    let now = Utc::now();
-    let w = write::begin(state).await?;
     if let Some(d) = &new_director {
-        next.director_id = Some(insert_person(&w.txn, d).await?);
+        next.director_id = Some(records::insert_person(uow.txn(), d).await?);
     }
     if let Some(l) = &new_legal {
         next.legal_representative_id = match (&new_director, next.director_id) {
             (Some(d), Some(did)) if d == l => Some(did),
-            _ => Some(insert_person(&w.txn, l).await?),
+            _ => Some(records::insert_person(uow.txn(), l).await?),
         };
     }
     next.version = current.version + 1;
-    next.updated_at = now;
-    if !compare_and_swap(&w.txn, &next, expected_version).await? {
-        let actual = find(&w.txn, id).await?.map_or(expected_version, |c| c.version);
-        return Ok(Err(write::version_conflict(expected_version, actual)));
+    next.updated_at = uow.now();
+    if !records::swap_cooperative(uow.txn(), &next, expected_version).await? {
+        return uow.conflict(expected_version, current.version).await;
     }
-    write::audit(
-        &w.txn,
-        actor,
-        AuditEntry {
-            operation: UPDATE,
-            entity: Some((EntityKind::Cooperative, id)),
-            outcome: AuditOutcome::Success,
-            before: Some(write::digest(&current)),
-            after: Some(write::digest(&next)),
-            detail: None,
-        },
-    )
-    .await?;
-    let province = province_code(g, next.ward_id);
-    write::record_change(&w, ChangeKind::Updated, EntityKind::Cooperative, id, &province, Some(next.version), now)
-        .await?;
-    if outbox::syncs(&next.registry_sync) {
-        let payload = outbox::content(&w.txn, g, EntityKind::Cooperative, id).await?;
-        outbox::enqueue(&w.txn, EntityKind::Cooperative, id, Operation::Update, payload).await?;
+    uow.audit(entity, Some(&current), Some(&next), None);
+    uow.change(ChangeKind::Updated, EntityKind::Cooperative, id, g.province_code(next.ward_id), next.version);
+    if next.syncs() {
+        let content = national::cooperative_content_now(uow.txn(), g, &next).await?;
+        uow.deliver(EntityKind::Cooperative, id, Delivery::Update(content));
     }
-    w.commit().await?;
-    state.feed.committed();
+    uow.commit(None).await?;
     Ok(Ok(next))
 }
 
@@ -422,65 +347,37 @@ pub async fn change_status(
     effective_on: NaiveDate,
     reason: &str,
 ) -> Result<Outcome<cooperative::Model>, ServiceError> {
-    let current = match load_for_write(state, actor, CHANGE_STATUS, id).await? {
-        Ok(c) => c,
+    let (mut uow, current) = match open_for_write(state, actor, CHANGE_STATUS, id).await? {
+        Ok(x) => x,
         Err(p) => return Ok(Err(p)),
     };
+    let entity = (EntityKind::Cooperative, id);
     let mut p = Problems::default();
     let reason = rules::name(&mut p, &["input", "reason"], reason, rules::MAX_REASON);
     rules::not_future(&mut p, &["input", "effectiveOn"], effective_on, write::today());
-    let from =
-        RegistrationStatus::parse(&current.status).ok_or_else(|| ServiceError::Corrupt(current.status.clone()))?;
+    let from = current.registration_status()?;
     if let Err(e) = rules::transition(from, to) {
         p.add(&["input", "status"], ProblemKind::InvalidTransition, e.to_string());
     }
     if !p.is_empty() {
-        let problems = p.into_vec();
-        write::audit_rejected(&state.db, actor, CHANGE_STATUS, Some((EntityKind::Cooperative, id)), &problems).await?;
-        return Ok(Err(problems));
+        return uow.reject(Some(entity), p.into_vec()).await;
     }
     if current.version != expected_version {
-        return Ok(Err(write::version_conflict(expected_version, current.version)));
+        return uow.conflict(expected_version, current.version).await;
     }
-    let now = Utc::now();
     let mut next = current.clone();
-    next.status = to.as_str().to_owned();
+    next.set_registration_status(to);
     next.version = current.version + 1;
-    next.updated_at = now;
-    let w = write::begin(state).await?;
-    if !compare_and_swap(&w.txn, &next, expected_version).await? {
-        let actual = find(&w.txn, id).await?.map_or(expected_version, |c| c.version);
-        return Ok(Err(write::version_conflict(expected_version, actual)));
+    next.updated_at = uow.now();
+    if !records::swap_cooperative(uow.txn(), &next, expected_version).await? {
+        return uow.conflict(expected_version, current.version).await;
     }
-    write::audit(
-        &w.txn,
-        actor,
-        AuditEntry {
-            operation: CHANGE_STATUS,
-            entity: Some((EntityKind::Cooperative, id)),
-            outcome: AuditOutcome::Success,
-            before: Some(write::digest(&current)),
-            after: Some(write::digest(&next)),
-            detail: Some(format!("{from} → {to} effective {effective_on}: {reason}")),
-        },
-    )
-    .await?;
-    let province = province_code(&state.gazetteer, next.ward_id);
-    write::record_change(
-        &w,
-        ChangeKind::StatusChanged,
-        EntityKind::Cooperative,
-        id,
-        &province,
-        Some(next.version),
-        now,
-    )
-    .await?;
-    if outbox::syncs(&next.registry_sync) {
-        let payload = outbox::status_payload(to.as_str(), effective_on, &reason);
-        outbox::enqueue(&w.txn, EntityKind::Cooperative, id, Operation::Status, payload).await?;
+    uow.audit(entity, Some(&current), Some(&next), Some(format!("{from} → {to} effective {effective_on}: {reason}")));
+    let province = uow.gazetteer().province_code(next.ward_id);
+    uow.change(ChangeKind::StatusChanged, EntityKind::Cooperative, id, province, next.version);
+    if next.syncs() {
+        uow.deliver(EntityKind::Cooperative, id, Delivery::Status(StatusChange::new(to, effective_on, &reason)));
     }
-    w.commit().await?;
-    state.feed.committed();
+    uow.commit(None).await?;
     Ok(Ok(next))
 }

@@ -4,9 +4,9 @@
 //! reach this replica's subscribers too; local commits wake it at once.
 
 use super::ServiceError;
-use crate::storage::StorageError;
+use crate::storage::journal;
 use entity::change_event;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, Notify};
@@ -113,12 +113,7 @@ pub const CURSOR_PREFIX: &str = "change";
 
 /// The highest sequence in the log (0 when empty).
 pub async fn latest_sequence(db: &DatabaseConnection) -> Result<i64, ServiceError> {
-    let row = change_event::Entity::find()
-        .order_by_desc(change_event::Column::Sequence)
-        .one(db)
-        .await
-        .map_err(StorageError::from)?;
-    Ok(row.map_or(0, |r| r.sequence))
+    Ok(journal::latest_sequence(db).await?)
 }
 
 /// Up to `limit` changes after `sequence`, in order, optionally of one province.
@@ -128,9 +123,5 @@ pub async fn after(
     limit: u64,
     province: Option<&str>,
 ) -> Result<Vec<change_event::Model>, ServiceError> {
-    let mut q = change_event::Entity::find().filter(change_event::Column::Sequence.gt(sequence));
-    if let Some(p) = province {
-        q = q.filter(change_event::Column::ProvinceCode.eq(p));
-    }
-    Ok(q.order_by_asc(change_event::Column::Sequence).limit(limit).all(db).await.map_err(StorageError::from)?)
+    Ok(journal::changes_after(db, sequence, limit, province).await?)
 }

@@ -1,16 +1,20 @@
 //! Use cases: validate what the edge passes in, resolve codes through the
-//! gazetteer, and call storage. Knows nothing about GraphQL or HTTP.
+//! gazetteer, and call storage. Every write is one [`uow::UnitOfWork`];
+//! no statement is built here (they are all in `storage`). Knows nothing
+//! about GraphQL or HTTP.
 
 pub mod cooperatives;
 pub mod feed;
 pub mod groups;
 pub mod national_form;
+pub mod national;
 pub mod page;
 pub mod registry;
 pub mod reports;
 pub mod sync;
 pub mod targets;
 pub mod unions;
+pub mod uow;
 pub mod write;
 
 use crate::storage::StorageError;

@@ -7,10 +7,10 @@ use crate::domain::{
     text, AdministrativeLevel, Gazetteer, LegacyUnitCode, ProvinceCode, Rating, RegistrationStatus, Sector, TaxCode,
     Unit, WardCode,
 };
-use crate::storage::organisations::{self, OrgFilter, OrgKind, OrgRow};
+use crate::storage::organisations::{self, OrgFilter, OrgKind, OrgRow, OrgTable};
 use crate::storage::statistics::{self, RegistryFigures, Territory};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 
 /// Longest `nameContains` accepted.
 pub const MAX_NAME_FILTER: usize = 200;
@@ -152,8 +152,7 @@ pub async fn list<E>(
     req: &PageRequest,
 ) -> Result<Page<E::Model>, ServiceError>
 where
-    E: EntityTrait,
-    E::Model: OrgRow,
+    E: OrgTable,
 {
     let has_previous_page = req.after.is_some();
     let Some(filter) = filter.filter(|_| req.first > 0) else {
@@ -169,8 +168,7 @@ where
 /// How many rows match; 0 for a filter that matches nothing.
 pub async fn count<E>(db: &DatabaseConnection, kind: OrgKind, filter: Option<&OrgFilter>) -> Result<u64, ServiceError>
 where
-    E: EntityTrait,
-    E::Model: Sync,
+    E: OrgTable,
 {
     match filter {
         None => Ok(0),

@@ -1,21 +1,21 @@
 //! Annual reports (báo cáo năm): one per organisation and year; a second
 //! submission for the same year replaces the first (a correction).
 
-use super::cooperatives::province_code;
-use super::write::{self, reject, Actor, AuditEntry, AuditOutcome, Outcome};
+use super::national;
+use super::uow::UnitOfWork;
+use super::write::{self, Actor, Outcome};
 use super::ServiceError;
 use crate::auth;
 use crate::domain::rules::{self, ProblemKind, Problems};
 use crate::domain::{ChangeKind, EntityKind, Rating};
+use crate::national::Delivery;
 use crate::state::AppState;
 use crate::storage::organisations::OrgKind;
-use crate::storage::StorageError;
-use crate::sync::outbox::{self, Operation};
-use chrono::{Datelike, Utc};
+use crate::storage::records::{self, RegisteredRow};
+use crate::storage::WriteTxn;
+use chrono::{DateTime, Datelike, Utc};
 use entity::{annual_report, cooperative, cooperative_group, cooperative_union};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 /// An annual report as a client submits it.
 #[derive(Debug, Clone)]
@@ -38,76 +38,111 @@ pub const FIRST_REPORT_YEAR: i32 = 1990;
 
 const SUBMIT: &str = "submitAnnualReport";
 
-/// The parts of an organisation a report touches.
-struct Owner {
-    /// Takes part in national sync.
-    syncs: bool,
-    kind: OrgKind,
-    entity: EntityKind,
-    id: i64,
-    ward_id: i32,
-    version: i32,
-    latest_year: Option<i32>,
+/// The organisation a report is about, as read inside the unit of work.
+enum Owner {
+    Cooperative(cooperative::Model),
+    Union(cooperative_union::Model),
+    Group(cooperative_group::Model),
 }
 
-async fn owner(state: &AppState, org: Option<(OrgKind, i64)>) -> Result<Option<Owner>, ServiceError> {
-    let Some((kind, id)) = org else { return Ok(None) };
-    let db = &state.db;
-    Ok(match kind {
-        OrgKind::Cooperative => {
-            cooperative::Entity::find_by_id(id).one(db).await.map_err(StorageError::from)?.map(|m| Owner {
-                syncs: outbox::syncs(&m.registry_sync),
-                kind,
-                entity: EntityKind::Cooperative,
-                id,
-                ward_id: m.ward_id,
-                version: m.version,
-                latest_year: m.latest_report_year,
-            })
+impl Owner {
+    async fn load(w: &WriteTxn, org: Option<(OrgKind, i64)>) -> Result<Option<Owner>, ServiceError> {
+        let Some((kind, id)) = org else { return Ok(None) };
+        Ok(match kind {
+            OrgKind::Cooperative => records::cooperative_for_write(w, id).await?.map(Owner::Cooperative),
+            OrgKind::Union => records::union_for_write(w, id).await?.map(Owner::Union),
+            OrgKind::Group => records::group_for_write(w, id).await?.map(Owner::Group),
+        })
+    }
+
+    fn kind(&self) -> OrgKind {
+        match self {
+            Owner::Cooperative(_) => OrgKind::Cooperative,
+            Owner::Union(_) => OrgKind::Union,
+            Owner::Group(_) => OrgKind::Group,
         }
-        OrgKind::Union => {
-            cooperative_union::Entity::find_by_id(id).one(db).await.map_err(StorageError::from)?.map(|m| Owner {
-                syncs: outbox::syncs(&m.registry_sync),
-                kind,
-                entity: EntityKind::CooperativeUnion,
-                id,
-                ward_id: m.ward_id,
-                version: m.version,
-                latest_year: m.latest_report_year,
-            })
+    }
+
+    fn entity(&self) -> (EntityKind, i64) {
+        match self {
+            Owner::Cooperative(m) => (EntityKind::Cooperative, m.id),
+            Owner::Union(m) => (EntityKind::CooperativeUnion, m.id),
+            Owner::Group(m) => (EntityKind::CooperativeGroup, m.id),
         }
-        OrgKind::Group => {
-            cooperative_group::Entity::find_by_id(id).one(db).await.map_err(StorageError::from)?.map(|m| Owner {
-                syncs: false,
-                kind,
-                entity: EntityKind::CooperativeGroup,
-                id,
-                ward_id: m.ward_id,
-                version: m.version,
-                latest_year: m.latest_report_year,
-            })
+    }
+
+    fn ward_id(&self) -> i32 {
+        match self {
+            Owner::Cooperative(m) => m.ward_id,
+            Owner::Union(m) => m.ward_id,
+            Owner::Group(m) => m.ward_id,
         }
-    })
+    }
+
+    /// Takes part in national sync (groups never do).
+    fn syncs(&self) -> bool {
+        match self {
+            Owner::Cooperative(m) => m.syncs(),
+            Owner::Union(m) => m.syncs(),
+            Owner::Group(_) => false,
+        }
+    }
+
+    /// Bumps the version (and, for the latest report, the latest rating)
+    /// by compare-and-swap; the version after it, or `None` if another
+    /// write won.
+    async fn bump(
+        &self,
+        w: &WriteTxn,
+        latest: Option<(Option<String>, i32)>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i32>, ServiceError> {
+        macro_rules! bump {
+            ($m:expr, $swap:path) => {{
+                let mut next = $m.clone();
+                next.version = $m.version + 1;
+                next.updated_at = now;
+                if let Some((rating, year)) = latest {
+                    next.latest_rating = rating;
+                    next.latest_report_year = Some(year);
+                }
+                Ok($swap(w, &next, $m.version).await?.then_some(next.version))
+            }};
+        }
+        match self {
+            Owner::Cooperative(m) => bump!(m, records::swap_cooperative),
+            Owner::Union(m) => bump!(m, records::swap_union),
+            Owner::Group(m) => bump!(m, records::swap_group),
+        }
+    }
+
+    fn latest_year(&self) -> Option<i32> {
+        match self {
+            Owner::Cooperative(m) => m.latest_report_year,
+            Owner::Union(m) => m.latest_report_year,
+            Owner::Group(m) => m.latest_report_year,
+        }
+    }
 }
 
 /// Submits (or corrects) an organisation's report for a year; the
-/// organisation's latest rating follows its latest report.
+/// organisation's latest rating follows its latest report. The organisation
+/// is read inside the write transaction and its version bumped by
+/// compare-and-swap.
 pub async fn submit(
     state: &AppState,
     actor: &Actor,
     org: Option<(OrgKind, i64)>,
     d: ReportDraft,
 ) -> Result<Outcome<annual_report::Model>, ServiceError> {
-    if let Err(den) = auth::may_write_somewhere(&actor.principal) {
-        return Err(write::deny(&state.db, actor, SUBMIT, None, den).await);
-    }
-    let Some(o) = owner(state, org).await? else {
-        return reject(&["input", "organizationId"], ProblemKind::NotFound, "no such cooperative, union or group");
+    let uow = UnitOfWork::open_keyless(state, actor, SUBMIT).await?;
+    let Some(o) = Owner::load(uow.txn(), org).await? else {
+        return uow
+            .refuse_one(&["input", "organizationId"], ProblemKind::NotFound, "no such cooperative, union or group")
+            .await;
     };
-    let province = province_code(&state.gazetteer, o.ward_id);
-    if let Err(den) = auth::may_write(&actor.principal, &province) {
-        return Err(write::deny(&state.db, actor, SUBMIT, Some((o.entity, o.id)), den).await);
-    }
+    let province = uow.gazetteer().province_code(o.ward_id());
+    let mut uow = uow.authorize(auth::may_write(&actor.principal, &province), Some(o.entity())).await?;
     let mut p = Problems::default();
     let this_year = write::today().year();
     if d.year < FIRST_REPORT_YEAR || d.year > this_year {
@@ -125,89 +160,42 @@ pub async fn submit(
     let profit = rules::amount(&mut p, &["input", "profit"], d.profit, true);
     let income = rules::amount(&mut p, &["input", "averageMemberIncome"], d.average_member_income, false);
     if !p.is_empty() {
-        let problems = p.into_vec();
-        write::audit_rejected(&state.db, actor, SUBMIT, Some((o.entity, o.id)), &problems).await?;
-        return Ok(Err(problems));
+        return uow.reject(Some(o.entity()), p.into_vec()).await;
     }
-    let now = Utc::now();
-    let w = write::begin(state).await?;
-    let owner_col = match o.kind {
-        OrgKind::Cooperative => annual_report::Column::CooperativeId,
-        OrgKind::Union => annual_report::Column::UnionId,
-        OrgKind::Group => annual_report::Column::GroupId,
-    };
-    let existing = annual_report::Entity::find()
-        .filter(owner_col.eq(o.id))
-        .filter(annual_report::Column::Year.eq(d.year))
-        .one(&w.txn)
-        .await
-        .map_err(StorageError::from)?;
+    let now = uow.now();
+    let kind = o.kind();
+    let (entity, id) = o.entity();
+    let existing = records::report_of_year(uow.txn(), kind, id, d.year).await?;
     let rating = d.rating.map(|r| r.as_str().to_owned());
-    let mut am = annual_report::ActiveModel {
-        cooperative_id: Set((o.kind == OrgKind::Cooperative).then_some(o.id)),
-        union_id: Set((o.kind == OrgKind::Union).then_some(o.id)),
-        group_id: Set((o.kind == OrgKind::Group).then_some(o.id)),
-        year: Set(d.year),
-        official_members: Set(d.official_members),
-        associate_members: Set(associates),
-        employees: Set(d.employees),
-        revenue: Set(revenue),
-        profit: Set(profit),
-        average_member_income: Set(income),
-        rating: Set(rating.clone()),
-        high_tech: Set(d.high_tech.unwrap_or(false)),
-        value_chain_linked: Set(d.value_chain_linked.unwrap_or(false)),
-        ocop_products: Set(ocop),
-        submitted_at: Set(now),
-        ..Default::default()
+    let row = annual_report::Model {
+        id: existing.as_ref().map_or(0, |r| r.id),
+        cooperative_id: (kind == OrgKind::Cooperative).then_some(id),
+        union_id: (kind == OrgKind::Union).then_some(id),
+        group_id: (kind == OrgKind::Group).then_some(id),
+        year: d.year,
+        official_members: d.official_members,
+        associate_members: associates,
+        employees: d.employees,
+        revenue,
+        profit,
+        average_member_income: income,
+        rating: rating.clone(),
+        high_tech: d.high_tech.unwrap_or(false),
+        value_chain_linked: d.value_chain_linked.unwrap_or(false),
+        ocop_products: ocop,
+        submitted_at: now,
     };
-    let before = existing.as_ref().map(write::digest);
-    let report = match existing {
-        Some(old) => {
-            am.id = Set(old.id);
-            am.update(&w.txn).await.map_err(StorageError::from)?
-        }
-        None => am.insert(&w.txn).await.map_err(StorageError::from)?,
-    };
+    let report = records::save_report(uow.txn(), row).await?;
     // The organisation's latest rating follows its latest report.
-    let is_latest = o.latest_year.is_none_or(|y| d.year >= y);
-    let version = o.version + 1;
-    macro_rules! bump {
-        ($entity:ident) => {{
-            let mut q = $entity::Entity::update_many()
-                .col_expr($entity::Column::Version, Expr::value(version))
-                .col_expr($entity::Column::UpdatedAt, Expr::value(now));
-            if is_latest {
-                q = q
-                    .col_expr($entity::Column::LatestRating, Expr::value(rating.clone()))
-                    .col_expr($entity::Column::LatestReportYear, Expr::value(d.year));
-            }
-            q.filter($entity::Column::Id.eq(o.id)).exec(&w.txn).await.map_err(StorageError::from)?;
-        }};
+    let is_latest = o.latest_year().is_none_or(|y| d.year >= y);
+    let Some(version) = o.bump(uow.txn(), is_latest.then_some((rating, d.year)), now).await? else {
+        return Err(ServiceError::Corrupt(format!("{entity} {id} changed inside its write transaction")));
+    };
+    uow.audit((entity, id), existing.as_ref(), Some(&report), Some(format!("year {}", d.year)));
+    uow.change(ChangeKind::AnnualReport, entity, id, province, version);
+    if o.syncs() {
+        uow.deliver(entity, id, Delivery::AnnualReport(national::report_body(&report)));
     }
-    match o.kind {
-        OrgKind::Cooperative => bump!(cooperative),
-        OrgKind::Union => bump!(cooperative_union),
-        OrgKind::Group => bump!(cooperative_group),
-    }
-    write::audit(
-        &w.txn,
-        actor,
-        AuditEntry {
-            operation: SUBMIT,
-            entity: Some((o.entity, o.id)),
-            outcome: AuditOutcome::Success,
-            before,
-            after: Some(write::digest(&report)),
-            detail: Some(format!("year {}", d.year)),
-        },
-    )
-    .await?;
-    write::record_change(&w, ChangeKind::AnnualReport, o.entity, o.id, &province, Some(version), now).await?;
-    if o.syncs {
-        outbox::enqueue(&w.txn, o.entity, o.id, Operation::AnnualReport, outbox::report_payload(&report)).await?;
-    }
-    w.commit().await?;
-    state.feed.committed();
+    uow.commit(None).await?;
     Ok(Ok(report))
 }

@@ -1,17 +1,22 @@
 //! Use cases around national sync: re-queuing a refused or failed record,
-//! and the queue's figures.
+//! and the queue's figures. The queue's statements are in
+//! `storage::outbox`.
 
-use super::cooperatives::province_code;
-use super::write::{self, Actor, AuditEntry, AuditOutcome, Outcome};
+use super::national;
+use super::uow::UnitOfWork;
+use super::write::{Actor, Outcome};
 use super::ServiceError;
 use crate::auth;
 use crate::domain::rules::ProblemKind;
-use crate::domain::EntityKind;
+use crate::domain::{EntityKind, SyncState};
+use crate::national::{Delivery, Operation};
 use crate::state::AppState;
-use crate::storage::StorageError;
+use crate::storage::records::{self, SyncMark};
+use crate::storage::{outbox, WriteTxn};
 use chrono::{DateTime, Utc};
-use entity::{cooperative, cooperative_union, sync_outbox};
-use sea_orm::{EntityTrait, FromQueryResult, QuerySelect};
+use entity::{cooperative, cooperative_union};
+
+pub use crate::storage::outbox::QueueFigure;
 
 /// A record's sync columns.
 #[derive(Debug, Clone)]
@@ -23,131 +28,104 @@ pub struct SyncColumns {
     pub last_synced_at: Option<DateTime<Utc>>,
 }
 
-async fn columns(state: &AppState, kind: EntityKind, id: i64) -> Result<Option<(SyncColumns, i32)>, ServiceError> {
-    let db = &state.db;
+/// A synced record as read inside a unit of work.
+enum Synced {
+    Cooperative(cooperative::Model),
+    Union(cooperative_union::Model),
+}
+
+impl Synced {
+    async fn load(w: &WriteTxn, kind: EntityKind, id: i64) -> Result<Option<Synced>, ServiceError> {
+        Ok(match kind {
+            EntityKind::Cooperative => records::cooperative_for_write(w, id).await?.map(Synced::Cooperative),
+            EntityKind::CooperativeUnion => records::union_for_write(w, id).await?.map(Synced::Union),
+            EntityKind::CooperativeGroup | EntityKind::Target | EntityKind::Person => None,
+        })
+    }
+
+    fn ward_id(&self) -> i32 {
+        match self {
+            Synced::Cooperative(m) => m.ward_id,
+            Synced::Union(m) => m.ward_id,
+        }
+    }
+}
+
+async fn columns(state: &AppState, kind: EntityKind, id: i64) -> Result<Option<SyncColumns>, ServiceError> {
+    macro_rules! cols {
+        ($m:expr) => {
+            $m.map(|m| SyncColumns {
+                tax_sync: m.tax_sync,
+                registry_sync: m.registry_sync,
+                attempts: m.sync_attempts,
+                last_error: m.sync_last_error,
+                last_synced_at: m.last_synced_at,
+            })
+        };
+    }
     Ok(match kind {
-        EntityKind::Cooperative => {
-            cooperative::Entity::find_by_id(id).one(db).await.map_err(StorageError::from)?.map(|m| {
-                (
-                    SyncColumns {
-                        tax_sync: m.tax_sync,
-                        registry_sync: m.registry_sync,
-                        attempts: m.sync_attempts,
-                        last_error: m.sync_last_error,
-                        last_synced_at: m.last_synced_at,
-                    },
-                    m.ward_id,
-                )
-            })
-        }
-        EntityKind::CooperativeUnion => {
-            cooperative_union::Entity::find_by_id(id).one(db).await.map_err(StorageError::from)?.map(|m| {
-                (
-                    SyncColumns {
-                        tax_sync: m.tax_sync,
-                        registry_sync: m.registry_sync,
-                        attempts: m.sync_attempts,
-                        last_error: m.sync_last_error,
-                        last_synced_at: m.last_synced_at,
-                    },
-                    m.ward_id,
-                )
-            })
-        }
-        _ => None,
+        EntityKind::Cooperative => cols!(records::cooperative(&state.db, id).await?),
+        EntityKind::CooperativeUnion => cols!(records::union(&state.db, id).await?),
+        EntityKind::CooperativeGroup | EntityKind::Target | EntityKind::Person => None,
     })
 }
 
 /// Puts a record's FAILED and REJECTED deliveries back in the queue, with
-/// bodies rebuilt from the record as it is now (after someone fixed it).
-/// Officers of the record's province and national admins may.
+/// content bodies rebuilt from the record as it is now (after someone fixed
+/// it). Officers of the record's province and national admins may.
 pub async fn retry(
     state: &AppState,
     actor: &Actor,
     record: Option<(EntityKind, i64)>,
 ) -> Result<Outcome<SyncColumns>, ServiceError> {
     const OP: &str = "retrySync";
-    if let Err(d) = auth::may_write_somewhere(&actor.principal) {
-        return Err(write::deny(&state.db, actor, OP, None, d).await);
-    }
-    let Some((kind, id)) = record else {
-        return write::reject(&["id"], ProblemKind::NotFound, "no such cooperative or union");
+    let mut uow = UnitOfWork::open_keyless(state, actor, OP).await?;
+    let found = match record {
+        Some((kind, id)) => Synced::load(uow.txn(), kind, id).await?,
+        None => None,
     };
-    let Some((_, ward_id)) = columns(state, kind, id).await? else {
-        return write::reject(&["id"], ProblemKind::NotFound, "no such cooperative or union");
+    let (Some((kind, id)), Some(found)) = (record, found) else {
+        return uow.refuse_one(&["id"], ProblemKind::NotFound, "no such cooperative or union").await;
     };
-    if let Err(d) = auth::may_write(&actor.principal, &province_code(&state.gazetteer, ward_id)) {
-        return Err(write::deny(&state.db, actor, OP, Some((kind, id)), d).await);
+    let decision = auth::may_write(&actor.principal, &state.gazetteer.province_code(found.ward_id()));
+    uow = uow.authorize(decision, Some((kind, id))).await?;
+    let rows = outbox::given_up(uow.txn(), kind, id).await?;
+    if rows.is_empty() {
+        return uow
+            .refuse_one(
+                &["id"],
+                ProblemKind::Invalid,
+                "nothing to retry: no delivery of this record failed or was rejected",
+            )
+            .await;
     }
-    let w = write::begin(state).await?;
-    let n = crate::sync::worker::requeue(&w.txn, &state.gazetteer, kind, id).await?;
-    if n == 0 {
-        return write::reject(
-            &["id"],
-            ProblemKind::Invalid,
-            "nothing to retry: no delivery of this record failed or was rejected",
-        );
+    let g = uow.gazetteer();
+    let content = match &found {
+        Synced::Cooperative(m) => national::cooperative_content_now(uow.txn(), g, m).await?,
+        Synced::Union(m) => national::union_content_now(uow.txn(), g, m).await?,
+    };
+    for r in &rows {
+        let body = match &r.operation {
+            Ok(Operation::Register) => Some(Delivery::Register(content.clone())),
+            Ok(Operation::Update) => Some(Delivery::Update(content.clone())),
+            Ok(Operation::Status | Operation::AnnualReport) | Err(_) => None,
+        };
+        outbox::requeue(uow.txn(), r.id, body.as_ref()).await?;
     }
-    let table = if kind == EntityKind::CooperativeUnion { "cooperative_union" } else { "cooperative" };
-    sea_orm::ConnectionTrait::execute_unprepared(
-        &w.txn,
-        &format!(
-            "UPDATE {table} SET registry_sync = 'PENDING', sync_attempts = 0, sync_last_error = NULL WHERE id = {id}"
-        ),
-    )
-    .await
-    .map_err(StorageError::from)?;
-    write::audit(
-        &w.txn,
-        actor,
-        AuditEntry {
-            operation: OP,
-            entity: Some((kind, id)),
-            outcome: AuditOutcome::Success,
-            before: None,
-            after: None,
-            detail: Some(format!("{n} deliveries re-queued")),
-        },
-    )
-    .await?;
-    w.commit().await?;
-    let found = columns(state, kind, id).await?;
-    found.map(|(c, _)| Ok(c)).ok_or_else(|| ServiceError::Corrupt("record vanished".into()))
-}
-
-/// Rows of one operation in one state.
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct QueueFigure {
-    /// REGISTER, UPDATE, STATUS or ANNUAL_REPORT.
-    pub operation: String,
-    /// PENDING, IN_FLIGHT, DELIVERED, FAILED or REJECTED.
-    pub state: String,
-    /// How many.
-    pub rows: i64,
-    /// The oldest such row's creation.
-    pub oldest: Option<DateTime<Utc>>,
+    let mark = SyncMark {
+        registry: Some(SyncState::Pending),
+        attempts: Some(0),
+        last_error: Some(None),
+        ..Default::default()
+    };
+    records::mark_sync(uow.txn(), kind, id, mark).await?;
+    uow.audit((kind, id), None::<&()>, None::<&()>, Some(format!("{} deliveries re-queued", rows.len())));
+    uow.commit(None).await?;
+    columns(state, kind, id).await?.map(Ok).ok_or_else(|| ServiceError::Corrupt("record vanished".into()))
 }
 
 /// The sync queue by operation and state (national admins only).
 pub async fn queue(state: &AppState, who: &auth::Principal) -> Result<Vec<QueueFigure>, ServiceError> {
     auth::may_read_audit(who)?;
-    figures(&state.db).await
-}
-
-/// The sync queue by operation and state, for the worker's log.
-pub async fn figures(db: &sea_orm::DatabaseConnection) -> Result<Vec<QueueFigure>, ServiceError> {
-    use sea_orm::sea_query::Expr;
-    let rows = sync_outbox::Entity::find()
-        .select_only()
-        .column(sync_outbox::Column::Operation)
-        .column(sync_outbox::Column::State)
-        .expr_as(Expr::cust("COUNT(*)"), "rows")
-        .expr_as(Expr::col(sync_outbox::Column::CreatedAt).min(), "oldest")
-        .group_by(sync_outbox::Column::Operation)
-        .group_by(sync_outbox::Column::State)
-        .into_model::<QueueFigure>()
-        .all(db)
-        .await
-        .map_err(StorageError::from)?;
-    Ok(rows)
+    Ok(outbox::figures(&state.db).await?)
 }

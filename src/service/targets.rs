@@ -1,8 +1,8 @@
 //! Targets (chỉ tiêu): setting and importing them, reporting outside
 //! figures, listing them by jurisdiction, and computing their progress.
 
-use super::cooperatives::province_code;
-use super::write::{self, Actor, AuditEntry, AuditOutcome, Outcome};
+use super::uow::UnitOfWork;
+use super::write::{self, Actor, Outcome};
 use super::ServiceError;
 use crate::auth::{Denial, Principal, Role};
 use crate::domain::rules::{Problem, ProblemKind, Problems};
@@ -10,10 +10,9 @@ use crate::domain::targets::{self, Comparator, Figure, Indicator, OrgFact, Organ
 use crate::domain::{AdministrativeLevel, ChangeKind, EntityKind, Gazetteer, Unit, UnitId};
 use crate::state::AppState;
 use crate::storage::statistics::Territory;
-use crate::storage::StorageError;
+use crate::storage::targets::{self as store, TargetKey, TargetSelection};
 use chrono::{Datelike, NaiveDate, Utc};
 use entity::{target, target_progress_report};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use std::collections::HashSet;
 
 /// Reads targets from a file: a JSON array of `TargetInput`-shaped objects,
@@ -99,7 +98,7 @@ pub fn territory(g: &Gazetteer, unit: &Unit) -> Territory {
 /// The 2025 province a jurisdiction lies in (the first one, for a former
 /// unit split between provinces).
 pub fn home_province(g: &Gazetteer, unit: &Unit) -> String {
-    g.territory_in_force(unit.id).first().map(|w| province_code(g, *w)).unwrap_or_else(|| unit.code.clone())
+    g.territory_in_force(unit.id).first().map(|w| g.province_code(*w)).unwrap_or_else(|| unit.code.clone())
 }
 
 /// Who may set targets for a jurisdiction: national admins anywhere;
@@ -111,7 +110,7 @@ pub fn may_set(who: &Principal, g: &Gazetteer, unit: &Unit) -> Result<(), Denial
         Role::ProvincialOfficer => {
             let mine = who.province.as_ref().map(|p| p.to_string()).unwrap_or_default();
             let wards = g.territory_in_force(unit.id);
-            if !wards.is_empty() && wards.iter().all(|w| province_code(g, *w) == mine) {
+            if !wards.is_empty() && wards.iter().all(|w| g.province_code(*w) == mine) {
                 Ok(())
             } else {
                 Err(Denial::Forbidden(format!("{} does not lie in province {mine}", unit.name)))
@@ -195,62 +194,41 @@ fn key(c: &Checked) -> (i32, i32, Indicator, OrganizationScope, Option<Indicator
     (c.jurisdiction, c.spec.year, c.spec.indicator, c.spec.scope, c.spec.within)
 }
 
-async fn existing<C: ConnectionTrait>(c: &C, k: &Checked) -> Result<Option<target::Model>, ServiceError> {
-    Ok(target::Entity::find()
-        .filter(target::Column::JurisdictionId.eq(k.jurisdiction))
-        .filter(target::Column::Year.eq(k.spec.year))
-        .filter(target::Column::Indicator.eq(k.spec.indicator.as_str()))
-        .filter(target::Column::Scope.eq(k.spec.scope.as_str()))
-        .filter(target::Column::WithinIndicator.eq(k.spec.within.map(|w| w.as_str()).unwrap_or("")))
-        .one(c)
-        .await
-        .map_err(StorageError::from)?)
+fn stored_key(k: &Checked) -> TargetKey<'_> {
+    TargetKey {
+        jurisdiction: k.jurisdiction,
+        year: k.spec.year,
+        indicator: k.spec.indicator.as_str(),
+        scope: k.spec.scope.as_str(),
+        within: k.spec.within.map(|w| w.as_str()).unwrap_or(""),
+    }
 }
 
-async fn insert(
-    state: &AppState,
-    w: &write::WriteTxn,
-    actor: &Actor,
-    operation: &str,
-    c: &Checked,
-) -> Result<target::Model, ServiceError> {
-    let now = Utc::now();
-    let m = target::ActiveModel {
-        jurisdiction_id: Set(c.jurisdiction),
-        year: Set(c.spec.year),
-        indicator: Set(c.spec.indicator.as_str().to_owned()),
-        scope: Set(c.spec.scope.as_str().to_owned()),
-        comparator: Set(c.spec.figure.comparator.as_str().to_owned()),
-        value: Set(c.spec.figure.value),
-        min: Set(c.spec.figure.min),
-        max: Set(c.spec.figure.max),
-        unit: Set(c.spec.unit.as_str().to_owned()),
-        within_indicator: Set(c.spec.within.map(|w| w.as_str().to_owned()).unwrap_or_default()),
-        source_document: Set(c.source_document.clone()),
-        note: Set(c.note.clone()),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&w.txn)
-    .await
-    .map_err(StorageError::from)?;
-    write::audit(
-        &w.txn,
-        actor,
-        AuditEntry {
-            operation,
-            entity: Some((EntityKind::Target, m.id)),
-            outcome: AuditOutcome::Success,
-            before: None,
-            after: Some(write::digest(&m)),
-            detail: None,
-        },
-    )
-    .await?;
-    let province = state.gazetteer.unit(c.jurisdiction).map(|u| home_province(&state.gazetteer, u)).unwrap_or_default();
-    write::record_change(w, ChangeKind::Created, EntityKind::Target, m.id, &province, Some(1), now).await?;
+async fn insert(uow: &mut UnitOfWork<'_>, c: &Checked) -> Result<target::Model, ServiceError> {
+    let now = uow.now();
+    let row = target::Model {
+        id: 0,
+        jurisdiction_id: c.jurisdiction,
+        year: c.spec.year,
+        indicator: c.spec.indicator.as_str().to_owned(),
+        scope: c.spec.scope.as_str().to_owned(),
+        comparator: c.spec.figure.comparator.as_str().to_owned(),
+        value: c.spec.figure.value,
+        min: c.spec.figure.min,
+        max: c.spec.figure.max,
+        unit: c.spec.unit.as_str().to_owned(),
+        within_indicator: c.spec.within.map(|w| w.as_str().to_owned()).unwrap_or_default(),
+        source_document: c.source_document.clone(),
+        note: c.note.clone(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let m = store::insert_target(uow.txn(), row).await?;
+    uow.audit((EntityKind::Target, m.id), None::<&()>, Some(&m), None);
+    let g = uow.gazetteer();
+    let province = g.unit(c.jurisdiction).map(|u| home_province(g, u)).unwrap_or_default();
+    uow.change(ChangeKind::Created, EntityKind::Target, m.id, province, 1);
     Ok(m)
 }
 
@@ -280,10 +258,8 @@ pub async fn import(
     single_path: &[&str],
 ) -> Result<Outcome<Vec<target::Model>>, ServiceError> {
     let operation = if single_path.is_empty() { "importTargets" } else { "setTarget" };
-    if let Err(d) = crate::auth::may_write_somewhere(&actor.principal) {
-        return Err(write::deny(&state.db, actor, operation, None, d).await);
-    }
-    let g = &state.gazetteer;
+    let mut uow = UnitOfWork::open_keyless(state, actor, operation).await?;
+    let g = uow.gazetteer();
     let mut p = Problems::default();
     let mut checked = Vec::new();
     let mut seen = HashSet::new();
@@ -291,10 +267,10 @@ pub async fn import(
         let idx = i.to_string();
         let path: Vec<&str> = if single_path.is_empty() { vec!["targets", idx.as_str()] } else { single_path.to_vec() };
         match check(g, &actor.principal, &mut p, &path, d) {
-            Err(denial) => return Err(write::deny(&state.db, actor, operation, None, denial).await),
+            Err(denial) => return Err(uow.deny(None, denial).await),
             Ok(None) => {}
             Ok(Some(c)) => {
-                if !seen.insert(key(&c)) || existing(&state.db, &c).await?.is_some() {
+                if !seen.insert(key(&c)) || store::target_with_key(uow.txn(), stored_key(&c)).await?.is_some() {
                     let dup = duplicate(&path);
                     p.add(&dup.field.iter().map(String::as_str).collect::<Vec<_>>(), dup.kind, dup.message);
                 }
@@ -303,17 +279,13 @@ pub async fn import(
         }
     }
     if !p.is_empty() {
-        let problems = p.into_vec();
-        write::audit_rejected(&state.db, actor, operation, None, &problems).await?;
-        return Ok(Err(problems));
+        return uow.reject(None, p.into_vec()).await;
     }
-    let w = write::begin(state).await?;
     let mut out = Vec::with_capacity(checked.len());
     for c in &checked {
-        out.push(insert(state, &w, actor, operation, c).await?);
+        out.push(insert(&mut uow, c).await?);
     }
-    w.commit().await?;
-    state.feed.committed();
+    uow.commit(None).await?;
     Ok(Ok(out))
 }
 
@@ -327,20 +299,18 @@ pub async fn report_progress(
     note: Option<String>,
 ) -> Result<Outcome<target::Model>, ServiceError> {
     const OP: &str = "reportTargetProgress";
-    if let Err(d) = crate::auth::may_write_somewhere(&actor.principal) {
-        return Err(write::deny(&state.db, actor, OP, None, d).await);
-    }
+    let uow = UnitOfWork::open_keyless(state, actor, OP).await?;
     let found = match target_id {
-        Some(id) => target::Entity::find_by_id(id).one(&state.db).await.map_err(StorageError::from)?,
+        Some(id) => store::target_for_write(uow.txn(), id).await?,
         None => None,
     };
-    let Some(t) = found else { return write::reject(&["input", "targetId"], ProblemKind::NotFound, "no such target") };
-    let g = &state.gazetteer;
+    let Some(t) = found else {
+        return uow.refuse_one(&["input", "targetId"], ProblemKind::NotFound, "no such target").await;
+    };
+    let g = uow.gazetteer();
     let unit =
         g.unit(t.jurisdiction_id).ok_or_else(|| ServiceError::Corrupt(format!("target {} names no unit", t.id)))?;
-    if let Err(d) = may_set(&actor.principal, g, unit) {
-        return Err(write::deny(&state.db, actor, OP, Some((EntityKind::Target, t.id)), d).await);
-    }
+    let mut uow = uow.authorize(may_set(&actor.principal, g, unit), Some((EntityKind::Target, t.id))).await?;
     let mut p = Problems::default();
     let indicator = Indicator::parse(&t.indicator).ok_or_else(|| ServiceError::Corrupt(t.indicator.clone()))?;
     if !targets::is_reported(indicator) {
@@ -352,54 +322,28 @@ pub async fn report_progress(
     crate::domain::rules::not_future(&mut p, &["input", "asOf"], as_of, write::today());
     let note = crate::domain::rules::optional_text(&mut p, &["input", "note"], note.as_deref(), 4000);
     if !p.is_empty() {
-        return Ok(Err(p.into_vec()));
+        return uow.refuse(p.into_vec()).await;
     }
-    let now = Utc::now();
-    let w = write::begin(state).await?;
-    target_progress_report::ActiveModel {
-        target_id: Set(t.id),
-        actual: Set(actual),
-        as_of: Set(as_of),
-        note: Set(note),
-        subject: Set(actor.principal.subject.clone()),
-        reported_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&w.txn)
-    .await
-    .map_err(StorageError::from)?;
+    let now = uow.now();
+    let report = target_progress_report::Model {
+        id: 0,
+        target_id: t.id,
+        actual,
+        as_of,
+        note,
+        subject: actor.principal.subject.clone(),
+        reported_at: now,
+    };
+    store::insert_progress_report(uow.txn(), report).await?;
     let mut next = t.clone();
     next.version += 1;
     next.updated_at = now;
-    target::ActiveModel { id: Set(t.id), version: Set(next.version), updated_at: Set(now), ..Default::default() }
-        .update(&w.txn)
-        .await
-        .map_err(StorageError::from)?;
-    write::audit(
-        &w.txn,
-        actor,
-        AuditEntry {
-            operation: OP,
-            entity: Some((EntityKind::Target, t.id)),
-            outcome: AuditOutcome::Success,
-            before: Some(write::digest(&t)),
-            after: Some(write::digest(&next)),
-            detail: Some(format!("actual {actual} as of {as_of}")),
-        },
-    )
-    .await?;
-    write::record_change(
-        &w,
-        ChangeKind::Updated,
-        EntityKind::Target,
-        t.id,
-        &home_province(g, unit),
-        Some(next.version),
-        now,
-    )
-    .await?;
-    w.commit().await?;
-    state.feed.committed();
+    if !store::bump_target(uow.txn(), &next, t.version).await? {
+        return uow.conflict(t.version, t.version + 1).await;
+    }
+    uow.audit((EntityKind::Target, t.id), Some(&t), Some(&next), Some(format!("actual {actual} as of {as_of}")));
+    uow.change(ChangeKind::Updated, EntityKind::Target, t.id, home_province(g, unit), next.version);
+    uow.commit(None).await?;
     Ok(Ok(next))
 }
 
@@ -422,25 +366,18 @@ pub async fn list(
     after_id: i64,
     with_total: bool,
 ) -> Result<(Vec<target::Model>, bool, Option<u64>), ServiceError> {
-    use sea_orm::PaginatorTrait;
     let Some(sel) = selection(state, q).await? else { return Ok((Vec::new(), false, with_total.then_some(0))) };
-    let total = if with_total { Some(sel.clone().count(&state.db).await.map_err(StorageError::from)?) } else { None };
-    let mut rows = sel
-        .filter(target::Column::Id.gt(after_id))
-        .order_by_asc(target::Column::Id)
-        .limit(first + 1)
-        .all(&state.db)
-        .await
-        .map_err(StorageError::from)?;
+    let total = if with_total { Some(store::count_targets(&state.db, &sel).await?) } else { None };
+    let mut rows = store::targets_after(&state.db, &sel, after_id, first + 1).await?;
     let more = rows.len() as u64 > first;
     rows.truncate(first as usize);
     Ok((rows, more, total))
 }
 
 /// The targets a query selects; `None` when it names no unit.
-async fn selection(state: &AppState, q: &TargetQuery) -> Result<Option<sea_orm::Select<target::Entity>>, ServiceError> {
+async fn selection(state: &AppState, q: &TargetQuery) -> Result<Option<TargetSelection>, ServiceError> {
     let g = &state.gazetteer;
-    let mut sel = target::Entity::find();
+    let mut sel = TargetSelection::default();
     if let Some(code) = &q.jurisdiction_code {
         let level = match code.trim().len() {
             2 => AdministrativeLevel::Province,
@@ -460,31 +397,19 @@ async fn selection(state: &AppState, q: &TargetQuery) -> Result<Option<sea_orm::
         }
         let Some(unit) = g.lookup(level, code.trim()) else { return Ok(None) };
         let area: HashSet<UnitId> = g.territory_in_force(unit.id).into_iter().collect();
-        let ids: Vec<i32> = target::Entity::find()
-            .select_only()
-            .column(target::Column::JurisdictionId)
-            .distinct()
-            .into_tuple::<i32>()
-            .all(&state.db)
-            .await
-            .map_err(StorageError::from)?
+        let ids: Vec<i32> = store::jurisdictions(&state.db)
+            .await?
             .into_iter()
             .filter(|j| {
                 let t = g.territory_in_force(*j);
                 !t.is_empty() && t.iter().all(|w| area.contains(w))
             })
             .collect();
-        sel = sel.filter(target::Column::JurisdictionId.is_in(ids));
+        sel.jurisdictions = Some(ids);
     }
-    if let Some(y) = q.year {
-        sel = sel.filter(target::Column::Year.eq(y));
-    }
-    if let Some(is) = &q.indicators {
-        sel = sel.filter(target::Column::Indicator.is_in(is.iter().map(|i| i.as_str())));
-    }
-    if let Some(d) = &q.source_document {
-        sel = sel.filter(target::Column::SourceDocument.eq(d.as_str()));
-    }
+    sel.year = q.year;
+    sel.indicators = q.indicators.as_ref().map(|is| is.iter().map(|i| i.as_str()).collect());
+    sel.source_document = q.source_document.clone();
     Ok(Some(sel))
 }
 
@@ -508,13 +433,7 @@ pub async fn progress(state: &AppState, t: &target::Model, facts: &[OrgFact]) ->
     let comparator = Comparator::parse(&t.comparator).ok_or_else(|| ServiceError::Corrupt(t.comparator.clone()))?;
     let figure = Figure { comparator, value: t.value, min: t.min, max: t.max };
     if targets::is_reported(indicator) {
-        let latest = target_progress_report::Entity::find()
-            .filter(target_progress_report::Column::TargetId.eq(t.id))
-            .order_by_desc(target_progress_report::Column::AsOf)
-            .order_by_desc(target_progress_report::Column::Id)
-            .one(&state.db)
-            .await
-            .map_err(StorageError::from)?;
+        let latest = store::latest_progress_report(&state.db, t.id).await?;
         return Ok(match latest {
             None => {
                 Progress { actual: None, source: targets::ProgressSource::Unavailable, attained: None, as_of: None }

@@ -1,21 +1,20 @@
 //! Registering cooperative unions (liên hiệp hợp tác xã) and changing their
-//! member cooperatives.
+//! member cooperatives, each in one unit of work: the union and its members
+//! are read inside the write transaction and written by compare-and-swap.
 
-use super::cooperatives::{self, insert_person, province_code};
-use super::write::{self, reject, Actor, AuditEntry, AuditOutcome, Outcome, Receipt, WriteTxn};
+use super::cooperatives::registration_ward;
+use super::national;
+use super::uow::{Idempotency, Opened, UnitOfWork};
+use super::write::{self, Actor, Outcome};
 use super::ServiceError;
 use crate::auth;
 use crate::domain::rules::{self, PersonDraft, ProblemKind, Problems};
 use crate::domain::{text, ChangeKind, EntityKind, RegistrationStatus, Sector, SyncState};
+use crate::national::Delivery;
 use crate::state::AppState;
-use crate::storage::StorageError;
-use crate::sync::outbox::{self, Operation};
-use chrono::{DateTime, Utc};
+use crate::storage::records::{self, RegisteredRow};
 use entity::{cooperative, cooperative_union};
 use rust_decimal::Decimal;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
-};
 
 /// A union as a client registers it. Member ids are cooperative row ids;
 /// `None` stands for an id that names no cooperative.
@@ -33,11 +32,6 @@ pub struct NewUnion {
     pub client_mutation_id: Option<String>,
 }
 
-/// A union by id.
-pub async fn find<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<cooperative_union::Model>, ServiceError> {
-    Ok(cooperative_union::Entity::find_by_id(id).one(c).await.map_err(StorageError::from)?)
-}
-
 const REGISTER: &str = "registerCooperativeUnion";
 
 /// Registers a union formed by at least three ACTIVE cooperatives (of any
@@ -48,21 +42,20 @@ pub async fn register(
     actor: &Actor,
     input: NewUnion,
 ) -> Result<Outcome<cooperative_union::Model>, ServiceError> {
-    let g = &state.gazetteer;
-    let input_digest = write::digest(&input);
-    let key = input.client_mutation_id.as_deref();
-    match write::receipt(&state.db, actor, key, REGISTER, &input_digest).await? {
-        Receipt::Replay(id) => {
-            return find(&state.db, id)
+    let receipt = Idempotency::of(input.client_mutation_id.as_deref(), &input);
+    let uow = match UnitOfWork::open(state, actor, REGISTER, receipt).await? {
+        Opened::Open(u) => u,
+        Opened::Replay(id) => {
+            return records::union(&state.db, id)
                 .await?
                 .map(Ok)
                 .ok_or_else(|| ServiceError::Corrupt(format!("receipt names missing union {id}")))
         }
-        Receipt::Conflict => return Ok(Err(write::key_reused())),
-        Receipt::New => {}
-    }
+        Opened::KeyReused => return Ok(Err(write::key_reused())),
+    };
     let mut p = Problems::default();
-    let ward = write::registration_ward(state, actor, REGISTER, &mut p, &input.ward_code).await?;
+    let (mut uow, ward) = registration_ward(uow, &mut p, &input.ward_code).await?;
+    let g = uow.gazetteer();
     let name = rules::name(&mut p, &["input", "name"], &input.name, rules::MAX_NAME);
     let street =
         rules::optional_text(&mut p, &["input", "address", "street"], input.street.as_deref(), rules::MAX_STREET);
@@ -73,13 +66,13 @@ pub async fn register(
         let idx = i.to_string();
         let path = ["input", "memberCooperativeIds", idx.as_str()];
         let found = match id {
-            Some(id) => cooperatives::find(&state.db, *id).await?,
+            Some(id) => records::cooperative_for_write(uow.txn(), *id).await?,
             None => None,
         };
         match found {
             None => p.add(&path, ProblemKind::NotFound, "no such cooperative"),
             Some(c) if members.iter().any(|m| m.id == c.id) => p.invalid(&path, "listed twice"),
-            Some(c) if c.status != RegistrationStatus::Active.as_str() => {
+            Some(c) if c.registration_status()? != RegistrationStatus::Active => {
                 p.invalid(&path, format!("{} is {}, not ACTIVE", c.name, c.status))
             }
             Some(c) if c.union_id.is_some() => p.invalid(&path, format!("{} already belongs to a union", c.name)),
@@ -94,121 +87,69 @@ pub async fn register(
     }
     super::national_form::union(&mut p, &name, street.as_deref(), capital, &legal, &input.member_ids, &members);
     let (Some(ward), true) = (ward, p.is_empty()) else {
-        let problems = p.into_vec();
-        write::audit_rejected(&state.db, actor, REGISTER, None, &problems).await?;
-        return Ok(Err(problems));
+        return uow.reject(None, p.into_vec()).await;
     };
-    let now = Utc::now();
-    let w = write::begin(state).await?;
-    let legal_id = insert_person(&w.txn, &legal).await?;
-    let union = cooperative_union::ActiveModel {
-        code: Set(None),
-        name_search: Set(text::fold(&name)),
-        name: Set(name),
-        status: Set(RegistrationStatus::Pending.as_str().to_owned()),
-        sector: Set(input.sector.as_str().to_owned()),
-        street: Set(street),
-        ward_id: Set(ward.id),
-        province_id: Set(g.province_of(ward.id).map(|u| u.id).unwrap_or_default()),
-        registered_on: Set(None),
-        charter_capital: Set(capital),
-        legal_representative_id: Set(Some(legal_id)),
-        high_tech: Set(false),
-        value_chain_linked: Set(false),
-        latest_rating: Set(None),
-        latest_report_year: Set(None),
-        tax_sync: Set(SyncState::Pending.as_str().to_owned()),
-        registry_sync: Set(SyncState::Pending.as_str().to_owned()),
-        sync_attempts: Set(0),
-        sync_last_error: Set(None),
-        last_synced_at: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&w.txn)
-    .await
-    .map_err(StorageError::from)?;
-    for m in members {
-        if !join(state, &w, &m, Some(union.id), now).await? {
-            return Ok(Err(write::version_conflict(m.version, m.version + 1)));
+    let now = uow.now();
+    let legal_id = records::insert_person(uow.txn(), &legal).await?;
+    let row = cooperative_union::Model {
+        id: 0,
+        code: None,
+        name_search: text::fold(&name),
+        name,
+        status: RegistrationStatus::Pending.as_str().to_owned(),
+        sector: input.sector.as_str().to_owned(),
+        street,
+        ward_id: ward.id,
+        province_id: g.province_id(ward.id),
+        registered_on: None,
+        charter_capital: capital,
+        legal_representative_id: Some(legal_id),
+        high_tech: false,
+        value_chain_linked: false,
+        latest_rating: None,
+        latest_report_year: None,
+        tax_sync: SyncState::Pending.as_str().to_owned(),
+        registry_sync: SyncState::Pending.as_str().to_owned(),
+        sync_attempts: 0,
+        sync_last_error: None,
+        last_synced_at: None,
+        national_version: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let union = records::insert_union(uow.txn(), row).await?;
+    for m in &members {
+        if !join(&mut uow, m, Some(union.id)).await? {
+            return uow.conflict(m.version, m.version + 1).await;
         }
     }
-    write::store_receipt(&w, actor, key, REGISTER, &input_digest, (EntityKind::CooperativeUnion, union.id)).await?;
-    write::audit(
-        &w.txn,
-        actor,
-        AuditEntry {
-            operation: REGISTER,
-            entity: Some((EntityKind::CooperativeUnion, union.id)),
-            outcome: AuditOutcome::Success,
-            before: None,
-            after: Some(write::digest(&union)),
-            detail: None,
-        },
-    )
-    .await?;
-    let province = province_code(g, union.ward_id);
-    write::record_change(&w, ChangeKind::Created, EntityKind::CooperativeUnion, union.id, &province, Some(1), now)
-        .await?;
-    let payload = outbox::content(&w.txn, g, EntityKind::CooperativeUnion, union.id).await?;
-    outbox::enqueue(&w.txn, EntityKind::CooperativeUnion, union.id, Operation::Register, payload).await?;
-    w.commit().await?;
-    state.feed.committed();
+    let entity = (EntityKind::CooperativeUnion, union.id);
+    uow.audit(entity, None::<&()>, Some(&union), None);
+    uow.change(ChangeKind::Created, EntityKind::CooperativeUnion, union.id, g.province_code(union.ward_id), 1);
+    let content = national::union_content_now(uow.txn(), g, &union).await?;
+    uow.deliver(EntityKind::CooperativeUnion, union.id, Delivery::Register(content));
+    uow.commit(Some(entity)).await?;
     Ok(Ok(union))
 }
 
 /// Points a cooperative at a union (or none), bumping its version and
 /// logging the change; `false` if it changed meanwhile.
 async fn join(
-    state: &AppState,
-    w: &WriteTxn,
+    uow: &mut UnitOfWork<'_>,
     coop: &cooperative::Model,
     union_id: Option<i64>,
-    now: DateTime<Utc>,
 ) -> Result<bool, ServiceError> {
     let mut next = coop.clone();
     next.union_id = union_id;
     next.version = coop.version + 1;
-    next.updated_at = now;
-    if !cooperatives::compare_and_swap(&w.txn, &next, coop.version).await? {
+    next.updated_at = uow.now();
+    if !records::swap_cooperative(uow.txn(), &next, coop.version).await? {
         return Ok(false);
     }
-    let province = province_code(&state.gazetteer, next.ward_id);
-    write::record_change(w, ChangeKind::Updated, EntityKind::Cooperative, next.id, &province, Some(next.version), now)
-        .await?;
+    let province = uow.gazetteer().province_code(next.ward_id);
+    uow.change(ChangeKind::Updated, EntityKind::Cooperative, next.id, province, next.version);
     Ok(true)
-}
-
-/// Bumps a union's version after a membership change and logs it.
-async fn touch(
-    state: &AppState,
-    w: &WriteTxn,
-    union: &cooperative_union::Model,
-    now: DateTime<Utc>,
-) -> Result<cooperative_union::Model, ServiceError> {
-    let mut next = union.clone();
-    next.version = union.version + 1;
-    next.updated_at = now;
-    cooperative_union::Entity::update_many()
-        .set(next.clone().into_active_model().reset_all())
-        .filter(cooperative_union::Column::Id.eq(union.id))
-        .exec(&w.txn)
-        .await
-        .map_err(StorageError::from)?;
-    let province = province_code(&state.gazetteer, next.ward_id);
-    write::record_change(
-        w,
-        ChangeKind::Updated,
-        EntityKind::CooperativeUnion,
-        next.id,
-        &province,
-        Some(next.version),
-        now,
-    )
-    .await?;
-    Ok(next)
 }
 
 /// Which membership change.
@@ -221,7 +162,10 @@ pub enum Membership {
 }
 
 /// Adds a cooperative to a union or removes it; a union keeps at least
-/// three ACTIVE members.
+/// three ACTIVE members. The union, the cooperative and the count of the
+/// other members are read inside the write transaction, and the union's
+/// version bump is a compare-and-swap of the row as read there (so a code
+/// the sync worker has just saved is kept).
 pub async fn change_membership(
     state: &AppState,
     actor: &Actor,
@@ -233,81 +177,66 @@ pub async fn change_membership(
         Membership::Add => "addUnionMember",
         Membership::Remove => "removeUnionMember",
     };
-    if let Err(d) = auth::may_write_somewhere(&actor.principal) {
-        return Err(write::deny(&state.db, actor, operation, None, d).await);
-    }
+    let uow = UnitOfWork::open_keyless(state, actor, operation).await?;
     let union = match union_id {
-        Some(id) => find(&state.db, id).await?,
+        Some(id) => records::union_for_write(uow.txn(), id).await?,
         None => None,
     };
-    let Some(union) = union else { return reject(&["input", "unionId"], ProblemKind::NotFound, "no such union") };
-    if let Err(d) = auth::may_write(&actor.principal, &province_code(&state.gazetteer, union.ward_id)) {
-        return Err(write::deny(&state.db, actor, operation, Some((EntityKind::CooperativeUnion, union.id)), d).await);
-    }
+    let Some(union) = union else {
+        return uow.refuse_one(&["input", "unionId"], ProblemKind::NotFound, "no such union").await;
+    };
+    let entity = (EntityKind::CooperativeUnion, union.id);
+    let decision = auth::may_write(&actor.principal, &state.gazetteer.province_code(union.ward_id));
+    let mut uow = uow.authorize(decision, Some(entity)).await?;
     let coop = match cooperative_id {
-        Some(id) => cooperatives::find(&state.db, id).await?,
+        Some(id) => records::cooperative_for_write(uow.txn(), id).await?,
         None => None,
     };
     let Some(coop) = coop else {
-        return reject(&["input", "cooperativeId"], ProblemKind::NotFound, "no such cooperative");
+        return uow.refuse_one(&["input", "cooperativeId"], ProblemKind::NotFound, "no such cooperative").await;
     };
     let path = ["input", "cooperativeId"];
     match change {
         Membership::Add if coop.union_id == Some(union.id) => {
-            return reject(&path, ProblemKind::Duplicate, format!("{} is already a member", coop.name))
+            return uow.refuse_one(&path, ProblemKind::Duplicate, format!("{} is already a member", coop.name)).await
         }
         Membership::Add if coop.union_id.is_some() => {
-            return reject(&path, ProblemKind::Invalid, format!("{} belongs to another union", coop.name))
+            return uow.refuse_one(&path, ProblemKind::Invalid, format!("{} belongs to another union", coop.name)).await
         }
-        Membership::Add if coop.status != RegistrationStatus::Active.as_str() => {
-            return reject(&path, ProblemKind::Invalid, format!("{} is {}, not ACTIVE", coop.name, coop.status))
+        Membership::Add if coop.registration_status()? != RegistrationStatus::Active => {
+            let message = format!("{} is {}, not ACTIVE", coop.name, coop.status);
+            return uow.refuse_one(&path, ProblemKind::Invalid, message).await;
         }
         Membership::Remove if coop.union_id != Some(union.id) => {
-            return reject(&path, ProblemKind::NotFound, format!("{} is not a member of this union", coop.name))
+            let message = format!("{} is not a member of this union", coop.name);
+            return uow.refuse_one(&path, ProblemKind::NotFound, message).await;
         }
         Membership::Remove => {
-            let active_others = cooperative::Entity::find()
-                .filter(cooperative::Column::UnionId.eq(union.id))
-                .filter(cooperative::Column::Status.eq(RegistrationStatus::Active.as_str()))
-                .filter(cooperative::Column::Id.ne(coop.id))
-                .count(&state.db)
-                .await
-                .map_err(StorageError::from)?;
+            let active_others = records::active_members_except(uow.txn(), union.id, coop.id).await?;
             if (active_others as usize) < rules::MIN_UNION_MEMBERS {
-                return reject(
-                    &path,
-                    ProblemKind::Invalid,
-                    format!("a union keeps at least {} ACTIVE member cooperatives", rules::MIN_UNION_MEMBERS),
-                );
+                let message = format!("a union keeps at least {} ACTIVE member cooperatives", rules::MIN_UNION_MEMBERS);
+                return uow.refuse_one(&path, ProblemKind::Invalid, message).await;
             }
         }
         Membership::Add => {}
     }
-    let now = Utc::now();
-    let w = write::begin(state).await?;
     let target = if change == Membership::Add { Some(union.id) } else { None };
-    if !join(state, &w, &coop, target, now).await? {
-        return Ok(Err(write::version_conflict(coop.version, coop.version + 1)));
+    if !join(&mut uow, &coop, target).await? {
+        return uow.conflict(coop.version, coop.version + 1).await;
     }
-    let next = touch(state, &w, &union, now).await?;
-    write::audit(
-        &w.txn,
-        actor,
-        AuditEntry {
-            operation,
-            entity: Some((EntityKind::CooperativeUnion, union.id)),
-            outcome: AuditOutcome::Success,
-            before: Some(write::digest(&union)),
-            after: Some(write::digest(&next)),
-            detail: Some(format!("cooperative {}", coop.id)),
-        },
-    )
-    .await?;
-    if outbox::syncs(&union.registry_sync) {
-        let payload = outbox::content(&w.txn, &state.gazetteer, EntityKind::CooperativeUnion, union.id).await?;
-        outbox::enqueue(&w.txn, EntityKind::CooperativeUnion, union.id, Operation::Update, payload).await?;
+    let mut next = union.clone();
+    next.version = union.version + 1;
+    next.updated_at = uow.now();
+    if !records::swap_union(uow.txn(), &next, union.version).await? {
+        return uow.conflict(union.version, union.version + 1).await;
     }
-    w.commit().await?;
-    state.feed.committed();
+    let province = uow.gazetteer().province_code(next.ward_id);
+    uow.change(ChangeKind::Updated, EntityKind::CooperativeUnion, next.id, province, next.version);
+    uow.audit(entity, Some(&union), Some(&next), Some(format!("cooperative {}", coop.id)));
+    if union.syncs() {
+        let content = national::union_content_now(uow.txn(), uow.gazetteer(), &next).await?;
+        uow.deliver(EntityKind::CooperativeUnion, union.id, Delivery::Update(content));
+    }
+    uow.commit(None).await?;
     Ok(Ok(next))
 }

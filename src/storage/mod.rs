@@ -1,13 +1,23 @@
-//! Storage: the database connection and repository functions over it. Each
-//! function takes a connection and returns entity models or plain structs;
-//! none knows about HTTP or GraphQL.
+//! Storage: the database connection and every SQL statement the registry
+//! runs, reads and writes, behind functions that return [`StorageError`].
+//! Each function takes a connection (reads) or a [`WriteTxn`] (reads for
+//! writing, and writes) and returns entity models or plain structs; none
+//! knows about HTTP or GraphQL, and the layers above build no queries.
+//! Statements that differ between SQLite and PostgreSQL are written out
+//! per dialect in the one function that runs them.
 
+pub mod journal;
 pub mod organisations;
+pub mod outbox;
+pub mod records;
 pub mod reports;
 pub mod safety;
 pub mod statistics;
 pub mod targets;
 pub mod units;
+pub mod write;
+
+pub use write::{WriteGate, WriteTxn};
 
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +30,9 @@ pub enum StorageError {
     /// The database refused or failed a statement, or could not be reached.
     #[error("database: {0}")]
     Db(#[from] DbErr),
+    /// A stored value that should be impossible (e.g. an unknown enumeration name).
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
 }
 
 /// Which database engine a URL names.
@@ -119,12 +132,19 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), StorageError> {
     db.ping().await.map_err(StorageError::from)
 }
 
+/// The tables the seed generator loads with explicit ids.
+pub const BULK_LOADED: [&str; 5] = ["person", "cooperative_union", "cooperative", "cooperative_group", "annual_report"];
+
 /// Sets PostgreSQL sequences past explicitly inserted ids (after a bulk load).
 pub async fn reset_sequences(db: &DatabaseConnection, tables: &[&str]) -> Result<(), StorageError> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Ok(());
     }
     for t in tables {
+        // Table names are identifiers, not values: only the bulk-loaded tables are accepted.
+        if !BULK_LOADED.contains(t) {
+            return Err(StorageError::Corrupt(format!("{t} is not a bulk-loaded table")));
+        }
         let sql = format!(
             "SELECT setval(pg_get_serial_sequence('{t}', 'id'), COALESCE((SELECT MAX(id) FROM {t}), 0) + 1, false)"
         );

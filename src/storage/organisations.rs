@@ -241,6 +241,14 @@ fn sort_expr(kind: OrgKind, field: OrderField) -> SimpleExpr {
     }
 }
 
+/// One of the three organisation tables (cooperatives, unions, groups), as
+/// the listing functions take it.
+pub trait OrgTable: EntityTrait<Model: OrgRow + Sync> {}
+
+impl OrgTable for cooperative::Entity {}
+impl OrgTable for cooperative_union::Entity {}
+impl OrgTable for cooperative_group::Entity {}
+
 /// Rows of one organisation table, filtered, ordered and cut to `limit`
 /// after `after`.
 pub async fn page<E>(

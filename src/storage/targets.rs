@@ -1,12 +1,17 @@
 //! Targets and the facts their progress is computed from.
 
 use super::statistics::Territory;
+use super::write::WriteTxn;
 use super::StorageError;
 use crate::domain::targets::{OrgFact, OrgKindFact};
 use crate::domain::{Rating, Sector};
 use chrono::{Datelike, NaiveDate};
+use entity::{target, target_progress_report};
 use sea_orm::sea_query::{Alias, Condition, Expr, JoinType, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 #[derive(FromQueryResult)]
 struct FactRow {
@@ -148,4 +153,140 @@ pub async fn facts(db: &DatabaseConnection, territory: &Territory) -> Result<Vec
 pub async fn by_id(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<entity::target::Model>, StorageError> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     Ok(entity::target::Entity::find().filter(entity::target::Column::Id.is_in(ids.iter().copied())).all(db).await?)
+}
+
+/// The key that makes a target unique: jurisdiction, year, indicator,
+/// scope and "within" indicator (stored names; "" for no "within").
+#[derive(Debug, Clone, Copy)]
+pub struct TargetKey<'a> {
+    /// The jurisdiction's unit id.
+    pub jurisdiction: i32,
+    /// The year.
+    pub year: i32,
+    /// The indicator.
+    pub indicator: &'a str,
+    /// The organisation scope.
+    pub scope: &'a str,
+    /// The "within" indicator, "" for none.
+    pub within: &'a str,
+}
+
+/// The target with a key, read inside a unit of work.
+pub async fn target_with_key(w: &WriteTxn, k: TargetKey<'_>) -> Result<Option<target::Model>, StorageError> {
+    Ok(target::Entity::find()
+        .filter(target::Column::JurisdictionId.eq(k.jurisdiction))
+        .filter(target::Column::Year.eq(k.year))
+        .filter(target::Column::Indicator.eq(k.indicator))
+        .filter(target::Column::Scope.eq(k.scope))
+        .filter(target::Column::WithinIndicator.eq(k.within))
+        .one(&w.txn)
+        .await?)
+}
+
+/// A target, read inside a unit of work.
+pub async fn target_for_write(w: &WriteTxn, id: i64) -> Result<Option<target::Model>, StorageError> {
+    Ok(target::Entity::find_by_id(id).one(&w.txn).await?)
+}
+
+/// Inserts a target (its `id` is assigned).
+pub async fn insert_target(w: &WriteTxn, row: target::Model) -> Result<target::Model, StorageError> {
+    let mut am = row.into_active_model();
+    am.id = NotSet;
+    Ok(am.insert(&w.txn).await?)
+}
+
+/// Bumps a target's version by compare-and-swap; `false` if another write won.
+pub async fn bump_target(w: &WriteTxn, next: &target::Model, expected: i32) -> Result<bool, StorageError> {
+    let res = target::Entity::update_many()
+        .col_expr(target::Column::Version, Expr::value(next.version))
+        .col_expr(target::Column::UpdatedAt, Expr::value(next.updated_at))
+        .filter(target::Column::Id.eq(next.id))
+        .filter(target::Column::Version.eq(expected))
+        .exec(&w.txn)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Records an outside figure for a target.
+pub async fn insert_progress_report(
+    w: &WriteTxn,
+    row: target_progress_report::Model,
+) -> Result<target_progress_report::Model, StorageError> {
+    let mut am = row.into_active_model();
+    am.id = NotSet;
+    Ok(am.insert(&w.txn).await?)
+}
+
+/// The latest reported figure of a target.
+pub async fn latest_progress_report(
+    db: &DatabaseConnection,
+    target_id: i64,
+) -> Result<Option<target_progress_report::Model>, StorageError> {
+    Ok(target_progress_report::Entity::find()
+        .filter(target_progress_report::Column::TargetId.eq(target_id))
+        .order_by_desc(target_progress_report::Column::AsOf)
+        .order_by_desc(target_progress_report::Column::Id)
+        .one(db)
+        .await?)
+}
+
+/// Every jurisdiction that has targets.
+pub async fn jurisdictions(db: &DatabaseConnection) -> Result<Vec<i32>, StorageError> {
+    Ok(target::Entity::find()
+        .select_only()
+        .column(target::Column::JurisdictionId)
+        .distinct()
+        .into_tuple::<i32>()
+        .all(db)
+        .await?)
+}
+
+/// Which targets a listing selects.
+#[derive(Debug, Clone, Default)]
+pub struct TargetSelection {
+    /// Of these jurisdictions.
+    pub jurisdictions: Option<Vec<i32>>,
+    /// Of this year.
+    pub year: Option<i32>,
+    /// Of these indicators (stored names).
+    pub indicators: Option<Vec<&'static str>>,
+    /// From this source document.
+    pub source_document: Option<String>,
+}
+
+fn selection(s: &TargetSelection) -> sea_orm::Select<target::Entity> {
+    let mut sel = target::Entity::find();
+    if let Some(ids) = &s.jurisdictions {
+        sel = sel.filter(target::Column::JurisdictionId.is_in(ids.iter().copied()));
+    }
+    if let Some(y) = s.year {
+        sel = sel.filter(target::Column::Year.eq(y));
+    }
+    if let Some(is) = &s.indicators {
+        sel = sel.filter(target::Column::Indicator.is_in(is.iter().copied()));
+    }
+    if let Some(d) = &s.source_document {
+        sel = sel.filter(target::Column::SourceDocument.eq(d.as_str()));
+    }
+    sel
+}
+
+/// Up to `limit` selected targets after the id `after_id`, by id.
+pub async fn targets_after(
+    db: &DatabaseConnection,
+    s: &TargetSelection,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<target::Model>, StorageError> {
+    Ok(selection(s)
+        .filter(target::Column::Id.gt(after_id))
+        .order_by_asc(target::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// How many targets a selection holds.
+pub async fn count_targets(db: &DatabaseConnection, s: &TargetSelection) -> Result<u64, StorageError> {
+    Ok(selection(s).count(db).await?)
 }

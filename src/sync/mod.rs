@@ -1,7 +1,7 @@
-//! The sync engine: a transactional outbox delivered to the national tax
-//! registration system and NCRS by a worker, and the national change feed
-//! pulled back. The national systems sit behind [`client::NationalSystems`].
+//! The sync engine: the transactional outbox (rows written by
+//! `service::uow` with the change, kept by `storage::outbox`) delivered to
+//! the national systems by a [`worker::Worker`], and the national change
+//! feed pulled back and handed to `service::national`.
 
-pub mod client;
-pub mod outbox;
+pub use crate::national::client;
 pub mod worker;

@@ -21,6 +21,7 @@ mod pagination;
 mod readme_examples;
 mod portal_guide;
 mod readme;
+mod races;
 mod reference_data;
 mod schema_file;
 mod security;

@@ -330,3 +330,107 @@ async fn two_workers_share_the_queue_postgres() {
     assert_eq!(outbox_states(&app).await, HashMap::from([("DELIVERED".to_owned(), 60)]));
     sim.shutdown().await;
 }
+
+/// A tax system that accepts registrations but answers without a
+/// `registrationId` (and never issues a code).
+#[derive(Default)]
+struct NoRegistrationId {
+    polls: std::sync::atomic::AtomicUsize,
+}
+
+impl coopgate::sync::client::NationalSystems for NoRegistrationId {
+    async fn call(
+        &self,
+        call: coopgate::sync::client::Call,
+    ) -> Result<coopgate::sync::client::Answer, coopgate::sync::client::CallError> {
+        use coopgate::sync::client::{Answer, CallError};
+        let pending = |status| Ok(Answer { status, etag: None, location: None, body: json!({"status": "PENDING"}) });
+        match (call.method.as_str(), call.path.as_str()) {
+            ("POST", "/tax/v1/registrations") => pending(202),
+            ("GET", p) if p.starts_with("/tax/v1/registrations") => {
+                self.polls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                pending(200)
+            }
+            (_, p) => Err(CallError::Refused(format!("unexpected call {p}"))),
+        }
+    }
+}
+
+async fn a_tax_answer_without_registration_id_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let c = registered(&app, &officer("40"), with_id_number(writes::coop("HTX Không mã", "16681"))).await;
+    let national = Arc::new(NoRegistrationId::default());
+    let settings = WorkerSettings {
+        max_attempts: 3,
+        backoff_base: Duration::from_millis(1),
+        backoff_cap: Duration::from_millis(5),
+        ..Default::default()
+    };
+    let w = Worker::new(app.state.clone(), national.clone(), settings);
+    assert!(w.drain(Duration::from_secs(60)).await.expect("drain"));
+    let row = sync_outbox::Entity::find().one(app.conn()).await.expect("read").expect("the row");
+    assert_eq!(row.state, "REJECTED", "refused at once, not polled until FAILED");
+    assert_eq!(row.attempts, 1);
+    assert_eq!(national.polls.load(std::sync::atomic::Ordering::SeqCst), 0, "nothing to poll");
+    assert!(!row.progress.unwrap_or_default().contains("registrationId"), "no empty registration id is kept");
+    let q = format!("{{ node(id: {}) {{ ... on Cooperative {{ sync {{ nationalRegistry lastError }} }} }} }}", c["id"]);
+    let d = app.data_as(&admin(), &q, json!({})).await;
+    assert_eq!(d["node"]["sync"]["nationalRegistry"], "REJECTED");
+    let error = d["node"]["sync"]["lastError"].as_str().expect("an error");
+    assert!(error.contains("registrationId"), "{error}");
+}
+
+/// A statement of this side that fails during a delivery (here: saving the
+/// registration's progress) is reported as a fixed phrase with the id under
+/// which the detail was logged, never as database text.
+async fn a_local_failure_never_shows_sql_in_last_error(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn(backend).await;
+    let sim = simulator(Faults::default()).await;
+    let c = registered(&app, &officer("40"), with_id_number(writes::coop("HTX Lỗi cục bộ", "16681"))).await;
+    let broken = match backend {
+        Backend::Sqlite => vec![
+            "CREATE TRIGGER no_progress BEFORE UPDATE OF progress ON sync_outbox
+             BEGIN SELECT RAISE(ABORT, 'injected: UPDATE sync_outbox SET progress'); END",
+        ],
+        Backend::Postgres => vec![
+            "CREATE FUNCTION no_progress() RETURNS trigger AS $$
+             BEGIN RAISE EXCEPTION 'injected: UPDATE sync_outbox SET progress'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER no_progress BEFORE UPDATE OF progress ON sync_outbox
+             FOR EACH ROW EXECUTE FUNCTION no_progress()",
+        ],
+    };
+    for sql in broken {
+        app.conn().execute_unprepared(sql).await.expect("break the statement");
+    }
+    let client = HttpNational::new(Endpoints {
+        tax_url: sim.base_url(),
+        ncrs_url: sim.base_url(),
+        client_id: sim::DEFAULT_CLIENT_ID.into(),
+        client_secret: sim::DEFAULT_CLIENT_SECRET.into(),
+        timeout: Duration::from_secs(5),
+    })
+    .expect("client");
+    let settings = WorkerSettings {
+        max_attempts: 2,
+        backoff_base: Duration::from_millis(1),
+        backoff_cap: Duration::from_millis(5),
+        ..Default::default()
+    };
+    let w = Worker::new(app.state.clone(), Arc::new(client), settings);
+    assert!(w.drain(Duration::from_secs(60)).await.expect("drain"));
+    let row = sync_outbox::Entity::find().one(app.conn()).await.expect("read").expect("the row");
+    assert_eq!(row.state, "FAILED");
+    let q = format!("{{ node(id: {}) {{ ... on Cooperative {{ sync {{ nationalRegistry lastError }} }} }} }}", c["id"]);
+    let d = app.data_as(&admin(), &q, json!({})).await;
+    assert_eq!(d["node"]["sync"]["nationalRegistry"], "FAILED");
+    let error = d["node"]["sync"]["lastError"].as_str().expect("an error");
+    assert!(error.starts_with("local error, see server log sync-"), "{error}");
+    for leak in ["injected", "UPDATE", "sync_outbox", "database", "progress"] {
+        assert!(!error.contains(leak), "{leak} in {error}");
+    }
+    assert_eq!(row.last_error.as_deref(), Some(error), "the row says the same");
+    sim.shutdown().await;
+}
+
+storage_tests!(a_tax_answer_without_registration_id_is_refused, a_local_failure_never_shows_sql_in_last_error,);

@@ -1,6 +1,7 @@
-//! The national systems as the sync engine sees them: one trait, and its
-//! HTTP implementation (OAuth2 client credentials, timeouts, no redirects,
-//! capped answers, errors classified as transient or final).
+//! The national systems' HTTP API: one trait ([`NationalSystems`], one
+//! `call`), its HTTP implementation (OAuth2 client credentials, timeouts, no
+//! redirects, capped answers, errors classified as transient or final), and
+//! [`National`], the typed operations over it that the sync worker uses.
 
 use serde_json::Value;
 use std::time::Duration;
@@ -184,10 +185,13 @@ impl HttpNational {
             ("client_id", self.endpoints.client_id.as_str()),
             ("client_secret", self.endpoints.client_secret.as_str()),
         ];
-        let resp =
-            self.http.post(format!("{}/oauth/token", self.base(s))).form(&form).send().await.map_err(|e| {
-                CallError::Transient { retry_after: None, detail: format!("token: {}", e.without_url()) }
-            })?;
+        let resp = self
+            .http
+            .post(format!("{}/oauth/token", self.base(s)))
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| unreachable("token", e))?;
         let status = resp.status();
         let body = read(resp).await?;
         if !status.is_success() {
@@ -220,18 +224,27 @@ impl HttpNational {
         if let Some(b) = &call.body {
             req = req.json(b);
         }
-        req.send().await.map_err(|e| CallError::Transient { retry_after: None, detail: e.without_url().to_string() })
+        req.send().await.map_err(|e| unreachable(&call.path, e))
     }
+}
+
+/// A transport failure: the library's text goes to the log, the error (and
+/// so `sync.lastError`) says only what could not be done.
+fn unreachable(what: &str, e: reqwest::Error) -> CallError {
+    let timed_out = e.is_timeout();
+    tracing::warn!(what, error = %e.without_url(), "national systems: transport failure");
+    let detail = if timed_out {
+        format!("{what}: timed out")
+    } else {
+        format!("{what}: the national system could not be reached")
+    };
+    CallError::Transient { retry_after: None, detail }
 }
 
 async fn read(resp: reqwest::Response) -> Result<Value, CallError> {
     let mut resp = resp;
     let mut buf: Vec<u8> = Vec::new();
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .map_err(|e| CallError::Transient { retry_after: None, detail: e.without_url().to_string() })?
-    {
+    while let Some(chunk) = resp.chunk().await.map_err(|e| unreachable("answer", e))? {
         if buf.len() + chunk.len() > MAX_ANSWER {
             return Err(CallError::Refused("answer larger than 1 MiB".into()));
         }
@@ -296,6 +309,157 @@ impl NationalSystems for HttpNational {
             412 => Err(CallError::Precondition(tag)),
             _ => Err(classify(status, retry_after, &body, &call.path)),
         }
+    }
+}
+
+/// The tax system's answer to a registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxRegistration {
+    /// The registration's id (to poll).
+    pub registration_id: String,
+    /// The code, when issued at once.
+    pub tax_code: Option<String>,
+}
+
+fn text_of(body: &Value, key: &str) -> Option<String> {
+    body.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+fn body_of<T: serde::Serialize>(b: &T) -> Value {
+    serde_json::to_value(b).unwrap_or(Value::Null)
+}
+
+/// The typed operations of both national systems over one [`NationalSystems`].
+pub struct National<N: NationalSystems> {
+    /// The transport.
+    pub systems: std::sync::Arc<N>,
+}
+
+impl<N: NationalSystems> Clone for National<N> {
+    fn clone(&self) -> Self {
+        National { systems: self.systems.clone() }
+    }
+}
+
+impl<N: NationalSystems> National<N> {
+    /// `POST /tax/v1/registrations`. An answer without a `registrationId`
+    /// is refused: there would be nothing to poll.
+    pub async fn register_taxpayer(
+        &self,
+        body: &super::TaxpayerBody,
+        key: String,
+    ) -> Result<TaxRegistration, CallError> {
+        let a = self
+            .systems
+            .call(Call::write(System::Tax, reqwest::Method::POST, "/tax/v1/registrations", body_of(body), key))
+            .await?;
+        let registration_id = text_of(&a.body, "registrationId").ok_or_else(|| {
+            CallError::Refused("the tax system answered a registration without a registrationId".into())
+        })?;
+        Ok(TaxRegistration { registration_id, tax_code: text_of(&a.body, "taxCode") })
+    }
+
+    /// `GET /tax/v1/registrations/{id}`: the code, once issued.
+    pub async fn registration_code(&self, registration_id: &str) -> Result<Option<String>, CallError> {
+        let a = self.systems.call(Call::get(System::Tax, format!("/tax/v1/registrations/{registration_id}"))).await?;
+        Ok(text_of(&a.body, "taxCode"))
+    }
+
+    /// `PUT /tax/v1/taxpayers/{code}`.
+    pub async fn update_taxpayer(&self, code: &str, body: &super::TaxpayerBody, key: String) -> Result<(), CallError> {
+        let path = format!("/tax/v1/taxpayers/{code}");
+        self.systems.call(Call::write(System::Tax, reqwest::Method::PUT, path, body_of(body), key)).await.map(drop)
+    }
+
+    /// `POST /tax/v1/taxpayers/{code}/status`.
+    pub async fn taxpayer_status(
+        &self,
+        code: &str,
+        body: &super::StatusBody<super::TaxpayerStatus>,
+        key: String,
+    ) -> Result<(), CallError> {
+        let path = format!("/tax/v1/taxpayers/{code}/status");
+        self.systems.call(Call::write(System::Tax, reqwest::Method::POST, path, body_of(body), key)).await.map(drop)
+    }
+
+    /// `PUT /ncrs/v1/records/{code}` with `If-None-Match: *`: creates the
+    /// record; returns its version. A record created already (by an earlier
+    /// attempt whose answer was lost and whose key expired) counts as created.
+    pub async fn create_record(
+        &self,
+        code: &str,
+        body: &super::RecordBody,
+        key: String,
+    ) -> Result<Option<i32>, CallError> {
+        let mut call =
+            Call::write(System::Ncrs, reqwest::Method::PUT, format!("/ncrs/v1/records/{code}"), body_of(body), key);
+        call.if_none_match = true;
+        match self.systems.call(call).await {
+            Ok(a) => Ok(a.etag),
+            Err(CallError::Precondition(tag)) => Ok(tag),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends a write to NCRS that needs the record's version; on 412 reads
+    /// the current version and tries once more (same key: a refused write is
+    /// not remembered). Returns the version after it.
+    async fn versioned(&self, mut call: Call, known: Option<i32>, code: &str) -> Result<Option<i32>, CallError> {
+        call.if_match = known;
+        match self.systems.call(call.clone()).await {
+            Err(CallError::Precondition(tag)) => {
+                let current = match tag {
+                    Some(t) => Some(t),
+                    None => self.systems.call(Call::get(System::Ncrs, format!("/ncrs/v1/records/{code}"))).await?.etag,
+                };
+                call.if_match = current;
+                Ok(self.systems.call(call).await?.etag)
+            }
+            other => Ok(other?.etag),
+        }
+    }
+
+    /// `PUT /ncrs/v1/records/{code}` with `If-Match`: replaces the content.
+    pub async fn replace_record(
+        &self,
+        code: &str,
+        known: Option<i32>,
+        body: &super::RecordBody,
+        key: String,
+    ) -> Result<Option<i32>, CallError> {
+        let call =
+            Call::write(System::Ncrs, reqwest::Method::PUT, format!("/ncrs/v1/records/{code}"), body_of(body), key);
+        self.versioned(call, known, code).await
+    }
+
+    /// `POST /ncrs/v1/records/{code}/status`; returns the version after it.
+    pub async fn record_status(
+        &self,
+        code: &str,
+        body: &super::StatusBody<String>,
+        key: String,
+    ) -> Result<Option<i32>, CallError> {
+        let path = format!("/ncrs/v1/records/{code}/status");
+        Ok(self.systems.call(Call::write(System::Ncrs, reqwest::Method::POST, path, body_of(body), key)).await?.etag)
+    }
+
+    /// `PUT /ncrs/v1/records/{code}/annual-reports/{year}`; returns the version after it.
+    pub async fn annual_report(
+        &self,
+        code: &str,
+        year: i32,
+        body: &super::ReportFigures,
+        key: String,
+    ) -> Result<Option<i32>, CallError> {
+        let path = format!("/ncrs/v1/records/{code}/annual-reports/{year}");
+        Ok(self.systems.call(Call::write(System::Ncrs, reqwest::Method::PUT, path, body_of(body), key)).await?.etag)
+    }
+
+    /// `GET /ncrs/v1/changes`: a page of the change feed after `after`.
+    pub async fn changes(&self, after: i64, limit: usize) -> Result<super::feed::Page, CallError> {
+        let a =
+            self.systems.call(Call::get(System::Ncrs, format!("/ncrs/v1/changes?after={after}&limit={limit}"))).await?;
+        super::feed::page(a.body).map_err(CallError::Refused)
     }
 }
 

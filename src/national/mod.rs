@@ -1,0 +1,321 @@
+//! The national systems (the tax registration system and NCRS, the
+//! National Information System on Cooperative Registration) as the registry
+//! sees them: the typed deliveries a record's changes become, the events of
+//! the national change feed, and the client that speaks their HTTP API.
+//! Serde lives here only: bodies are structs, read and written as JSON at
+//! this edge (and stored as that JSON in the outbox, so every retry sends
+//! the same body).
+//!
+//! Adding an operation: a variant of [`Delivery`] (and of [`Operation`]),
+//! its body struct, and its arm in `sync::worker::Worker::perform`; the
+//! compiler finds every `match` that needs it.
+
+pub mod client;
+pub mod feed;
+
+use serde::{Deserialize, Serialize};
+
+/// What a queued delivery asks of the national systems (its stored name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// Tax registration, then NCRS registration.
+    Register,
+    /// Changed registered content (tax details and NCRS record).
+    Update,
+    /// Status change (NCRS and tax).
+    Status,
+    /// An annual report (NCRS).
+    AnnualReport,
+}
+
+impl Operation {
+    /// Every operation.
+    pub const ALL: [Operation; 4] =
+        [Operation::Register, Operation::Update, Operation::Status, Operation::AnnualReport];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Register => "REGISTER",
+            Operation::Update => "UPDATE",
+            Operation::Status => "STATUS",
+            Operation::AnnualReport => "ANNUAL_REPORT",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+/// What kind of taxpayer / NCRS record an organisation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RecordKind {
+    /// A cooperative (hợp tác xã).
+    Cooperative,
+    /// A cooperative union (liên hiệp hợp tác xã).
+    Union,
+}
+
+/// The legal representative as the national forms name them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Representative {
+    /// Full name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_name: Option<String>,
+    /// Identity number (căn cước).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+}
+
+/// The registered content as the tax system takes it (đăng ký thuế).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxpayerBody {
+    /// Registered name.
+    pub name: String,
+    /// Cooperative or union.
+    pub kind: RecordKind,
+    /// The 2025 ward of the head office.
+    pub ward_code: String,
+    /// Its province.
+    pub province_code: String,
+    /// The legal representative.
+    pub legal_representative: Representative,
+    /// VSIC level-4 classes.
+    pub business_lines: Vec<String>,
+    /// Charter capital, a decimal string in đồng.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charter_capital: Option<String>,
+}
+
+/// The registered content as NCRS takes it: the tax content, members and street.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordBody {
+    /// What the tax system is told too.
+    #[serde(flatten)]
+    pub taxpayer: TaxpayerBody,
+    /// Members (official and associate, or member cooperatives of a union).
+    pub members: i64,
+    /// Street address below the ward.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+/// A record's registered content, for each system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Content {
+    /// For the tax system.
+    pub tax: TaxpayerBody,
+    /// For NCRS.
+    pub ncrs: RecordBody,
+}
+
+/// A taxpayer status as the tax system names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TaxpayerStatus {
+    /// Operating.
+    Active,
+    /// Suspended.
+    Suspended,
+    /// Closed (dissolved or revoked).
+    Closed,
+}
+
+/// One system's status-change body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusBody<S> {
+    /// The new status.
+    pub status: S,
+    /// When it takes effect.
+    pub effective_on: chrono::NaiveDate,
+    /// Why.
+    pub reason: String,
+}
+
+/// A status change, for each system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    /// For NCRS: the registration status's stored name.
+    pub ncrs: StatusBody<String>,
+    /// For the tax system.
+    pub tax: StatusBody<TaxpayerStatus>,
+}
+
+impl StatusChange {
+    /// The bodies for a change to `status`.
+    pub fn new(status: crate::domain::RegistrationStatus, effective_on: chrono::NaiveDate, reason: &str) -> Self {
+        use crate::domain::RegistrationStatus as R;
+        let tax = match status {
+            R::Active => TaxpayerStatus::Active,
+            R::Suspended => TaxpayerStatus::Suspended,
+            R::Pending | R::Dissolved | R::Revoked => TaxpayerStatus::Closed,
+        };
+        StatusChange {
+            ncrs: StatusBody { status: status.as_str().to_owned(), effective_on, reason: reason.to_owned() },
+            tax: StatusBody { status: tax, effective_on, reason: reason.to_owned() },
+        }
+    }
+}
+
+/// An annual report's figures as NCRS takes them (those the local report
+/// lacks are left out; the national system says which it needs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportFigures {
+    /// Members (official and associate).
+    pub members: i64,
+    /// Employees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employees: Option<i32>,
+    /// Revenue, decimal string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revenue: Option<String>,
+    /// Profit, decimal string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profit: Option<String>,
+    /// Average member income, decimal string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub average_member_income: Option<String>,
+    /// Rating.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<String>,
+}
+
+/// An annual report for a year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnualReportBody {
+    /// The year.
+    pub year: i32,
+    /// The figures.
+    pub report: ReportFigures,
+}
+
+/// One delivery to the national systems, with its request bodies fixed
+/// when the change was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Register a new record: tax registration, then NCRS.
+    Register(Content),
+    /// Changed registered content.
+    Update(Content),
+    /// A status change.
+    Status(StatusChange),
+    /// An annual report.
+    AnnualReport(AnnualReportBody),
+}
+
+/// A stored delivery body that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("the stored {operation} body is not readable: {detail}")]
+pub struct BodyError {
+    /// Of which operation.
+    pub operation: &'static str,
+    /// What is wrong.
+    pub detail: String,
+}
+
+impl Delivery {
+    /// Its operation.
+    pub fn operation(&self) -> Operation {
+        match self {
+            Delivery::Register(_) => Operation::Register,
+            Delivery::Update(_) => Operation::Update,
+            Delivery::Status(_) => Operation::Status,
+            Delivery::AnnualReport(_) => Operation::AnnualReport,
+        }
+    }
+
+    /// The body as stored in the outbox (JSON).
+    pub fn to_stored(&self) -> String {
+        let v = match self {
+            Delivery::Register(c) | Delivery::Update(c) => serde_json::to_string(c),
+            Delivery::Status(s) => serde_json::to_string(s),
+            Delivery::AnnualReport(r) => serde_json::to_string(r),
+        };
+        v.unwrap_or_default()
+    }
+
+    /// Reads a stored body.
+    pub fn from_stored(op: Operation, body: &str) -> Result<Self, BodyError> {
+        let err = |e: serde_json::Error| BodyError { operation: op.as_str(), detail: e.to_string() };
+        Ok(match op {
+            Operation::Register => Delivery::Register(serde_json::from_str(body).map_err(err)?),
+            Operation::Update => Delivery::Update(serde_json::from_str(body).map_err(err)?),
+            Operation::Status => Delivery::Status(serde_json::from_str(body).map_err(err)?),
+            Operation::AnnualReport => Delivery::AnnualReport(serde_json::from_str(body).map_err(err)?),
+        })
+    }
+}
+
+/// What is done of a registration so far, kept on its outbox row so a
+/// retry resumes there (stored as JSON in `progress`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterProgress {
+    /// The tax system's registration id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_id: Option<String>,
+    /// The issued tax code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_code: Option<String>,
+}
+
+impl RegisterProgress {
+    /// Reads stored progress (unreadable progress counts as none).
+    pub fn from_stored(s: Option<&str>) -> Self {
+        s.and_then(|p| serde_json::from_str(p).ok()).unwrap_or_default()
+    }
+
+    /// As stored.
+    pub fn to_stored(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn content() -> Content {
+        let tax = TaxpayerBody {
+            name: "HTX Sen Vàng".into(),
+            kind: RecordKind::Cooperative,
+            ward_code: "16681".into(),
+            province_code: "40".into(),
+            legal_representative: Representative { full_name: Some("Nguyễn Thị Hoa".into()), id_number: None },
+            business_lines: vec!["0111".into()],
+            charter_capital: Some("1500000000".into()),
+        };
+        Content { ncrs: RecordBody { taxpayer: tax.clone(), members: 9, address: None }, tax }
+    }
+
+    #[test]
+    fn stored_bodies_keep_the_outbox_json_shape() {
+        let stored = Delivery::Register(content()).to_stored();
+        let v: serde_json::Value = serde_json::from_str(&stored).expect("json");
+        let tax = json!({"name": "HTX Sen Vàng", "kind": "COOPERATIVE", "wardCode": "16681", "provinceCode": "40",
+            "legalRepresentative": {"fullName": "Nguyễn Thị Hoa"}, "businessLines": ["0111"],
+            "charterCapital": "1500000000"});
+        let mut ncrs = tax.clone();
+        ncrs["members"] = json!(9);
+        assert_eq!(v, json!({"tax": tax, "ncrs": ncrs}));
+        assert_eq!(Delivery::from_stored(Operation::Register, &stored).expect("read"), Delivery::Register(content()));
+    }
+
+    #[test]
+    fn an_unreadable_body_is_an_error() {
+        assert!(Delivery::from_stored(Operation::Status, "{\"ncrs\": 1}").is_err());
+        assert_eq!(Operation::parse("SOMETHING"), None);
+        for op in Operation::ALL {
+            assert_eq!(Operation::parse(op.as_str()), Some(op));
+        }
+    }
+}

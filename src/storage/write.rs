@@ -1,0 +1,80 @@
+//! Serialised write transactions. Every write to the registry runs in one:
+//! on SQLite behind an in-process gate (one writer, so a transaction that
+//! reads before it writes never meets "database is locked"), on PostgreSQL
+//! behind a transaction-scoped advisory lock, so change-log sequences commit
+//! in order and a feed reader never sees a later sequence before an earlier
+//! one. Statements run on the transaction only through functions of
+//! `storage`; the transaction itself is private to this layer.
+
+use super::StorageError;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// The advisory-lock key that serialises registry writes on PostgreSQL.
+pub const WRITE_LOCK_KEY: i64 = 0x636f_6f70_6761_7465; // "coopgate"
+
+/// The in-process write gate (SQLite's single writer), counting who waits.
+#[derive(Debug, Default)]
+pub struct WriteGate {
+    lock: Arc<tokio::sync::Mutex<()>>,
+    waiting: AtomicUsize,
+}
+
+impl WriteGate {
+    /// How many writers are waiting for the gate right now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
+    /// Waits for the gate and holds it until the guard is dropped.
+    pub async fn lock(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let guard = self.lock.clone().lock_owned().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        guard
+    }
+}
+
+/// One serialised write transaction.
+pub struct WriteTxn {
+    pub(super) txn: DatabaseTransaction,
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+/// Begins a serialised write transaction on `db`.
+pub async fn begin(db: &DatabaseConnection, gate: &WriteGate) -> Result<WriteTxn, StorageError> {
+    let held = match db.get_database_backend() {
+        DbBackend::Sqlite => Some(gate.lock().await),
+        _ => None,
+    };
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute(sea_orm::Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [WRITE_LOCK_KEY.into()],
+        ))
+        .await?;
+    }
+    Ok(WriteTxn { txn, _gate: held })
+}
+
+impl WriteTxn {
+    /// Commits and releases the gate.
+    pub async fn commit(self) -> Result<(), StorageError> {
+        self.txn.commit().await?;
+        Ok(())
+    }
+
+    /// Rolls back and releases the gate.
+    pub async fn rollback(self) -> Result<(), StorageError> {
+        self.txn.rollback().await?;
+        Ok(())
+    }
+
+    /// The database engine.
+    pub fn backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+}
