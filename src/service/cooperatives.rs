@@ -302,7 +302,7 @@ pub async fn update(
     if let Some(v) = patch.value_chain_linked {
         next.value_chain_linked = v;
     }
-    if outbox::syncs(&next.registry_sync) {
+    if next.syncs() {
         super::national_form::cooperative_update(state, &mut p, &next, new_legal.as_ref()).await?;
     }
     if !p.is_empty() {
