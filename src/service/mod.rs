@@ -6,8 +6,8 @@
 pub mod cooperatives;
 pub mod feed;
 pub mod groups;
-pub mod national_form;
 pub mod national;
+pub mod national_form;
 pub mod page;
 pub mod registry;
 pub mod reports;

@@ -115,7 +115,7 @@ async fn union_of_three(app: &TestApp) -> (Value, Vec<Value>) {
         ids.push(c["id"].clone());
     }
     let input = json!({"name": "Liên hiệp HTX Đua", "sector": "AGRICULTURE", "address": {"wardCode": "16681"},
-        "legalRepresentative": {"fullName": "Phạm Văn D"}, "memberCooperativeIds": ids[..3]});
+        "charterCapital": "900000000", "legalRepresentative": {"fullName": "Phạm Văn D", "idNumber": "040090000777"}, "memberCooperativeIds": ids[..3]});
     let p = payload(app, &t, writes::UNION, input).await;
     assert_eq!(p["userErrors"], json!([]), "{p}");
     (p["cooperativeUnion"]["id"].clone(), ids)
