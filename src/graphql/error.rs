@@ -25,6 +25,31 @@ pub mod code {
     pub const INTERNAL: &str = "INTERNAL";
 }
 
+/// A syntax error of a document: one line with its location, not the
+/// parser's multi-line drawing.
+pub fn syntax_error(e: async_graphql::parser::Error) -> async_graphql::ServerError {
+    let pos = e.positions().next();
+    let what = match &e {
+        async_graphql::parser::Error::Syntax { message, .. } => {
+            let last = message.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+            let what = last.strip_prefix("= ").unwrap_or(last).trim().to_owned();
+            if what.is_empty() {
+                "unexpected input".to_owned()
+            } else {
+                what
+            }
+        }
+        other => other.to_string(),
+    };
+    let message = match pos {
+        Some(p) => format!("Syntax error at line {}, column {}: {what}", p.line, p.column),
+        None => format!("Syntax error: {what}"),
+    };
+    let mut err = async_graphql::ServerError::new(message, pos);
+    err.extensions.get_or_insert_with(Default::default).set("code", code::BAD_USER_INPUT);
+    err
+}
+
 /// A client-input error naming the argument.
 pub fn bad_user_input(argument: &str, message: impl std::fmt::Display) -> Error {
     Error::new(format!("{argument}: {message}")).extend_with(|_, e| {

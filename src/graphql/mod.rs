@@ -7,11 +7,14 @@ pub mod ids;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
+pub mod nulls;
 pub mod prefetch;
 pub mod query;
 pub mod scalars;
+pub mod shape;
 pub mod subscription;
 pub mod types;
+pub mod variables;
 
 use crate::auth::{Principal, RequestId};
 use crate::state::AppState;
@@ -26,7 +29,7 @@ use subscription::SubscriptionRoot;
 pub type CoopgateSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
-    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot).extension(nulls::Completion)
 }
 
 /// Persons whose restricted fields a request revealed ("who read my data").

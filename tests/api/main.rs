@@ -7,6 +7,7 @@ mod helpers;
 mod auth;
 mod authorization;
 mod cli;
+mod conformance;
 mod dataloaders;
 mod feed;
 mod filters;
