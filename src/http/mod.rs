@@ -1,11 +1,13 @@
 //! The HTTP edge: routes, request ids, tracing and the GraphQL handler.
 
+mod auth;
 mod graphql;
 mod health;
 pub mod persisted;
 pub mod protocol;
 pub mod rate_limit;
 mod security;
+mod websocket;
 
 use crate::graphql::CoopgateSchema;
 use crate::state::AppState;

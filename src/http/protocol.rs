@@ -304,7 +304,7 @@ fn has_persisted_hash(map: &Map<String, Value>) -> bool {
 }
 
 /// One operation, ready to run or already answered.
-enum Prepared {
+pub(super) enum Prepared {
     /// Passed every check.
     Run(Box<async_graphql::Request>, Analysis),
     /// Refused before execution: the error body and the cost requested
@@ -316,7 +316,9 @@ fn limit_error(e: &LimitError) -> Prepared {
     Prepared::Refused(json!({"errors": [limits::refusal(e)]}), e.requested_cost().unwrap_or(0))
 }
 
-fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepared {
+/// Checks one operation: the allow-list, bracket nesting, parsing, the
+/// document limits and the variables.
+pub(super) fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepared {
     if let Some(allowed) = &edge.persisted {
         let hash = requested_hash(&request.extensions);
         match allowed.resolve(&request.query, hash.as_deref()) {
@@ -367,9 +369,9 @@ async fn run(
     requests: Vec<async_graphql::Request>,
     batched: bool,
 ) -> Response {
-    let principal = match super::graphql::authenticate(state, headers) {
+    let principal = match super::auth::authenticate(state, headers) {
         Ok(p) => p,
-        Err(super::graphql::Refused) => return super::graphql::unauthenticated(),
+        Err(super::auth::Refused) => return super::auth::unauthenticated(),
     };
     let total_query_bytes: usize = requests.iter().map(|r| r.query.len()).sum();
     // Parsing and measuring are linear but not free: large documents are

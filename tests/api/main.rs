@@ -22,4 +22,5 @@ mod statistics;
 mod storage_safety;
 mod sync;
 mod targets;
+mod websocket;
 mod writes;
