@@ -5,7 +5,8 @@
 use crate::service::ServiceError;
 use async_graphql::{Error, ErrorExtensions, Response};
 
-/// The `extensions.code` values of the contract.
+/// The `extensions.code` values of the contract (each one is described,
+/// with its HTTP status and what a client should do, in `docs/errors.md`).
 pub mod code {
     /// No or invalid credentials.
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
@@ -21,6 +22,8 @@ pub mod code {
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     /// The allow-list of persisted operations does not hold this document.
     pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+    /// The request did not finish within the request timeout.
+    pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
     /// Anything else; details only in the server log.
     pub const INTERNAL: &str = "INTERNAL";
 }

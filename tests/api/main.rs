@@ -9,6 +9,7 @@ mod authorization;
 mod cli;
 mod conformance;
 mod dataloaders;
+mod errors_doc;
 mod feed;
 mod filters;
 mod http;
