@@ -53,9 +53,32 @@ pub struct DocumentLimits {
     pub max_cost: u64,
 }
 
+/// Default deepest field nesting of an operation.
+pub const DEFAULT_MAX_DEPTH: usize = 15;
+/// Default largest number of aliased fields, counted after fragment expansion.
+pub const DEFAULT_MAX_ALIASES: usize = 64;
+/// Default largest number of root fields of an operation.
+pub const DEFAULT_MAX_ROOT_FIELDS: usize = 40;
+/// Default largest number of directives on one field, spread or fragment.
+pub const DEFAULT_MAX_DIRECTIVES: usize = 4;
+/// Default longest chain of fragments spreading fragments.
+pub const DEFAULT_MAX_FRAGMENT_DEPTH: usize = 8;
+/// Default largest number of field selections after fragment expansion.
+pub const DEFAULT_MAX_FIELDS: usize = 2_000;
+/// Default largest computed cost of one operation.
+pub const DEFAULT_MAX_COST: u64 = 10_000;
+
 impl Default for DocumentLimits {
     fn default() -> Self {
-        crate::limits::LimitsConfig::default().document_limits()
+        DocumentLimits {
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_aliases: DEFAULT_MAX_ALIASES,
+            max_root_fields: DEFAULT_MAX_ROOT_FIELDS,
+            max_directives: DEFAULT_MAX_DIRECTIVES,
+            max_fragment_depth: DEFAULT_MAX_FRAGMENT_DEPTH,
+            max_fields: DEFAULT_MAX_FIELDS,
+            max_cost: DEFAULT_MAX_COST,
+        }
     }
 }
 

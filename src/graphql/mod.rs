@@ -91,7 +91,7 @@ pub fn build_hardened_schema(
     let profile = state.profile;
     let mut b =
         builder().data(state).extension(limits::GuardFactory(guard)).limit_directives(limits.max_directives.max(1));
-    if !limits.introspection_enabled(profile) {
+    if !limits.introspection_enabled(profile == crate::config::Profile::Dev) {
         b = b.disable_introspection();
     }
     if profile != crate::config::Profile::Dev {

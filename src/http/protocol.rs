@@ -71,7 +71,7 @@ impl Edge {
             request_timeout = ?config.request_timeout,
             db_statement_timeout = ?config.db_statement_timeout,
             rate_limit_cost_per_minute = config.rate_limit_cost_per_minute,
-            introspection = config.introspection_enabled(profile),
+            introspection = config.introspection_enabled(profile == crate::config::Profile::Dev),
             cors_origins = config.cors_origins.len(),
             "limits in force"
         );
@@ -89,7 +89,7 @@ impl Edge {
             guard: std::sync::Arc::new(DocumentGuard {
                 shape,
                 limits: config.document_limits(),
-                introspection: config.introspection_enabled(profile),
+                introspection: config.introspection_enabled(profile == crate::config::Profile::Dev),
             }),
             persisted,
             rate: CostLimiter::new(config.rate_limit_cost_per_minute),
