@@ -340,7 +340,8 @@ impl<'a> Analyser<'a> {
     }
 
     fn page_size(&self, f: &Field) -> u64 {
-        let n = match self.argument(f, "first") {
+        // `last` pages backward and is charged like `first`.
+        let n = match self.argument(f, "first").or_else(|| self.argument(f, "last")) {
             Some(ConstValue::Number(n)) => n.as_u64(),
             _ => None,
         };

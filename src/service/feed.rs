@@ -164,25 +164,58 @@ pub async fn follow(
     }))
 }
 
-/// A page of the feed after a cursor, for `changes`.
+/// Where a page of the feed lies: its changes, in feed order, and whether
+/// changes precede and follow it (as far as the request's cursors tell).
+#[derive(Debug)]
+pub struct FeedPage {
+    /// The changes, oldest first.
+    pub rows: Vec<change_event::Model>,
+    /// Changes precede the first.
+    pub has_previous_page: bool,
+    /// Changes follow the last (false at the current end of the feed).
+    pub has_next_page: bool,
+}
+
+/// A page of the feed for `changes`: the `first` changes after `after`, or
+/// the `last` changes before `before` (both bounds may be given).
 pub async fn page(
     db: &DatabaseConnection,
     after_cursor: Option<&str>,
     first: Option<i32>,
+    before_cursor: Option<&str>,
+    last: Option<i32>,
     province: Option<&str>,
-) -> Result<(Vec<change_event::Model>, bool), ServiceError> {
-    let first = super::page::page_size(first)?;
+) -> Result<FeedPage, ServiceError> {
+    let (size, from_end) = super::page::window_size(first, last)?;
     let after_seq = match after_cursor {
         Some(c) => super::page::decode_sequence("after", CURSOR_PREFIX, c)?,
         None => 0,
     };
+    let before_seq = before_cursor.map(|c| super::page::decode_sequence("before", CURSOR_PREFIX, c)).transpose()?;
     if let Some(p) = province {
         crate::domain::ProvinceCode::parse(p).map_err(|e| ServiceError::invalid("provinceCode", e))?;
     }
-    let mut rows = after(db, after_seq, first + 1, province).await?;
-    let more = rows.len() as u64 > first;
-    rows.truncate(first as usize);
-    Ok((rows, more))
+    let mut q = change_event::Entity::find().filter(change_event::Column::Sequence.gt(after_seq));
+    if let Some(b) = before_seq {
+        q = q.filter(change_event::Column::Sequence.lt(b));
+    }
+    if let Some(p) = province {
+        q = q.filter(change_event::Column::ProvinceCode.eq(p));
+    }
+    let q = if from_end {
+        q.order_by_desc(change_event::Column::Sequence)
+    } else {
+        q.order_by_asc(change_event::Column::Sequence)
+    };
+    let mut rows = q.limit(size + 1).all(db).await.map_err(StorageError::from)?;
+    let more = rows.len() as u64 > size;
+    rows.truncate(size as usize);
+    Ok(if from_end {
+        rows.reverse();
+        FeedPage { rows, has_previous_page: more, has_next_page: before_seq.is_some() }
+    } else {
+        FeedPage { rows, has_previous_page: after_cursor.is_some(), has_next_page: more }
+    })
 }
 
 /// The prefix of change-feed cursors.

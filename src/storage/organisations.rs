@@ -241,14 +241,37 @@ fn sort_expr(kind: OrgKind, field: OrderField) -> SimpleExpr {
     }
 }
 
+/// The keyset condition "strictly beyond `p`" in the direction `descending`.
+fn beyond(key: &SimpleExpr, id: &SimpleExpr, p: &Position, descending: bool) -> Condition {
+    let v: Value = p.key.clone().into();
+    let (past, id_past) = if descending {
+        (Expr::expr(key.clone()).lt(v.clone()), Expr::expr(id.clone()).lt(p.id))
+    } else {
+        (Expr::expr(key.clone()).gt(v.clone()), Expr::expr(id.clone()).gt(p.id))
+    };
+    Condition::any().add(past).add(Condition::all().add(Expr::expr(key.clone()).eq(v)).add(id_past))
+}
+
+/// The bounds and end of one page of a keyset listing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Window<'a> {
+    /// Only rows after this position.
+    pub after: Option<&'a Position>,
+    /// Only rows before this position.
+    pub before: Option<&'a Position>,
+    /// Take the rows at the end of the window (nearest `before`), returned
+    /// in reverse order; otherwise those at its start.
+    pub from_end: bool,
+}
+
 /// Rows of one organisation table, filtered, ordered and cut to `limit`
-/// after `after`.
+/// within `window` (from its end, in reverse order, when `window.from_end`).
 pub async fn page<E>(
     db: &DatabaseConnection,
     kind: OrgKind,
     filter: &OrgFilter,
     order: Ordering,
-    after: Option<&Position>,
+    window: Window<'_>,
     limit: u64,
 ) -> Result<Vec<E::Model>, StorageError>
 where
@@ -257,17 +280,13 @@ where
     let key = sort_expr(kind, order.field);
     let id: SimpleExpr = kind.col("id").into();
     let mut cond = condition(kind, filter);
-    if let Some(p) = after {
-        let v: Value = p.key.clone().into();
-        let (beyond, id_beyond) = if order.descending {
-            (Expr::expr(key.clone()).lt(v.clone()), Expr::expr(id.clone()).lt(p.id))
-        } else {
-            (Expr::expr(key.clone()).gt(v.clone()), Expr::expr(id.clone()).gt(p.id))
-        };
-        cond = cond
-            .add(Condition::any().add(beyond).add(Condition::all().add(Expr::expr(key.clone()).eq(v)).add(id_beyond)));
+    if let Some(p) = window.after {
+        cond = cond.add(beyond(&key, &id, p, order.descending));
     }
-    let dir = if order.descending { Order::Desc } else { Order::Asc };
+    if let Some(p) = window.before {
+        cond = cond.add(beyond(&key, &id, p, !order.descending));
+    }
+    let dir = if order.descending != window.from_end { Order::Desc } else { Order::Asc };
     let mut q = E::find().filter(cond);
     if order.field != OrderField::Id {
         q = q.order_by(key, dir.clone());

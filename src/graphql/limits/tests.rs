@@ -183,3 +183,14 @@ fn long_fragment_chains_are_refused_while_followed() {
     q.push_str("fragment F5000 on Query { me { role } }\n");
     assert!(matches!(run(&q, &DocumentLimits::default()), Err(LimitError::TooComplex { what: "fragment depth", .. })));
 }
+
+#[test]
+fn last_is_charged_like_first() {
+    let forward = measure("{ cooperatives(first: 40) { edges { node { name } } } }").cost;
+    let backward = measure("{ cooperatives(last: 40) { edges { node { name } } } }").cost;
+    assert_eq!(backward, forward);
+    assert_eq!(
+        measure("{ cooperatives(last: 1000) { edges { node { name } } } }").cost,
+        measure("{ cooperatives(first: 100) { edges { node { name } } } }").cost
+    );
+}
