@@ -345,26 +345,34 @@ pub async fn persons_by_id(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<p
     Ok(person::Entity::find().filter(person::Column::Id.is_in(ids.iter().copied())).all(db).await?)
 }
 
-/// The first `limit` member cooperatives (by id, after `after_id`) of each of
-/// several unions, in one statement.
+/// The first `limit` member cooperatives (by id, after `after_id`, before
+/// `before_id`) of each of several unions, in one statement; with
+/// `from_end`, the last `limit` of that window. Always in id order.
 pub async fn member_cooperatives(
     db: &DatabaseConnection,
     union_ids: &[i64],
     after_id: Option<i64>,
+    before_id: Option<i64>,
+    from_end: bool,
     limit: u64,
 ) -> Result<Vec<cooperative::Model>, StorageError> {
     let c = Alias::new("cooperative");
     let mut inner = Query::select();
+    let number = if from_end {
+        "ROW_NUMBER() OVER (PARTITION BY cooperative.union_id ORDER BY cooperative.id DESC)"
+    } else {
+        "ROW_NUMBER() OVER (PARTITION BY cooperative.union_id ORDER BY cooperative.id)"
+    };
     inner
         .column((c.clone(), sea_orm::sea_query::Asterisk))
-        .expr_as(
-            Expr::cust("ROW_NUMBER() OVER (PARTITION BY cooperative.union_id ORDER BY cooperative.id)"),
-            Alias::new("rn"),
-        )
+        .expr_as(Expr::cust(number), Alias::new("rn"))
         .from(c.clone())
         .and_where(Expr::col((c.clone(), Alias::new("union_id"))).is_in(union_ids.iter().copied()));
     if let Some(a) = after_id {
         inner.and_where(Expr::col((c.clone(), Alias::new("id"))).gt(a));
+    }
+    if let Some(b) = before_id {
+        inner.and_where(Expr::col((c.clone(), Alias::new("id"))).lt(b));
     }
     let t = Alias::new("t");
     let outer = Query::select()

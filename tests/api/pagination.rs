@@ -292,7 +292,56 @@ async fn the_change_feed_pages_backward(backend: Backend) {
     assert_eq!(code(&e), "BAD_USER_INPUT");
 }
 
-storage_tests!(backward_pages_mirror_forward_pages, the_change_feed_pages_backward);
+/// A union's members page backward too, also when the members of several
+/// unions are loaded together.
+async fn union_members_page_backward(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut unions = Vec::new();
+    for u in 0..2 {
+        let union = crate::helpers::insert_union(&app, &format!("Liên hiệp {u}"), "16681", None).await;
+        for k in 0..(5 + u) {
+            let mut c = Coop::new(&format!("HTX {u}-{k}"), "16681");
+            c.union_id = Some(union.id);
+            c.insert(&app).await;
+        }
+        unions.push(union);
+    }
+    let q = "query($last: Int, $before: String) { cooperativeUnions(first: 10) { edges { node { name
+        memberCooperatives(last: $last, before: $before) {
+          edges { cursor node { name } } pageInfo { hasPreviousPage hasNextPage startCursor } } } } } }";
+    let names_of = |m: &Value| -> Vec<String> {
+        m["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["node"]["name"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    let d = app.data(q, json!({"last": 2})).await;
+    let edges = d["cooperativeUnions"]["edges"].as_array().expect("unions").clone();
+    assert_eq!(names_of(&edges[0]["node"]["memberCooperatives"]), ["HTX 0-3", "HTX 0-4"]);
+    assert_eq!(names_of(&edges[1]["node"]["memberCooperatives"]), ["HTX 1-4", "HTX 1-5"]);
+    let info = &edges[0]["node"]["memberCooperatives"]["pageInfo"];
+    assert_eq!((&info["hasPreviousPage"], &info["hasNextPage"]), (&json!(true), &json!(false)));
+    // Walking the first union back to its start, two at a time.
+    let mut before = info["startCursor"].clone();
+    let mut seen = names_of(&edges[0]["node"]["memberCooperatives"]);
+    loop {
+        let d = app.data(q, json!({"last": 2, "before": before})).await;
+        let m = &d["cooperativeUnions"]["edges"][0]["node"]["memberCooperatives"];
+        let mut page = names_of(m);
+        page.extend(seen);
+        seen = page;
+        assert_eq!(m["pageInfo"]["hasNextPage"], json!(true));
+        if m["pageInfo"]["hasPreviousPage"] == json!(false) {
+            break;
+        }
+        before = m["pageInfo"]["startCursor"].clone();
+    }
+    assert_eq!(seen, ["HTX 0-0", "HTX 0-1", "HTX 0-2", "HTX 0-3", "HTX 0-4"]);
+}
+
+storage_tests!(backward_pages_mirror_forward_pages, the_change_feed_pages_backward, union_members_page_backward);
 
 storage_tests!(
     first_is_bounded,
