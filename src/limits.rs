@@ -9,20 +9,10 @@ use std::time::Duration;
 
 /// Default largest request body: 1 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Default deepest field nesting of an operation.
-pub const DEFAULT_MAX_DEPTH: usize = 15;
-/// Default largest number of aliased fields, counted after fragment expansion.
-pub const DEFAULT_MAX_ALIASES: usize = 64;
-/// Default largest number of root fields of an operation.
-pub const DEFAULT_MAX_ROOT_FIELDS: usize = 40;
-/// Default largest number of directives on one field, spread or fragment.
-pub const DEFAULT_MAX_DIRECTIVES: usize = 4;
-/// Default longest chain of fragments spreading fragments.
-pub const DEFAULT_MAX_FRAGMENT_DEPTH: usize = 8;
-/// Default largest number of field selections after fragment expansion.
-pub const DEFAULT_MAX_FIELDS: usize = 2_000;
-/// Default largest computed cost of one operation.
-pub const DEFAULT_MAX_COST: u64 = 10_000;
+pub use crate::graphql::limits::{
+    DEFAULT_MAX_ALIASES, DEFAULT_MAX_COST, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DIRECTIVES, DEFAULT_MAX_FIELDS,
+    DEFAULT_MAX_FRAGMENT_DEPTH, DEFAULT_MAX_ROOT_FIELDS,
+};
 /// Default largest batch: 0, batching is off.
 pub const DEFAULT_MAX_BATCH: usize = 0;
 /// Default cost points a principal may spend per minute.
@@ -156,12 +146,13 @@ impl Default for LimitsConfig {
 }
 
 impl LimitsConfig {
-    /// Whether introspection is answered under `profile`.
-    pub fn introspection_enabled(&self, profile: crate::config::Profile) -> bool {
+    /// Whether introspection is answered (`dev_profile`: the server runs
+    /// in the dev profile, where `auto` means on).
+    pub fn introspection_enabled(&self, dev_profile: bool) -> bool {
         match self.introspection {
             Introspection::On => true,
             Introspection::Off => false,
-            Introspection::Auto => profile == crate::config::Profile::Dev,
+            Introspection::Auto => dev_profile,
         }
     }
 

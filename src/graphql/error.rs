@@ -5,7 +5,8 @@
 use crate::service::ServiceError;
 use async_graphql::{Error, ErrorExtensions, Response};
 
-/// The `extensions.code` values of the contract.
+/// The `extensions.code` values of the contract (each one is described,
+/// with its HTTP status and what a client should do, in `docs/errors.md`).
 pub mod code {
     /// No or invalid credentials.
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
@@ -21,8 +22,35 @@ pub mod code {
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     /// The allow-list of persisted operations does not hold this document.
     pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+    /// The request did not finish within the request timeout.
+    pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
     /// Anything else; details only in the server log.
     pub const INTERNAL: &str = "INTERNAL";
+}
+
+/// A syntax error of a document: one line with its location, not the
+/// parser's multi-line drawing.
+pub fn syntax_error(e: async_graphql::parser::Error) -> async_graphql::ServerError {
+    let pos = e.positions().next();
+    let what = match &e {
+        async_graphql::parser::Error::Syntax { message, .. } => {
+            let last = message.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+            let what = last.strip_prefix("= ").unwrap_or(last).trim().to_owned();
+            if what.is_empty() {
+                "unexpected input".to_owned()
+            } else {
+                what
+            }
+        }
+        other => other.to_string(),
+    };
+    let message = match pos {
+        Some(p) => format!("Syntax error at line {}, column {}: {what}", p.line, p.column),
+        None => format!("Syntax error: {what}"),
+    };
+    let mut err = async_graphql::ServerError::new(message, pos);
+    err.extensions.get_or_insert_with(Default::default).set("code", code::BAD_USER_INPUT);
+    err
 }
 
 /// A client-input error naming the argument.

@@ -53,11 +53,37 @@ pub struct DocumentLimits {
     pub max_cost: u64,
 }
 
+/// Default deepest field nesting of an operation.
+pub const DEFAULT_MAX_DEPTH: usize = 15;
+/// Default largest number of aliased fields, counted after fragment expansion.
+pub const DEFAULT_MAX_ALIASES: usize = 64;
+/// Default largest number of root fields of an operation.
+pub const DEFAULT_MAX_ROOT_FIELDS: usize = 40;
+/// Default largest number of directives on one field, spread or fragment.
+pub const DEFAULT_MAX_DIRECTIVES: usize = 4;
+/// Default longest chain of fragments spreading fragments.
+pub const DEFAULT_MAX_FRAGMENT_DEPTH: usize = 8;
+/// Default largest number of field selections after fragment expansion.
+pub const DEFAULT_MAX_FIELDS: usize = 2_000;
+/// Default largest computed cost of one operation.
+pub const DEFAULT_MAX_COST: u64 = 10_000;
+
 impl Default for DocumentLimits {
     fn default() -> Self {
-        crate::limits::LimitsConfig::default().document_limits()
+        DocumentLimits {
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_aliases: DEFAULT_MAX_ALIASES,
+            max_root_fields: DEFAULT_MAX_ROOT_FIELDS,
+            max_directives: DEFAULT_MAX_DIRECTIVES,
+            max_fragment_depth: DEFAULT_MAX_FRAGMENT_DEPTH,
+            max_fields: DEFAULT_MAX_FIELDS,
+            max_cost: DEFAULT_MAX_COST,
+        }
     }
 }
+
+/// What the cost refusal names as measured.
+const COST: &str = "query cost";
 
 /// Why a document is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -78,6 +104,14 @@ pub enum LimitError {
 }
 
 impl LimitError {
+    /// The operation's computed cost, when this is a refusal over the cost limit.
+    pub fn requested_cost(&self) -> Option<u64> {
+        match self {
+            LimitError::TooComplex { what, actual, .. } if *what == COST => Some(*actual),
+            _ => None,
+        }
+    }
+
     fn over(what: &'static str, actual: impl TryInto<u64>, limit: impl TryInto<u64>) -> LimitError {
         LimitError::TooComplex {
             what,
@@ -290,6 +324,8 @@ struct Analyser<'a> {
     defaults: HashMap<&'a str, &'a ConstValue>,
     limits: &'a DocumentLimits,
     memo: HashMap<&'a str, Memo>,
+    /// Fragments being summarised, one inside the other.
+    chain: usize,
 }
 
 impl<'a> Analyser<'a> {
@@ -304,7 +340,8 @@ impl<'a> Analyser<'a> {
     }
 
     fn page_size(&self, f: &Field) -> u64 {
-        let n = match self.argument(f, "first") {
+        // `last` pages backward and is charged like `first`.
+        let n = match self.argument(f, "first").or_else(|| self.argument(f, "last")) {
             Some(ConstValue::Number(n)) => n.as_u64(),
             _ => None,
         };
@@ -360,14 +397,22 @@ impl<'a> Analyser<'a> {
         if s.fields > l.max_fields as u64 {
             return Err(LimitError::over("number of fields", s.fields, l.max_fields));
         }
-        if s.aliases > l.max_aliases as u64 {
-            return Err(LimitError::over("number of aliases", s.aliases, l.max_aliases));
-        }
         if s.fragment_depth > l.max_fragment_depth {
             return Err(LimitError::over("fragment depth", s.fragment_depth, l.max_fragment_depth));
         }
+        Ok(())
+    }
+
+    /// Refuses a whole operation over the alias or cost limit. These are
+    /// measured to the end (each step is constant work, and the field limit
+    /// bounds the steps), so that the refusal reports the real count.
+    fn check_final(&self, s: &Summary) -> Result<(), LimitError> {
+        let l = self.limits;
+        if s.aliases > l.max_aliases as u64 {
+            return Err(LimitError::over("number of aliases", s.aliases, l.max_aliases));
+        }
         if s.fixed.saturating_add(s.per_item) > l.max_cost {
-            return Err(LimitError::over("query cost", s.fixed.saturating_add(s.per_item), l.max_cost));
+            return Err(LimitError::over(COST, s.fixed.saturating_add(s.per_item), l.max_cost));
         }
         Ok(())
     }
@@ -426,9 +471,17 @@ impl<'a> Analyser<'a> {
             return Err(LimitError::Malformed(format!("unknown fragment {name}")));
         };
         self.directives(def.node.directives.len())?;
+        // A chain of spreads longer than the limit is refused while it is
+        // being followed, so that the recursion stays shallow.
+        if self.chain > self.limits.max_fragment_depth {
+            return Err(LimitError::over("fragment depth", self.chain + 1, self.limits.max_fragment_depth));
+        }
         self.memo.insert(key.as_str(), Memo::InProgress);
         let on = self.type_name(&def.node.type_condition.node.on.node);
-        let s = self.selection_set(&def.node.selection_set.node, on)?;
+        self.chain += 1;
+        let s = self.selection_set(&def.node.selection_set.node, on);
+        self.chain -= 1;
+        let s = s?;
         self.memo.insert(key.as_str(), Memo::Done(s));
         Ok(s)
     }
@@ -444,7 +497,7 @@ pub fn analyse(
     shape: &SchemaShape,
     limits: &DocumentLimits,
 ) -> Result<Analysis, LimitError> {
-    let mut a = Analyser { doc, shape, variables, defaults: HashMap::new(), limits, memo: HashMap::new() };
+    let mut a = Analyser { doc, shape, variables, defaults: HashMap::new(), limits, memo: HashMap::new(), chain: 0 };
     for name in doc.fragments.keys() {
         let s = a.fragment(name)?;
         a.check_partial(&s)?;
@@ -467,6 +520,7 @@ pub fn analyse(
         let root = shape.root(op.node.ty);
         let s = a.selection_set(&op.node.selection_set.node, root)?;
         a.check_partial(&s)?;
+        a.check_final(&s)?;
         if s.top_fields > limits.max_root_fields as u64 {
             return Err(LimitError::over("number of root fields", s.top_fields, limits.max_root_fields));
         }
@@ -593,8 +647,12 @@ impl async_graphql::extensions::Extension for GuardExtension {
         // Measured on a parse of our own first: the library's parse step
         // also walks fragments expanded (its recursion-depth check).
         check_text(query).map_err(|e| refusal(&e))?;
-        let doc = async_graphql::parser::parse_query(query)?;
+        let doc = async_graphql::parser::parse_query(query).map_err(crate::graphql::error::syntax_error)?;
         self.0.check(&doc, None, variables).map_err(|e| refusal(&e))?;
+        let types = crate::graphql::shape::types();
+        if let Err(mut errors) = crate::graphql::variables::check(&doc, None, variables, types) {
+            return Err(errors.remove(0));
+        }
         next.run(ctx, query, variables).await
     }
 }

@@ -95,10 +95,27 @@ impl Loader<(OrgKind, i64)> for Reports {
 pub struct MemberPage {
     /// The union.
     pub union_id: i64,
-    /// Continue after this cooperative id.
+    /// Only cooperatives after this id.
     pub after_id: Option<i64>,
+    /// Only cooperatives before this id.
+    pub before_id: Option<i64>,
+    /// The last of the window (`last`), not the first.
+    pub from_end: bool,
     /// How many (one more than the page, to tell whether more follow).
     pub limit: u64,
+}
+
+impl MemberPage {
+    /// The key of `req`'s page of members of union `union_id`.
+    pub fn of(union_id: i64, req: &crate::service::page::PageRequest) -> MemberPage {
+        MemberPage {
+            union_id,
+            after_id: req.after.as_ref().map(|p| p.id),
+            before_id: req.before.as_ref().map(|p| p.id),
+            from_end: req.from_end,
+            limit: req.first.min(crate::service::page::MAX_PAGE_SIZE) + 1,
+        }
+    }
 }
 
 /// Member cooperatives of unions.
@@ -111,21 +128,24 @@ impl Loader<MemberPage> for Members {
     type Error = LoadError;
 
     async fn load(&self, keys: &[MemberPage]) -> Result<HashMap<MemberPage, Self::Value>, Self::Error> {
-        let mut groups: HashMap<(Option<i64>, u64), Vec<i64>> = HashMap::new();
+        type Window = (Option<i64>, Option<i64>, bool, u64);
+        let mut groups: HashMap<Window, Vec<i64>> = HashMap::new();
         for k in keys {
-            groups.entry((k.after_id, k.limit)).or_default().push(k.union_id);
+            groups.entry((k.after_id, k.before_id, k.from_end, k.limit)).or_default().push(k.union_id);
         }
         let mut out = HashMap::new();
-        for ((after_id, limit), union_ids) in groups {
+        for ((after_id, before_id, from_end, limit), union_ids) in groups {
             let mut by_union: HashMap<i64, Vec<Arc<cooperative::Model>>> = HashMap::new();
-            for c in organisations::member_cooperatives(&self.db, &union_ids, after_id, limit).await? {
+            let found =
+                organisations::member_cooperatives(&self.db, &union_ids, after_id, before_id, from_end, limit).await?;
+            for c in found {
                 if let Some(u) = c.union_id {
                     by_union.entry(u).or_default().push(Arc::new(c));
                 }
             }
             for u in union_ids {
                 let rows = by_union.remove(&u).unwrap_or_default();
-                out.insert(MemberPage { union_id: u, after_id, limit }, Arc::new(rows));
+                out.insert(MemberPage { union_id: u, after_id, before_id, from_end, limit }, Arc::new(rows));
             }
         }
         Ok(out)

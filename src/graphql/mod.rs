@@ -7,11 +7,14 @@ pub mod ids;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
+pub mod nulls;
 pub mod prefetch;
 pub mod query;
 pub mod scalars;
+pub mod shape;
 pub mod subscription;
 pub mod types;
+pub mod variables;
 
 use crate::auth::{Principal, RequestId};
 use crate::state::AppState;
@@ -26,7 +29,7 @@ use subscription::SubscriptionRoot;
 pub type CoopgateSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
-    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot).extension(nulls::Completion)
 }
 
 /// Persons whose restricted fields a request revealed ("who read my data").
@@ -88,7 +91,7 @@ pub fn build_hardened_schema(
     let profile = state.profile;
     let mut b =
         builder().data(state).extension(limits::GuardFactory(guard)).limit_directives(limits.max_directives.max(1));
-    if !limits.introspection_enabled(profile) {
+    if !limits.introspection_enabled(profile == crate::config::Profile::Dev) {
         b = b.disable_introspection();
     }
     if profile != crate::config::Profile::Dev {

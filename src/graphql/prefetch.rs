@@ -9,7 +9,7 @@
 
 use super::error::internal;
 use super::loaders::{Cached, Loaders, MemberPage};
-use crate::service::page::{PageRequest, MAX_PAGE_SIZE};
+use crate::service::page::PageRequest;
 use crate::storage::organisations::{OrderField, Ordering, OrgKind};
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Lookahead, Result, Value};
@@ -123,18 +123,23 @@ pub fn unions<'a>(
                 Some(Value::Number(n)) => n.as_i64().and_then(|n| i32::try_from(n).ok()),
                 _ => None,
             };
-            let after = match arg("after") {
+            let last = match arg("last") {
+                Some(Value::Number(n)) => n.as_i64().and_then(|n| i32::try_from(n).ok()),
+                _ => None,
+            };
+            let text = |name: &str| match arg(name) {
                 Some(Value::String(s)) => Some(s),
                 _ => None,
             };
+            let (after, before) = (text("after"), text("before"));
             // Invalid arguments are left for the resolver to report.
-            let Ok(req) = PageRequest::new(first, after.as_deref(), by_id) else { continue };
+            let Ok(req) = PageRequest::window(first, after.as_deref(), last, before.as_deref(), by_id) else {
+                continue;
+            };
             if req.first == 0 {
                 continue;
             }
-            let after_id = req.after.as_ref().map(|p| p.id);
-            let limit = req.first.min(MAX_PAGE_SIZE) + 1;
-            let keys: Vec<MemberPage> = rows.iter().map(|r| MemberPage { union_id: r.id, after_id, limit }).collect();
+            let keys: Vec<MemberPage> = rows.iter().map(|r| MemberPage::of(r.id, &req)).collect();
             let pages = fill(&loaders(ctx)?.members, keys).await?;
             let member_rows: Vec<Arc<cooperative::Model>> =
                 pages.into_values().flat_map(|p| p.iter().cloned().collect::<Vec<_>>()).collect();

@@ -154,6 +154,7 @@ impl QueryRoot {
 
     /// Cooperatives, filtered and ordered (by id when `orderBy` is omitted).
     /// `first` defaults to 20 and may be at most 100.
+    #[allow(clippy::too_many_arguments)] // one per GraphQL argument
     async fn cooperatives(
         &self,
         ctx: &Context<'_>,
@@ -167,8 +168,12 @@ impl QueryRoot {
             desc = "Return the nodes after this cursor (an edge's `cursor` or `pageInfo.endCursor`); from the start when omitted."
         )]
         after: Option<String>,
+        #[graphql(desc = "The last `last` items (before `before`, if given); not with `first`. At most 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "Only items before this cursor (page backward with `last`).")] before: Option<String>,
     ) -> Result<CooperativeConnection> {
-        let req = PageRequest::new(first, after.as_deref(), Ordering::from(order_by)).api()?;
+        let req =
+            PageRequest::window(first, after.as_deref(), last, before.as_deref(), Ordering::from(order_by)).api()?;
         let f = self::filter(ctx, OrgKind::Cooperative, filter)?;
         let page = registry::list::<cooperative::Entity>(&state(ctx)?.db, OrgKind::Cooperative, f.as_deref(), &req)
             .await
@@ -192,8 +197,11 @@ impl QueryRoot {
             desc = "Return the nodes after this cursor (an edge's `cursor` or `pageInfo.endCursor`); from the start when omitted."
         )]
         after: Option<String>,
+        #[graphql(desc = "The last `last` items (before `before`, if given); not with `first`. At most 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "Only items before this cursor (page backward with `last`).")] before: Option<String>,
     ) -> Result<CooperativeUnionConnection> {
-        let req = PageRequest::new(first, after.as_deref(), Ordering::from(None)).api()?;
+        let req = PageRequest::window(first, after.as_deref(), last, before.as_deref(), Ordering::from(None)).api()?;
         let f = self::filter(ctx, OrgKind::Union, filter)?;
         let page = registry::list::<cooperative_union::Entity>(&state(ctx)?.db, OrgKind::Union, f.as_deref(), &req)
             .await
@@ -217,8 +225,11 @@ impl QueryRoot {
             desc = "Return the nodes after this cursor (an edge's `cursor` or `pageInfo.endCursor`); from the start when omitted."
         )]
         after: Option<String>,
+        #[graphql(desc = "The last `last` items (before `before`, if given); not with `first`. At most 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "Only items before this cursor (page backward with `last`).")] before: Option<String>,
     ) -> Result<CooperativeGroupConnection> {
-        let req = PageRequest::new(first, after.as_deref(), Ordering::from(None)).api()?;
+        let req = PageRequest::window(first, after.as_deref(), last, before.as_deref(), Ordering::from(None)).api()?;
         let f = self::filter(ctx, OrgKind::Group, filter)?;
         let page = registry::list::<cooperative_group::Entity>(&state(ctx)?.db, OrgKind::Group, f.as_deref(), &req)
             .await
@@ -313,17 +324,23 @@ impl QueryRoot {
             desc = "Only changes of records located in this 2025 province (mã tỉnh); every province when omitted."
         )]
         province_code: Option<String>,
+        #[graphql(desc = "The last `last` changes (before `before`, if given); not with `first`. At most 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "Only changes before this cursor (page backward with `last`).")] before: Option<String>,
     ) -> Result<ChangeConnection> {
-        let (rows, more) =
-            feed::page(&state(ctx)?.db, after.as_deref(), first, province_code.as_deref()).await.api()?;
-        let edges: Vec<ChangeEdge> = rows
+        let db = &state(ctx)?.db;
+        let page =
+            feed::page(db, after.as_deref(), first, before.as_deref(), last, province_code.as_deref()).await.api()?;
+        let (has_previous, has_next) = (page.has_previous_page, page.has_next_page);
+        let edges: Vec<ChangeEdge> = page
+            .rows
             .into_iter()
             .map(|r| ChangeEdge {
                 cursor: page::encode_sequence(feed::CURSOR_PREFIX, r.sequence),
                 node: Change(Arc::new(r)),
             })
             .collect();
-        Ok(ChangeConnection { page_info: PageInfo::of(edges.iter().map(|e| &e.cursor), more, after.is_some()), edges })
+        Ok(ChangeConnection { page_info: PageInfo::of(edges.iter().map(|e| &e.cursor), has_next, has_previous), edges })
     }
 
     /// The national sync queue by operation and state, with the age of the

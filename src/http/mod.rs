@@ -1,5 +1,6 @@
 //! The HTTP edge: routes, request ids, tracing and the GraphQL handler.
 
+mod auth;
 mod dashboard;
 mod graphql;
 mod health;
@@ -8,6 +9,7 @@ pub mod persisted;
 pub mod protocol;
 pub mod rate_limit;
 mod security;
+mod websocket;
 
 use crate::graphql::CoopgateSchema;
 use crate::state::AppState;

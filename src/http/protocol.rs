@@ -71,7 +71,7 @@ impl Edge {
             request_timeout = ?config.request_timeout,
             db_statement_timeout = ?config.db_statement_timeout,
             rate_limit_cost_per_minute = config.rate_limit_cost_per_minute,
-            introspection = config.introspection_enabled(profile),
+            introspection = config.introspection_enabled(profile == crate::config::Profile::Dev),
             cors_origins = config.cors_origins.len(),
             "limits in force"
         );
@@ -89,7 +89,7 @@ impl Edge {
             guard: std::sync::Arc::new(DocumentGuard {
                 shape,
                 limits: config.document_limits(),
-                introspection: config.introspection_enabled(profile),
+                introspection: config.introspection_enabled(profile == crate::config::Profile::Dev),
             }),
             persisted,
             rate: CostLimiter::new(config.rate_limit_cost_per_minute),
@@ -304,18 +304,21 @@ fn has_persisted_hash(map: &Map<String, Value>) -> bool {
 }
 
 /// One operation, ready to run or already answered.
-enum Prepared {
+pub(super) enum Prepared {
     /// Passed every check.
     Run(Box<async_graphql::Request>, Analysis),
-    /// Refused before execution: the error body.
-    Refused(Value),
+    /// Refused before execution: the error body and the cost requested
+    /// (as far as it is known).
+    Refused(Value, u64),
 }
 
-fn limit_error(e: &LimitError) -> Value {
-    json!({"errors": [limits::refusal(e)]})
+fn limit_error(e: &LimitError) -> Prepared {
+    Prepared::Refused(json!({"errors": [limits::refusal(e)]}), e.requested_cost().unwrap_or(0))
 }
 
-fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepared {
+/// Checks one operation: the allow-list, bracket nesting, parsing, the
+/// document limits and the variables.
+pub(super) fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepared {
     if let Some(allowed) = &edge.persisted {
         let hash = requested_hash(&request.extensions);
         match allowed.resolve(&request.query, hash.as_deref()) {
@@ -325,31 +328,31 @@ fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepared {
                     code::PERSISTED_QUERY_NOT_FOUND,
                     "only persisted operations may run here; this document is not one of them",
                 );
-                return Prepared::Refused(body);
+                return Prepared::Refused(body, 0);
             }
         }
     } else if request.query.is_empty() {
         let body = error_body(code::PERSISTED_QUERY_NOT_FOUND, "persisted operations are not enabled; send the query");
-        return Prepared::Refused(body);
+        return Prepared::Refused(body, 0);
     }
     if let Err(e) = limits::check_text(&request.query) {
-        return Prepared::Refused(limit_error(&e));
+        return limit_error(&e);
     }
     let doc = match async_graphql::parser::parse_query(&request.query) {
         Ok(d) => d,
-        Err(e) => {
-            let mut err = async_graphql::ServerError::from(e);
-            err.extensions.get_or_insert_with(Default::default).set("code", code::BAD_USER_INPUT);
-            let body = json!({"errors": [err]});
-            return Prepared::Refused(body);
-        }
+        Err(e) => return Prepared::Refused(json!({"errors": [crate::graphql::error::syntax_error(e)]}), 0),
     };
-    match edge.guard.check(&doc, request.operation_name.as_deref(), &request.variables) {
+    let operation_name = request.operation_name.as_deref();
+    match edge.guard.check(&doc, operation_name, &request.variables) {
         Ok(a) => {
+            let types = crate::graphql::shape::types();
+            if let Err(errors) = crate::graphql::variables::check(&doc, operation_name, &request.variables, types) {
+                return Prepared::Refused(json!({ "errors": errors }), a.cost);
+            }
             request.set_parsed_query(doc);
             Prepared::Run(Box::new(request.data(Checked)), a)
         }
-        Err(e) => Prepared::Refused(limit_error(&e)),
+        Err(e) => limit_error(&e),
     }
 }
 
@@ -366,9 +369,9 @@ async fn run(
     requests: Vec<async_graphql::Request>,
     batched: bool,
 ) -> Response {
-    let principal = match super::graphql::authenticate(state, headers) {
+    let principal = match super::auth::authenticate(state, headers) {
         Ok(p) => p,
-        Err(super::graphql::Refused) => return super::graphql::unauthenticated(),
+        Err(super::auth::Refused) => return super::auth::unauthenticated(),
     };
     let total_query_bytes: usize = requests.iter().map(|r| r.query.len()).sum();
     // Parsing and measuring are linear but not free: large documents are
@@ -402,7 +405,7 @@ async fn run(
         .iter()
         .map(|p| match p {
             Prepared::Run(_, a) => a.cost.max(1),
-            Prepared::Refused(_) => 1,
+            Prepared::Refused(..) => 1,
         })
         .fold(0, u64::saturating_add);
     let remaining = match &state.edge.rate {
@@ -466,8 +469,8 @@ async fn answer(
 ) -> (Answer, Value) {
     let max = state.edge.documents.max_cost;
     let (request, analysis) = match p {
-        Prepared::Refused(body) => {
-            return (Answer::RequestError, with_cost(body, cost_extension(0, 0, max, remaining)))
+        Prepared::Refused(body, requested) => {
+            return (Answer::RequestError, with_cost(body, cost_extension(requested, 0, max, remaining)))
         }
         Prepared::Run(r, a) => (*r, a),
     };

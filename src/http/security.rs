@@ -9,7 +9,26 @@ use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
+
+/// Answers 503 with code `SERVICE_UNAVAILABLE` when the request is not
+/// answered within `limit`.
+async fn time_limit(
+    axum::extract::State(limit): axum::extract::State<std::time::Duration>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => {
+            let message =
+                format!("the request did not finish within {}; retry later", humantime::format_duration(limit));
+            let body = serde_json::json!({"errors": [{"message": message,
+                "extensions": {"code": crate::graphql::error::code::SERVICE_UNAVAILABLE}}]});
+            (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "1")], axum::Json(body)).into_response()
+        }
+    }
+}
 
 /// Wraps `router` in the limits and headers of `edge`'s settings.
 pub fn apply(router: Router, edge: &Edge, profile: Profile) -> Router {
@@ -19,7 +38,7 @@ pub fn apply(router: Router, edge: &Edge, profile: Profile) -> Router {
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         // A request still unanswered after the timeout gets a 503; the
         // database work it started is dropped (a transaction rolls back).
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout));
+        .layer(axum::middleware::from_fn_with_state(config.request_timeout, time_limit));
     let headers: &[(HeaderName, &'static str)] = &[
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),

@@ -13,15 +13,45 @@ pub const DEFAULT_PAGE_SIZE: u64 = 20;
 /// The largest `first` a client may ask for.
 pub const MAX_PAGE_SIZE: u64 = 100;
 
-/// A validated page request.
+/// A validated page request: `first` rows after `after`, or (with
+/// `from_end`) the last `first` rows before `before`; both bounds may be given.
 #[derive(Debug, Clone)]
 pub struct PageRequest {
-    /// How many rows.
+    /// How many rows (`first`, or `last` when `from_end`).
     pub first: u64,
-    /// Continue after this position.
+    /// Only rows after this position.
     pub after: Option<Position>,
     /// In this ordering.
     pub ordering: Ordering,
+    /// Only rows before this position.
+    pub before: Option<Position>,
+    /// The page is the last rows of the window (`last` was given), not the first.
+    pub from_end: bool,
+}
+
+/// Validates a page size argument (`first` or `last`): 0 to 100.
+fn size(argument: &str, n: i32) -> Result<u64, ServiceError> {
+    if n < 0 {
+        return Err(ServiceError::invalid(argument, "must not be negative"));
+    }
+    if n as u64 > MAX_PAGE_SIZE {
+        return Err(ServiceError::invalid(argument, format!("must be at most {MAX_PAGE_SIZE}, got {n}")));
+    }
+    Ok(n as u64)
+}
+
+/// The page size and direction of `first`/`last`: `last` pages backward;
+/// both together are refused; neither is `first` = 20.
+pub fn window_size(first: Option<i32>, last: Option<i32>) -> Result<(u64, bool), ServiceError> {
+    match (first, last) {
+        (Some(_), Some(_)) => Err(ServiceError::invalid(
+            "last",
+            "first and last cannot be used together: page forward with first/after, or backward with last/before",
+        )),
+        (_, Some(l)) => Ok((size("last", l)?, true)),
+        (Some(f), None) => Ok((size("first", f)?, false)),
+        (None, None) => Ok((DEFAULT_PAGE_SIZE, false)),
+    }
 }
 
 fn tag(o: Ordering) -> String {
@@ -96,16 +126,22 @@ pub fn page_size(first: Option<i32>) -> Result<u64, ServiceError> {
 impl PageRequest {
     /// Validates `first` (default 20, 0 to 100) and decodes `after`.
     pub fn new(first: Option<i32>, after: Option<&str>, ordering: Ordering) -> Result<Self, ServiceError> {
-        let first = match first {
-            None => DEFAULT_PAGE_SIZE,
-            Some(n) if n < 0 => return Err(ServiceError::invalid("first", "must not be negative")),
-            Some(n) if n as u64 > MAX_PAGE_SIZE => {
-                return Err(ServiceError::invalid("first", format!("must be at most {MAX_PAGE_SIZE}, got {n}")))
-            }
-            Some(n) => n as u64,
-        };
+        Self::window(first, after, None, None, ordering)
+    }
+
+    /// Validates `first` or `last` (not both; 0 to 100, default `first` =
+    /// 20) and decodes `after` and `before`.
+    pub fn window(
+        first: Option<i32>,
+        after: Option<&str>,
+        last: Option<i32>,
+        before: Option<&str>,
+        ordering: Ordering,
+    ) -> Result<Self, ServiceError> {
+        let (first, from_end) = window_size(first, last)?;
         let after = after.map(|c| decode_cursor("after", ordering, c)).transpose()?;
-        Ok(PageRequest { first, after, ordering })
+        let before = before.map(|c| decode_cursor("before", ordering, c)).transpose()?;
+        Ok(PageRequest { first, after, ordering, before, from_end })
     }
 }
 
@@ -166,6 +202,21 @@ mod tests {
         assert_eq!(decode_sequence("after", "change", "42").ok(), Some(42));
         assert!(decode_sequence("after", "change", "zz!").is_err());
         assert!(decode_sequence("after", "change", &encode_sequence("audit", 1)).is_err());
+    }
+
+    #[test]
+    fn last_is_bounded_like_first_and_not_with_it() {
+        let by_id = Ordering { field: OrderField::Id, descending: false };
+        let w = |f, l| PageRequest::window(f, None, l, None, by_id).map(|p| (p.first, p.from_end));
+        assert_eq!(w(None, Some(5)).ok(), Some((5, true)));
+        assert_eq!(w(None, Some(100)).ok(), Some((100, true)));
+        assert!(
+            matches!(w(None, Some(101)), Err(ServiceError::InvalidArgument { argument, .. }) if argument == "last")
+        );
+        assert!(w(None, Some(-1)).is_err());
+        assert!(
+            matches!(w(Some(1), Some(1)), Err(ServiceError::InvalidArgument { argument, .. }) if argument == "last")
+        );
     }
 
     #[test]

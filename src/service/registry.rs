@@ -154,13 +154,25 @@ pub async fn list<E>(
 where
     E: OrgTable,
 {
-    let has_previous_page = req.after.is_some();
+    // The side the page starts from is known to have more only when a
+    // cursor bounds it; the other side is probed with one extra row.
+    let (bounded_before, bounded_after) = (req.before.is_some(), req.after.is_some());
     let Some(filter) = filter.filter(|_| req.first > 0) else {
-        return Ok(Page { items: Vec::new(), has_next_page: false, has_previous_page });
+        let (has_previous_page, has_next_page) =
+            if req.from_end { (false, bounded_before) } else { (bounded_after, false) };
+        return Ok(Page { items: Vec::new(), has_next_page, has_previous_page });
     };
-    let mut rows = organisations::page::<E>(db, kind, filter, req.ordering, req.after.as_ref(), req.first + 1).await?;
-    let has_next_page = rows.len() as u64 > req.first;
+    let window =
+        organisations::Window { after: req.after.as_ref(), before: req.before.as_ref(), from_end: req.from_end };
+    let mut rows = organisations::page::<E>(db, kind, filter, req.ordering, window, req.first + 1).await?;
+    let more = rows.len() as u64 > req.first;
     rows.truncate(req.first as usize);
+    let (has_previous_page, has_next_page) = if req.from_end {
+        rows.reverse();
+        (more, bounded_before)
+    } else {
+        (bounded_after, more)
+    };
     let items = rows.into_iter().map(|r| (encode_cursor(req.ordering, &r.position(req.ordering.field)), r)).collect();
     Ok(Page { items, has_next_page, has_previous_page })
 }

@@ -201,6 +201,32 @@ pub async fn changes_after(
     Ok(q.order_by_asc(change_event::Column::Sequence).limit(limit).all(db).await?)
 }
 
+/// Up to `limit` changes strictly between `after` and `before` (when given),
+/// optionally of one province: those nearest `after` in ascending order, or,
+/// `from_end`, those nearest `before` in descending order.
+pub async fn changes_between(
+    db: &DatabaseConnection,
+    after: i64,
+    before: Option<i64>,
+    province: Option<&str>,
+    limit: u64,
+    from_end: bool,
+) -> Result<Vec<change_event::Model>, StorageError> {
+    let mut q = change_event::Entity::find().filter(change_event::Column::Sequence.gt(after));
+    if let Some(b) = before {
+        q = q.filter(change_event::Column::Sequence.lt(b));
+    }
+    if let Some(p) = province {
+        q = q.filter(change_event::Column::ProvinceCode.eq(p));
+    }
+    let q = if from_end {
+        q.order_by_desc(change_event::Column::Sequence)
+    } else {
+        q.order_by_asc(change_event::Column::Sequence)
+    };
+    Ok(q.limit(limit).all(db).await?)
+}
+
 /// An idempotency receipt as stored.
 #[derive(Debug, Clone)]
 pub struct Receipt {

@@ -249,14 +249,37 @@ impl OrgTable for cooperative::Entity {}
 impl OrgTable for cooperative_union::Entity {}
 impl OrgTable for cooperative_group::Entity {}
 
+/// The keyset condition "strictly beyond `p`" in the direction `descending`.
+fn beyond(key: &SimpleExpr, id: &SimpleExpr, p: &Position, descending: bool) -> Condition {
+    let v: Value = p.key.clone().into();
+    let (past, id_past) = if descending {
+        (Expr::expr(key.clone()).lt(v.clone()), Expr::expr(id.clone()).lt(p.id))
+    } else {
+        (Expr::expr(key.clone()).gt(v.clone()), Expr::expr(id.clone()).gt(p.id))
+    };
+    Condition::any().add(past).add(Condition::all().add(Expr::expr(key.clone()).eq(v)).add(id_past))
+}
+
+/// The bounds and end of one page of a keyset listing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Window<'a> {
+    /// Only rows after this position.
+    pub after: Option<&'a Position>,
+    /// Only rows before this position.
+    pub before: Option<&'a Position>,
+    /// Take the rows at the end of the window (nearest `before`), returned
+    /// in reverse order; otherwise those at its start.
+    pub from_end: bool,
+}
+
 /// Rows of one organisation table, filtered, ordered and cut to `limit`
-/// after `after`.
+/// within `window` (from its end, in reverse order, when `window.from_end`).
 pub async fn page<E>(
     db: &DatabaseConnection,
     kind: OrgKind,
     filter: &OrgFilter,
     order: Ordering,
-    after: Option<&Position>,
+    window: Window<'_>,
     limit: u64,
 ) -> Result<Vec<E::Model>, StorageError>
 where
@@ -265,17 +288,13 @@ where
     let key = sort_expr(kind, order.field);
     let id: SimpleExpr = kind.col("id").into();
     let mut cond = condition(kind, filter);
-    if let Some(p) = after {
-        let v: Value = p.key.clone().into();
-        let (beyond, id_beyond) = if order.descending {
-            (Expr::expr(key.clone()).lt(v.clone()), Expr::expr(id.clone()).lt(p.id))
-        } else {
-            (Expr::expr(key.clone()).gt(v.clone()), Expr::expr(id.clone()).gt(p.id))
-        };
-        cond = cond
-            .add(Condition::any().add(beyond).add(Condition::all().add(Expr::expr(key.clone()).eq(v)).add(id_beyond)));
+    if let Some(p) = window.after {
+        cond = cond.add(beyond(&key, &id, p, order.descending));
     }
-    let dir = if order.descending { Order::Desc } else { Order::Asc };
+    if let Some(p) = window.before {
+        cond = cond.add(beyond(&key, &id, p, !order.descending));
+    }
+    let dir = if order.descending != window.from_end { Order::Desc } else { Order::Asc };
     let mut q = E::find().filter(cond);
     if order.field != OrderField::Id {
         q = q.order_by(key, dir.clone());
@@ -334,26 +353,34 @@ pub async fn persons_by_id(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<p
     Ok(person::Entity::find().filter(person::Column::Id.is_in(ids.iter().copied())).all(db).await?)
 }
 
-/// The first `limit` member cooperatives (by id, after `after_id`) of each of
-/// several unions, in one statement.
+/// The first `limit` member cooperatives (by id, after `after_id`, before
+/// `before_id`) of each of several unions, in one statement; with
+/// `from_end`, the last `limit` of that window. Always in id order.
 pub async fn member_cooperatives(
     db: &DatabaseConnection,
     union_ids: &[i64],
     after_id: Option<i64>,
+    before_id: Option<i64>,
+    from_end: bool,
     limit: u64,
 ) -> Result<Vec<cooperative::Model>, StorageError> {
     let c = Alias::new("cooperative");
     let mut inner = Query::select();
+    let number = if from_end {
+        "ROW_NUMBER() OVER (PARTITION BY cooperative.union_id ORDER BY cooperative.id DESC)"
+    } else {
+        "ROW_NUMBER() OVER (PARTITION BY cooperative.union_id ORDER BY cooperative.id)"
+    };
     inner
         .column((c.clone(), sea_orm::sea_query::Asterisk))
-        .expr_as(
-            Expr::cust("ROW_NUMBER() OVER (PARTITION BY cooperative.union_id ORDER BY cooperative.id)"),
-            Alias::new("rn"),
-        )
+        .expr_as(Expr::cust(number), Alias::new("rn"))
         .from(c.clone())
         .and_where(Expr::col((c.clone(), Alias::new("union_id"))).is_in(union_ids.iter().copied()));
     if let Some(a) = after_id {
         inner.and_where(Expr::col((c.clone(), Alias::new("id"))).gt(a));
+    }
+    if let Some(b) = before_id {
+        inner.and_where(Expr::col((c.clone(), Alias::new("id"))).lt(b));
     }
     let t = Alias::new("t");
     let outer = Query::select()

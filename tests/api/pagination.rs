@@ -181,6 +181,168 @@ async fn foreign_and_malformed_cursors_are_refused(backend: Backend) {
     }
 }
 
+const BACK: &str = "query($last: Int, $before: String, $after: String, $order: OrganizationOrder) {
+    cooperatives(last: $last, before: $before, after: $after, orderBy: $order) {
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { name officialMembers associateMembers registeredOn updatedAt } } } }";
+
+/// Walks the listing backward from its end, `last` at a time; returns the
+/// nodes in listing order.
+async fn walk_back(app: &TestApp, order: Value, last: i64) -> Vec<Value> {
+    let mut before = Value::Null;
+    let mut pages: Vec<Vec<Value>> = Vec::new();
+    loop {
+        let d = app.data(BACK, json!({"last": last, "before": before, "order": order})).await;
+        let c = &d["cooperatives"];
+        let edges = c["edges"].as_array().expect("edges");
+        assert!(edges.len() as i64 <= last);
+        assert_eq!(c["pageInfo"]["hasNextPage"], json!(!pages.is_empty()), "{c}");
+        if let Some(first) = edges.first() {
+            assert_eq!(c["pageInfo"]["startCursor"], first["cursor"]);
+        }
+        pages.push(edges.iter().map(|e| e["node"].clone()).collect());
+        if c["pageInfo"]["hasPreviousPage"] == json!(false) {
+            break;
+        }
+        before = c["pageInfo"]["startCursor"].clone();
+    }
+    pages.into_iter().rev().flatten().collect()
+}
+
+/// Walking backward with `last`/`before` gives the same rows as walking
+/// forward, in every ordering; cursors of one direction serve the other.
+async fn backward_pages_mirror_forward_pages(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    fill(&app, 23).await;
+    let mut orders = vec![Value::Null];
+    for field in ["NAME", "REGISTERED_ON", "UPDATED_AT", "MEMBERS"] {
+        for direction in ["ASC", "DESC"] {
+            orders.push(json!({"field": field, "direction": direction}));
+        }
+    }
+    for order in orders {
+        let forward = walk(&app, order.clone(), 5).await;
+        let backward = walk_back(&app, order.clone(), 4).await;
+        assert_eq!(forward.len(), 23);
+        assert_eq!(backward, forward, "{order}");
+    }
+    // Mixed: a forward page's end cursor used as `before` gives the rows
+    // before it; `after` and `before` together bound a window.
+    let order = json!({"field": "NAME", "direction": "ASC"});
+    let all = walk(&app, order.clone(), 100).await;
+    let d = app.data(PAGE, json!({"first": 10, "order": order})).await;
+    let tenth = d["cooperatives"]["pageInfo"]["endCursor"].clone();
+    let third = d["cooperatives"]["edges"][2]["cursor"].clone();
+    let d = app.data(BACK, json!({"last": 3, "before": tenth, "order": order})).await;
+    let got: Vec<Value> =
+        d["cooperatives"]["edges"].as_array().expect("edges").iter().map(|e| e["node"].clone()).collect();
+    assert_eq!(got, all[6..9].to_vec());
+    assert_eq!(d["cooperatives"]["pageInfo"]["hasPreviousPage"], json!(true));
+    assert_eq!(d["cooperatives"]["pageInfo"]["hasNextPage"], json!(true));
+    let d = app.data(BACK, json!({"last": 100, "before": tenth, "after": third, "order": order})).await;
+    let got: Vec<Value> =
+        d["cooperatives"]["edges"].as_array().expect("edges").iter().map(|e| e["node"].clone()).collect();
+    assert_eq!(got, all[3..9].to_vec());
+    assert_eq!(d["cooperatives"]["pageInfo"]["hasPreviousPage"], json!(false));
+
+    // first and last together are refused; last is bounded like first.
+    let e = app.error("{ cooperatives(first: 2, last: 2) { edges { cursor } } }", json!({})).await;
+    assert_eq!(code(&e), "BAD_USER_INPUT");
+    assert!(e["message"].as_str().expect("message").contains("first and last cannot be used together"), "{e}");
+    let e = app.error("{ cooperativeGroups(last: 101) { edges { cursor } } }", json!({})).await;
+    assert_eq!((code(&e), &e["extensions"]["argument"]), ("BAD_USER_INPUT", &json!("last")));
+    let e = app.error("{ cooperatives(last: 2, before: \"zzz\") { edges { cursor } } }", json!({})).await;
+    assert_eq!((code(&e), &e["extensions"]["argument"]), ("BAD_USER_INPUT", &json!("before")));
+    let d = app.data("{ cooperativeUnions(last: 2) { pageInfo { hasNextPage hasPreviousPage } } }", json!({})).await;
+    assert_eq!(d["cooperativeUnions"]["pageInfo"], json!({"hasNextPage": false, "hasPreviousPage": false}));
+}
+
+/// The change feed pages backward too, with the same cursors.
+async fn the_change_feed_pages_backward(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let t = crate::helpers::officer("40");
+    for k in 0..7 {
+        crate::writes::registered(&app, &t, crate::writes::coop(&format!("HTX lùi {k}"), "16681")).await;
+    }
+    let q = "query($first: Int, $last: Int, $before: String) { changes(first: $first, last: $last, before: $before) {
+        edges { cursor node { sequence } } pageInfo { hasNextPage hasPreviousPage startCursor } } }";
+    let seqs = |d: &Value| -> Vec<String> {
+        d["changes"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["node"]["sequence"].as_str().expect("s").to_owned())
+            .collect()
+    };
+    let forward = seqs(&app.data(q, json!({"first": 100})).await);
+    let mut backward = Vec::new();
+    let mut before = Value::Null;
+    loop {
+        let d = app.data(q, json!({"last": 3, "before": before})).await;
+        let mut page = seqs(&d);
+        page.extend(backward);
+        backward = page;
+        if d["changes"]["pageInfo"]["hasPreviousPage"] == json!(false) {
+            break;
+        }
+        before = d["changes"]["pageInfo"]["startCursor"].clone();
+    }
+    assert_eq!(backward, forward);
+    let e = app.error("{ changes(first: 1, last: 1) { edges { cursor } } }", json!({})).await;
+    assert_eq!(code(&e), "BAD_USER_INPUT");
+}
+
+/// A union's members page backward too, also when the members of several
+/// unions are loaded together.
+async fn union_members_page_backward(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut unions = Vec::new();
+    for u in 0..2 {
+        let union = crate::helpers::insert_union(&app, &format!("Liên hiệp {u}"), "16681", None).await;
+        for k in 0..(5 + u) {
+            let mut c = Coop::new(&format!("HTX {u}-{k}"), "16681");
+            c.union_id = Some(union.id);
+            c.insert(&app).await;
+        }
+        unions.push(union);
+    }
+    let q = "query($last: Int, $before: String) { cooperativeUnions(first: 10) { edges { node { name
+        memberCooperatives(last: $last, before: $before) {
+          edges { cursor node { name } } pageInfo { hasPreviousPage hasNextPage startCursor } } } } } }";
+    let names_of = |m: &Value| -> Vec<String> {
+        m["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["node"]["name"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    let d = app.data(q, json!({"last": 2})).await;
+    let edges = d["cooperativeUnions"]["edges"].as_array().expect("unions").clone();
+    assert_eq!(names_of(&edges[0]["node"]["memberCooperatives"]), ["HTX 0-3", "HTX 0-4"]);
+    assert_eq!(names_of(&edges[1]["node"]["memberCooperatives"]), ["HTX 1-4", "HTX 1-5"]);
+    let info = &edges[0]["node"]["memberCooperatives"]["pageInfo"];
+    assert_eq!((&info["hasPreviousPage"], &info["hasNextPage"]), (&json!(true), &json!(false)));
+    // Walking the first union back to its start, two at a time.
+    let mut before = info["startCursor"].clone();
+    let mut seen = names_of(&edges[0]["node"]["memberCooperatives"]);
+    loop {
+        let d = app.data(q, json!({"last": 2, "before": before})).await;
+        let m = &d["cooperativeUnions"]["edges"][0]["node"]["memberCooperatives"];
+        let mut page = names_of(m);
+        page.extend(seen);
+        seen = page;
+        assert_eq!(m["pageInfo"]["hasNextPage"], json!(true));
+        if m["pageInfo"]["hasPreviousPage"] == json!(false) {
+            break;
+        }
+        before = m["pageInfo"]["startCursor"].clone();
+    }
+    assert_eq!(seen, ["HTX 0-0", "HTX 0-1", "HTX 0-2", "HTX 0-3", "HTX 0-4"]);
+}
+
+storage_tests!(backward_pages_mirror_forward_pages, the_change_feed_pages_backward, union_members_page_backward);
+
 storage_tests!(
     first_is_bounded,
     every_ordering_pages_through_everything_once,

@@ -457,6 +457,8 @@ async fn slow_requests_time_out() {
         .await
         .expect("sent");
     assert_eq!(r.status(), 503);
+    let body: Value = r.json().await.expect("a GraphQL error body");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE", "{body}");
     assert!(started.elapsed() < Duration::from_secs(3));
     drop(held);
     let r = app.http.get(format!("{}/healthz", app.address)).send().await.expect("healthz");

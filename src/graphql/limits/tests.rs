@@ -120,7 +120,12 @@ fn fragment_fan_out_is_measured_in_linear_time() {
     // with limits near the top of their ranges the arithmetic saturates
     // instead of overflowing.
     let unused = q.replace("{ ...F0 }", "{ me { subject } }");
-    let wide = DocumentLimits { max_fields: 1_000_000, max_cost: u64::MAX - 1, ..DocumentLimits::default() };
+    let wide = DocumentLimits {
+        max_fields: 1_000_000,
+        max_cost: u64::MAX - 1,
+        max_fragment_depth: 64,
+        ..DocumentLimits::default()
+    };
     assert!(matches!(run(&unused, &wide), Err(LimitError::TooComplex { what: "number of fields", .. })));
 }
 
@@ -154,4 +159,38 @@ fn actual_cost_counts_objects_returned() {
     assert_eq!(actual_cost(&data, OperationType::Query), 5);
     let m = ConstValue::from_json(serde_json::json!({"addUnionMember": {"userErrors": []}})).expect("json");
     assert_eq!(actual_cost(&m, OperationType::Mutation), 10);
+}
+
+#[test]
+fn refusals_report_the_real_alias_count_and_cost() {
+    let aliases: String = (0..30).map(|i| format!("a{i}: me {{ subject }} ")).collect();
+    let q = format!("{{ {aliases} }}");
+    let limits = DocumentLimits { max_aliases: 5, ..DocumentLimits::default() };
+    assert_eq!(run(&q, &limits), Err(LimitError::TooComplex { what: "number of aliases", actual: 30, limit: 5 }));
+    let costly = "{ cooperativeUnions(first: 100) { edges { node { memberCooperatives(first: 100) { edges { node { name } } } } } } }";
+    let cost = measure(costly).cost;
+    let r = run(costly, &DocumentLimits { max_cost: 50, ..DocumentLimits::default() });
+    assert_eq!(r.as_ref().map_err(|e| e.requested_cost()), Err(Some(cost)));
+    assert!(cost > 10_000, "{cost}");
+}
+
+#[test]
+fn long_fragment_chains_are_refused_while_followed() {
+    let mut q = String::from("{ ...F0 }\n");
+    for i in 0..5000 {
+        q.push_str(&format!("fragment F{i} on Query {{ ...F{} }}\n", i + 1));
+    }
+    q.push_str("fragment F5000 on Query { me { role } }\n");
+    assert!(matches!(run(&q, &DocumentLimits::default()), Err(LimitError::TooComplex { what: "fragment depth", .. })));
+}
+
+#[test]
+fn last_is_charged_like_first() {
+    let forward = measure("{ cooperatives(first: 40) { edges { node { name } } } }").cost;
+    let backward = measure("{ cooperatives(last: 40) { edges { node { name } } } }").cost;
+    assert_eq!(backward, forward);
+    assert_eq!(
+        measure("{ cooperatives(last: 1000) { edges { node { name } } } }").cost,
+        measure("{ cooperatives(first: 100) { edges { node { name } } } }").cost
+    );
 }

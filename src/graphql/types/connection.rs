@@ -14,9 +14,11 @@ use std::sync::Arc;
 /// Relay page information.
 #[derive(SimpleObject, Clone)]
 pub struct PageInfo {
-    /// More items follow the last edge.
+    /// More items follow the last edge (when paging backward: the page
+    /// ended before a cursor).
     pub has_next_page: bool,
-    /// Items precede the first edge (the page started after a cursor).
+    /// Items precede the first edge (when paging forward: the page started
+    /// after a cursor).
     pub has_previous_page: bool,
     /// Cursor of the first edge.
     pub start_cursor: Option<String>,
@@ -72,7 +74,8 @@ macro_rules! connection {
         /// An edge: a node and its cursor.
         #[derive(SimpleObject, Clone)]
         pub struct $edge {
-            /// Opaque cursor; pass it as `after` to continue after this node.
+            /// Opaque cursor; pass it as `after` to continue after this node, or
+            /// as `before` to page backward from it.
             pub cursor: String,
             /// The node.
             pub node: $node,

@@ -10,7 +10,7 @@ use crate::graphql::error::internal;
 use crate::graphql::ids::{self, NodeKind};
 use crate::graphql::loaders::{Loaders, MemberPage};
 use crate::graphql::scalars::{Date, DateTime, Decimal};
-use crate::service::page::{self, PageRequest, MAX_PAGE_SIZE};
+use crate::service::page::{self, PageRequest};
 use crate::state::AppState;
 use crate::storage::organisations::{OrderField, Ordering, OrgKind, OrgRow};
 use async_graphql::{Context, Object, Result, ID};
@@ -291,30 +291,36 @@ impl CooperativeUnion {
             desc = "Return the nodes after this cursor (an edge's `cursor` or `pageInfo.endCursor`); from the start when omitted."
         )]
         after: Option<String>,
+        #[graphql(desc = "The last `last` members (before `before`, if given); not with `first`. At most 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "Only members before this cursor (page backward with `last`).")] before: Option<String>,
     ) -> Result<CooperativeConnection> {
         use crate::graphql::error::ApiResult;
         let ordering = Ordering { field: OrderField::Id, descending: false };
-        let req = PageRequest::new(first, after.as_deref(), ordering).api()?;
-        let limit = req.first.min(MAX_PAGE_SIZE) + 1;
-        let after_id = req.after.as_ref().map(|p| p.id);
+        let req = PageRequest::window(first, after.as_deref(), last, before.as_deref(), ordering).api()?;
         let rows = if req.first == 0 {
             Arc::new(Vec::new())
         } else {
             loaders(ctx)?
                 .members
-                .load_one(MemberPage { union_id: self.0.id, after_id, limit })
+                .load_one(MemberPage::of(self.0.id, &req))
                 .await
                 .map_err(|e| internal(&e))?
                 .unwrap_or_default()
         };
-        let has_next_page = rows.len() as u64 > req.first;
+        // Rows come in id order: a backward page drops the extra row at its start.
+        let more = rows.len() as u64 > req.first;
+        let skip = if req.from_end && more { 1 } else { 0 };
+        let (has_previous_page, has_next_page) =
+            if req.from_end { (more, req.before.is_some()) } else { (req.after.is_some(), more) };
         let items = rows
             .iter()
+            .skip(skip)
             .take(req.first as usize)
             .map(|c| (page::encode_cursor(ordering, &c.as_ref().position(OrderField::Id)), c.clone()))
             .collect();
         Ok(CooperativeConnection::new(
-            page::Page { items, has_next_page, has_previous_page: after_id.is_some() },
+            page::Page { items, has_next_page, has_previous_page },
             Total::UnionMembers(self.0.id),
         ))
     }
