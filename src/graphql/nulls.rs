@@ -217,7 +217,8 @@ impl ExtensionFactory for Completion {
     }
 }
 
-/// One operation's document and name, kept from parsing to the response.
+/// One operation's text and name, kept from parsing to the response (the
+/// text is parsed again only when a field failed, which is rare).
 #[derive(Default)]
 struct CompletionExtension {
     seen: Arc<Mutex<Seen>>,
@@ -226,17 +227,20 @@ struct CompletionExtension {
 #[derive(Default)]
 struct Seen {
     operation_name: Option<String>,
-    doc: Option<ExecutableDocument>,
+    query: Option<String>,
 }
 
 fn complete_with(seen: &Mutex<Seen>, resp: &mut Response) {
     if resp.errors.iter().all(|e| e.path.is_empty()) {
         return;
     }
-    if let Ok(s) = seen.lock() {
-        if let Some(doc) = &s.doc {
-            complete(resp, doc, s.operation_name.as_deref(), shape::types());
-        }
+    let Some((query, operation_name)) =
+        seen.lock().ok().and_then(|s| Some((s.query.clone()?, s.operation_name.clone())))
+    else {
+        return;
+    };
+    if let Ok(doc) = async_graphql::parser::parse_query(&query) {
+        complete(resp, &doc, operation_name.as_deref(), shape::types());
     }
 }
 
@@ -263,7 +267,7 @@ impl Extension for CompletionExtension {
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
         if let Ok(mut s) = self.seen.lock() {
-            s.doc = Some(doc.clone());
+            s.query = Some(query.to_owned());
         }
         Ok(doc)
     }

@@ -1,13 +1,11 @@
 //! Relay connections. `totalCount` is computed only when selected.
 
-use super::organisation::{Cooperative, CooperativeGroup, CooperativeUnion};
 use crate::graphql::error::{internal, ApiResult};
 use crate::graphql::loaders::Loaders;
-use crate::service::page::Page;
 use crate::service::registry;
 use crate::state::AppState;
 use crate::storage::organisations::{OrgFilter, OrgKind};
-use async_graphql::{Context, Object, Result, SimpleObject};
+use async_graphql::{Context, Result, SimpleObject};
 use entity::{cooperative, cooperative_group, cooperative_union};
 use std::sync::Arc;
 
@@ -49,7 +47,8 @@ pub enum Total {
 }
 
 impl Total {
-    async fn count(&self, ctx: &Context<'_>) -> Result<i32> {
+    /// The total, counted now.
+    pub async fn count(&self, ctx: &Context<'_>) -> Result<i32> {
         let n = match self {
             Total::Filtered(kind, filter) => {
                 let db = &ctx.data::<AppState>()?.db;
@@ -69,10 +68,12 @@ impl Total {
     }
 }
 
+/// Defines a Relay connection type, its edge type and its constructor from
+/// a [`crate::service::page::Page`] (invoked where the node types are defined).
 macro_rules! connection {
     ($(#[$doc:meta])* $conn:ident, $edge:ident, $node:ident, $model:ty) => {
         /// An edge: a node and its cursor.
-        #[derive(SimpleObject, Clone)]
+        #[derive(async_graphql::SimpleObject, Clone)]
         pub struct $edge {
             /// Opaque cursor; pass it as `after` to continue after this node, or
             /// as `before` to page backward from it.
@@ -84,26 +85,28 @@ macro_rules! connection {
         $(#[$doc])*
         pub struct $conn {
             edges: Vec<$edge>,
-            page_info: PageInfo,
-            total: Total,
+            page_info: $crate::graphql::types::connection::PageInfo,
+            total: $crate::graphql::types::connection::Total,
         }
 
         impl $conn {
             /// Builds the connection from a page of rows.
-            pub fn new<M: Into<Arc<$model>>>(page: Page<M>, total: Total) -> Self {
+            pub fn new<M: Into<std::sync::Arc<$model>>>(
+                page: $crate::service::page::Page<M>,
+                total: $crate::graphql::types::connection::Total,
+            ) -> Self {
                 let edges: Vec<$edge> = page
                     .items
                     .into_iter()
                     .map(|(cursor, m)| $edge { cursor, node: $node(m.into()) })
                     .collect();
-                let page_info =
-                    PageInfo::of(edges.iter().map(|e| &e.cursor), page.has_next_page, page.has_previous_page);
+                let page_info = $crate::graphql::types::connection::PageInfo::of(edges.iter().map(|e| &e.cursor), page.has_next_page, page.has_previous_page);
                 $conn { edges, page_info, total }
             }
         }
 
         $(#[$doc])*
-        #[Object]
+        #[async_graphql::Object]
         impl $conn {
             /// The page's edges.
             async fn edges(&self) -> &[$edge] {
@@ -111,27 +114,16 @@ macro_rules! connection {
             }
 
             /// Where the page lies.
-            async fn page_info(&self) -> &PageInfo {
+            async fn page_info(&self) -> &$crate::graphql::types::connection::PageInfo {
                 &self.page_info
             }
 
             /// How many nodes match in all pages.
-            async fn total_count(&self, ctx: &Context<'_>) -> Result<i32> {
+            async fn total_count(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<i32> {
                 self.total.count(ctx).await
             }
         }
     };
 }
 
-connection!(
-    /// A page of cooperatives.
-    CooperativeConnection, CooperativeEdge, Cooperative, cooperative::Model
-);
-connection!(
-    /// A page of cooperative unions.
-    CooperativeUnionConnection, CooperativeUnionEdge, CooperativeUnion, cooperative_union::Model
-);
-connection!(
-    /// A page of cooperative groups.
-    CooperativeGroupConnection, CooperativeGroupEdge, CooperativeGroup, cooperative_group::Model
-);
+pub(crate) use connection;

@@ -1,7 +1,7 @@
 //! Cooperatives, unions, groups and what hangs off them. Every edge that
 //! leaves a row goes through a DataLoader or the in-memory gazetteer.
 
-use super::connection::{CooperativeConnection, Total};
+use super::connection::{connection, Total};
 use super::enums::{stored, Gender, GroupStatus, Rating, RegistrationStatus, Sector, SyncState};
 use super::unit::AdministrativeUnit;
 use crate::auth::{may_read_personal_data, may_read_sync_detail, Principal};
@@ -606,3 +606,16 @@ pub struct SyncStatus {
     /// When the record was last in step.
     pub last_synced_at: Option<DateTime>,
 }
+
+connection!(
+    /// A page of cooperatives.
+    CooperativeConnection, CooperativeEdge, Cooperative, cooperative::Model
+);
+connection!(
+    /// A page of cooperative unions.
+    CooperativeUnionConnection, CooperativeUnionEdge, CooperativeUnion, cooperative_union::Model
+);
+connection!(
+    /// A page of cooperative groups.
+    CooperativeGroupConnection, CooperativeGroupEdge, CooperativeGroup, cooperative_group::Model
+);
