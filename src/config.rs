@@ -181,7 +181,7 @@ pub enum NationalMode {
     /// The simulator, in-process.
     Sandbox,
     /// Real systems.
-    Remote(crate::sync::client::Endpoints),
+    Remote(crate::national::client::Endpoints),
 }
 
 impl NationalConfig {
@@ -211,7 +211,7 @@ impl NationalConfig {
             .national_client_secret
             .clone()
             .ok_or("COOPGATE_NATIONAL_CLIENT_SECRET: required with national URLs")?;
-        Ok(NationalMode::Remote(crate::sync::client::Endpoints {
+        Ok(NationalMode::Remote(crate::national::client::Endpoints {
             tax_url,
             ncrs_url,
             client_id,

@@ -9,10 +9,20 @@ use std::time::Duration;
 
 /// Default largest request body: 1 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
-pub use crate::graphql::limits::{
-    DEFAULT_MAX_ALIASES, DEFAULT_MAX_COST, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DIRECTIVES, DEFAULT_MAX_FIELDS,
-    DEFAULT_MAX_FRAGMENT_DEPTH, DEFAULT_MAX_ROOT_FIELDS,
-};
+/// Default deepest field nesting of an operation.
+pub const DEFAULT_MAX_DEPTH: usize = 15;
+/// Default largest number of aliased fields, counted after fragment expansion.
+pub const DEFAULT_MAX_ALIASES: usize = 64;
+/// Default largest number of root fields of an operation.
+pub const DEFAULT_MAX_ROOT_FIELDS: usize = 40;
+/// Default largest number of directives on one field, spread or fragment.
+pub const DEFAULT_MAX_DIRECTIVES: usize = 4;
+/// Default longest chain of fragments spreading fragments.
+pub const DEFAULT_MAX_FRAGMENT_DEPTH: usize = 8;
+/// Default largest number of field selections after fragment expansion.
+pub const DEFAULT_MAX_FIELDS: usize = 2_000;
+/// Default largest computed cost of one operation.
+pub const DEFAULT_MAX_COST: u64 = 10_000;
 /// Default largest batch: 0, batching is off.
 pub const DEFAULT_MAX_BATCH: usize = 0;
 /// Default cost points a principal may spend per minute.
@@ -153,19 +163,6 @@ impl LimitsConfig {
             Introspection::On => true,
             Introspection::Off => false,
             Introspection::Auto => dev_profile,
-        }
-    }
-
-    /// The document limits, for [`crate::graphql::limits`].
-    pub fn document_limits(&self) -> crate::graphql::limits::DocumentLimits {
-        crate::graphql::limits::DocumentLimits {
-            max_depth: self.max_depth,
-            max_aliases: self.max_aliases,
-            max_root_fields: self.max_root_fields,
-            max_directives: self.max_directives,
-            max_fragment_depth: self.max_fragment_depth,
-            max_fields: self.max_fields,
-            max_cost: self.max_cost,
         }
     }
 }

@@ -22,5 +22,5 @@ pub struct AppState {
     /// Serialises write transactions within this process (SQLite has one writer).
     pub write_gate: Arc<crate::storage::WriteGate>,
     /// Committed changes, fanned out to subscribers.
-    pub feed: crate::service::feed::FeedHub,
+    pub feed: crate::storage::tail::FeedHub,
 }

@@ -53,20 +53,25 @@ pub struct DocumentLimits {
     pub max_cost: u64,
 }
 
-/// Default deepest field nesting of an operation.
-pub const DEFAULT_MAX_DEPTH: usize = 15;
-/// Default largest number of aliased fields, counted after fragment expansion.
-pub const DEFAULT_MAX_ALIASES: usize = 64;
-/// Default largest number of root fields of an operation.
-pub const DEFAULT_MAX_ROOT_FIELDS: usize = 40;
-/// Default largest number of directives on one field, spread or fragment.
-pub const DEFAULT_MAX_DIRECTIVES: usize = 4;
-/// Default longest chain of fragments spreading fragments.
-pub const DEFAULT_MAX_FRAGMENT_DEPTH: usize = 8;
-/// Default largest number of field selections after fragment expansion.
-pub const DEFAULT_MAX_FIELDS: usize = 2_000;
-/// Default largest computed cost of one operation.
-pub const DEFAULT_MAX_COST: u64 = 10_000;
+impl From<&crate::limits::LimitsConfig> for DocumentLimits {
+    /// The document limits a deployment's settings ask for.
+    fn from(c: &crate::limits::LimitsConfig) -> Self {
+        DocumentLimits {
+            max_depth: c.max_depth,
+            max_aliases: c.max_aliases,
+            max_root_fields: c.max_root_fields,
+            max_directives: c.max_directives,
+            max_fragment_depth: c.max_fragment_depth,
+            max_fields: c.max_fields,
+            max_cost: c.max_cost,
+        }
+    }
+}
+
+pub use crate::limits::{
+    DEFAULT_MAX_ALIASES, DEFAULT_MAX_COST, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DIRECTIVES, DEFAULT_MAX_FIELDS,
+    DEFAULT_MAX_FRAGMENT_DEPTH, DEFAULT_MAX_ROOT_FIELDS,
+};
 
 impl Default for DocumentLimits {
     fn default() -> Self {

@@ -85,10 +85,10 @@ impl Edge {
         }
         Ok(Edge {
             config: config.clone(),
-            documents: config.document_limits(),
+            documents: crate::graphql::limits::DocumentLimits::from(config),
             guard: std::sync::Arc::new(DocumentGuard {
                 shape,
-                limits: config.document_limits(),
+                limits: crate::graphql::limits::DocumentLimits::from(config),
                 introspection: config.introspection_enabled(profile == crate::config::Profile::Dev),
             }),
             persisted,

@@ -13,6 +13,7 @@ pub mod records;
 pub mod reports;
 pub mod safety;
 pub mod statistics;
+pub mod tail;
 pub mod targets;
 pub mod units;
 pub mod write;
