@@ -132,3 +132,27 @@ async fn refusals_report_the_real_alias_count_and_requested_cost() {
     assert!(requested > 100 * 50, "{v}");
     assert_eq!(v["errors"][0]["message"], format!("query cost is {requested}, over the limit of 100"));
 }
+
+/// Response maps follow the order of the selection set (GraphQL spec,
+/// "Serialization Format"), not the alphabet: `zeta` before `alpha`, and a
+/// node's fields as asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn response_fields_come_in_selection_order() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let body = app
+        .http
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({"query": "{ zeta: me { role subject } alpha: me { subject role } }"}))
+        .send()
+        .await
+        .expect("request sent")
+        .text()
+        .await
+        .expect("body");
+    let at = |needle: &str| body.find(needle).unwrap_or_else(|| panic!("{needle} in {body}"));
+    assert!(at("\"zeta\"") < at("\"alpha\""), "{body}");
+    let zeta = &body[at("\"zeta\"")..at("\"alpha\"")];
+    assert!(zeta.find("\"role\"") < zeta.find("\"subject\""), "{body}");
+    let alpha = &body[at("\"alpha\"")..];
+    assert!(alpha.find("\"subject\"") < alpha.find("\"role\""), "{body}");
+}
