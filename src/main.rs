@@ -415,6 +415,16 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let gazetteer = startup::load_gazetteer(&db).await?;
             let started = std::time::Instant::now();
             let s = seed::demo(&db, &gazetteer, args.scale, true).await?;
+            let state = coopgate::state::AppState {
+                db,
+                statements: Default::default(),
+                gazetteer,
+                profile: config.profile,
+                authenticator: None,
+                write_gate: Default::default(),
+                feed: Default::default(),
+            };
+            let targets = seed::demo_targets(&state).await?;
             println!(
                 "seeded {} cooperatives, {} unions, {} groups, {} annual reports, {} persons in {:.1} s",
                 s.cooperatives,
@@ -424,6 +434,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 s.persons,
                 started.elapsed().as_secs_f64()
             );
+            println!("imported the five plans' {targets} targets");
         }
         Command::Token(args) => {
             let config = Config::new(

@@ -200,7 +200,8 @@ impl Application {
             }
         }
         let gazetteer = load_gazetteer(&db).await?;
-        if config.profile == Profile::Dev && serve.demo && seed::registry_is_empty(&db).await? {
+        let seeded = config.profile == Profile::Dev && serve.demo && seed::registry_is_empty(&db).await?;
+        if seeded {
             tracing::info!(scale = serve.demo_scale, "empty registry: seeding demo data");
             let summary = seed::demo(&db, &gazetteer, serve.demo_scale, false).await?;
             tracing::info!(?summary, "demo data seeded");
@@ -229,6 +230,10 @@ impl Application {
             write_gate: Default::default(),
             feed: crate::service::feed::FeedHub::default(),
         };
+        if seeded {
+            let targets = seed::demo_targets(&state).await?;
+            tracing::info!(targets, "the plans' targets imported into the demo registry");
+        }
         let national = national(config).await?;
         let worker = (config.national.sync_worker && national.is_some()).then(|| worker_settings(config));
         let dev_tokens = http::ide::DevTokens::for_config(config).map(Arc::new);

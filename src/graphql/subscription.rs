@@ -24,6 +24,9 @@ impl SubscriptionRoot {
             desc = "Only changes of records located in this 2025 province (mã tỉnh); every province when omitted."
         )]
         province_code: Option<String>,
+        #[graphql(
+            desc = "Resume after this point: a `changes` cursor or a `Change.sequence`. The changes after it are replayed, then live ones follow, with no gap and no duplicate; from now on when omitted."
+        )]
         after: Option<String>,
     ) -> Result<impl Stream<Item = Change>> {
         let state = ctx.data::<AppState>()?;

@@ -36,6 +36,9 @@ pub enum SeedError {
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The plans' targets could not be imported.
+    #[error("importing the plans' targets: {0}")]
+    Targets(String),
     /// Queuing a pending application for national registration failed.
     #[error("queuing national registration: {0}")]
     Sync(String),
@@ -539,6 +542,33 @@ where
         bar.inc(n as u64);
     }
     Ok(())
+}
+
+/// The five plans' targets (`fixtures/targets/plans.json`), shipped inside
+/// the binary so that demo data has them wherever it runs.
+pub const PLAN_TARGETS: &str = include_str!("../../fixtures/targets/plans.json");
+
+/// Imports the plans' targets (chỉ tiêu) into a freshly seeded demo
+/// registry through the targets use case, as the seeding national admin
+/// (audited like any import). Returns how many were imported.
+pub async fn demo_targets(state: &crate::state::AppState) -> Result<usize, SeedError> {
+    use crate::service::{targets, write::Actor};
+    let drafts = targets::parse_json(PLAN_TARGETS, "fixtures/targets/plans.json").map_err(SeedError::Targets)?;
+    let actor = Actor {
+        principal: crate::auth::Principal {
+            subject: "seed:demo".into(),
+            role: crate::auth::Role::NationalAdmin,
+            province: None,
+        },
+        request_id: "seed".into(),
+    };
+    match targets::import(state, &actor, drafts, &[]).await {
+        Ok(Ok(rows)) => Ok(rows.len()),
+        Ok(Err(problems)) => Err(SeedError::Targets(
+            problems.iter().map(|p| format!("{}: {}", p.field.join("."), p.message)).collect::<Vec<_>>().join("; "),
+        )),
+        Err(e) => Err(SeedError::Targets(e.to_string())),
+    }
 }
 
 /// Seeds the demo registry at `scale` into an empty database, in one

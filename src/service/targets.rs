@@ -24,8 +24,7 @@ pub fn parse_file(path: &std::path::Path) -> Result<Vec<TargetDraft>, String> {
     let is_json =
         path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) || text.trim_start().starts_with('[');
     if is_json {
-        return serde_json::from_str(&text)
-            .map_err(|e| format!("{}: not a JSON array of targets: {e}", path.display()));
+        return parse_json(&text, &path.display().to_string());
     }
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
     reader
@@ -41,6 +40,12 @@ pub fn parse_file(path: &std::path::Path) -> Result<Vec<TargetDraft>, String> {
             })
         })
         .collect()
+}
+
+/// Reads targets from a JSON array of `TargetInput`-shaped objects;
+/// `origin` names the source in the message.
+pub fn parse_json(text: &str, origin: &str) -> Result<Vec<TargetDraft>, String> {
+    serde_json::from_str(text).map_err(|e| format!("{origin}: not a JSON array of targets: {e}"))
 }
 
 /// A target as a client states it.

@@ -12,6 +12,13 @@ async fn demo_registry_is_realistic(backend: Backend) {
     let db = app.conn();
     let coops = cooperative::Entity::find().all(db).await.expect("coops");
     assert_eq!(coops.len(), 1000);
+    // The five plans' targets come with the demo data, so the dashboard and
+    // the targets queries have something to show on a fresh machine.
+    let plans = coopgate::service::targets::parse_json(coopgate::seed::PLAN_TARGETS, "plans").expect("plans");
+    let targets = entity::target::Entity::find().all(db).await.expect("targets");
+    assert_eq!(targets.len(), plans.len());
+    let nghe_an = app.state.gazetteer.in_force(coopgate::domain::AdministrativeLevel::Province, "40").expect("40");
+    assert!(targets.iter().any(|t| t.jurisdiction_id == nghe_an.id), "Nghệ An's targets are there");
 
     let provinces: BTreeSet<i32> = coops.iter().map(|c| c.province_id).collect();
     assert_eq!(provinces.len(), 34, "cooperatives in all 34 provinces");

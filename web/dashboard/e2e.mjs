@@ -2,8 +2,8 @@
 // playwright-core; no browser is downloaded).
 //
 // It starts the debug coopgate binary on a free port over a fresh SQLite file
-// with the demo registry and the plans' targets (fixtures/targets/plans.json;
-// the demo seed itself holds no targets), reports one outside figure, then:
+// with the demo registry, which holds the plans' targets
+// (fixtures/targets/plans.json, imported by the seed), reports one outside figure, then:
 // opens the dashboard, picks Nghệ An, checks that the displayed actual values
 // equal the GraphQL answers, switches to the national view, saves screenshots
 // at 1366×768 and 375 px wide and checks they are not blank, and does it again
@@ -199,9 +199,8 @@ const TARGETS = `query($code: String!) { targets(first: 100, filter: { jurisdict
   edges { node { id indicator unit progress { actual asOf source } } } } }`;
 
 async function devRun() {
-  console.log('== dev profile: demo registry + plans targets');
+  console.log('== dev profile: demo registry, which holds the plans targets');
   run(['seed', '--demo']);
-  run(['targets', 'import', join(repo, 'fixtures/targets/plans.json')]);
   const { base, stop } = await startServer('dev');
   const admin = run(['token', '--role', 'national_admin', '--ttl', '10m']).trim();
 
