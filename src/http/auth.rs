@@ -77,6 +77,7 @@ pub fn authenticate(state: &HttpState, headers: &HeaderMap, client: Option<IpAdd
         (_, Err(_)) => Err(crate::auth::jwt::AuthError::NotBearer),
     };
     verified.map_err(|e| {
+        let e = log_reason(&e);
         let client_text = client.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
         if refusal_log().first_this_minute(client, Instant::now()) {
             tracing::info!(reason = %e, client = %client_text, "bearer token refused");
@@ -85,6 +86,14 @@ pub fn authenticate(state: &HttpState, headers: &HeaderMap, client: Option<IpAdd
         }
         Refused
     })
+}
+
+/// Longest refusal reason logged, in characters: a library's message may
+/// quote part of the token (a claim of the wrong type, say).
+const MAX_REASON_CHARS: usize = 200;
+
+fn log_reason(e: &crate::auth::jwt::AuthError) -> String {
+    e.to_string().chars().take(MAX_REASON_CHARS).collect()
 }
 
 /// 401 with a GraphQL error body.
@@ -118,6 +127,7 @@ pub fn websocket_caller(state: &crate::state::AppState, payload: &serde_json::Va
     let Some(value) = header else { return Ok(Principal::anonymous()) };
     let auth = state.authenticator.as_ref().ok_or(Refused)?;
     auth.verify_header(&value).map_err(|e| {
+        let e = log_reason(&e);
         tracing::info!(reason = %e, "websocket token refused");
         Refused
     })

@@ -294,3 +294,16 @@ pub async fn insert_receipt(
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_text_is_cut_to_the_column_width_in_characters() {
+        assert_eq!(fit("abc", 2), "ab");
+        assert_eq!(fit("abc", 3), "abc");
+        assert_eq!(fit(&"é".repeat(201), SUBJECT_CHARS), "é".repeat(200), "characters, not bytes");
+        assert_eq!(fit("", REQUEST_ID_CHARS), "");
+    }
+}

@@ -322,7 +322,56 @@ async fn refused_tokens_count_against_the_address(backend: Backend) {
     assert_eq!(r.status().as_u16(), 429, "the address's anonymous bucket is the one spent");
 }
 
+/// Makes the audit store refuse rows of one outcome, as a full disk or a
+/// broken column would.
+async fn refuse_audit_rows(app: &TestApp, backend: Backend, outcome: &str) {
+    use sea_orm::ConnectionTrait;
+    let sql = match backend {
+        Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER refuse_{outcome} BEFORE INSERT ON audit_event WHEN NEW.outcome = '{outcome}' \
+             BEGIN SELECT RAISE(ABORT, 'audit store refuses'); END"
+        )],
+        Backend::Postgres => vec![
+            "CREATE OR REPLACE FUNCTION refuse_audit() RETURNS trigger AS $$ \
+             BEGIN RAISE EXCEPTION 'audit store refuses'; END $$ LANGUAGE plpgsql"
+                .to_owned(),
+            format!(
+                "CREATE TRIGGER refuse_{outcome} BEFORE INSERT ON audit_event FOR EACH ROW \
+                 WHEN (NEW.outcome = '{outcome}') EXECUTE FUNCTION refuse_audit()"
+            ),
+        ],
+    };
+    for s in sql {
+        app.conn().execute_unprepared(&s).await.expect("trigger");
+    }
+}
+
+/// An audit row that cannot be written fails the request closed: a denial
+/// becomes INTERNAL (never a silent FORBIDDEN without its DENIED row), and
+/// personal data whose read cannot be recorded is withheld.
+async fn an_unrecordable_audit_fails_the_request_closed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let c = writes::registered(&app, &officer("40"), writes::coop("HTX Kín", "16681")).await;
+    refuse_audit_rows(&app, backend, "DENIED").await;
+    let update = json!({"i": {"id": c["id"], "expectedVersion": 1, "name": "X"}});
+    let v = app.graphql_as(&officer("56"), writes::UPDATE, update).await;
+    assert_eq!(code(&v["errors"][0]), "INTERNAL", "{v}");
+    assert!(v["data"].is_null() || v["data"]["updateCooperative"].is_null(), "{v}");
+
+    refuse_audit_rows(&app, backend, "READ").await;
+    let v = app
+        .graphql_as(
+            &officer("40"),
+            "{ cooperatives(first: 5) { edges { node { director { idNumber } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&v["errors"][0]), "INTERNAL", "{v}");
+    assert!(!v.to_string().contains("040090000123"), "the identity number is withheld: {v}");
+}
+
 storage_tests!(
+    an_unrecordable_audit_fails_the_request_closed,
     hs256_tokens_are_checked_as_rfc_8725_asks,
     public_keys_pin_their_algorithms,
     unusable_request_ids_are_replaced_and_still_audited,
