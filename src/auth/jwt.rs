@@ -39,6 +39,33 @@ pub enum AuthError {
     /// No key is configured at all.
     #[error("authentication is not configured")]
     NotConfigured,
+    /// The header lists `crit` extensions; coopgate understands none, so
+    /// RFC 7515 §4.1.11 says refuse.
+    #[error("token header has critical extensions coopgate does not understand")]
+    Critical,
+    /// `typ` is present and neither `JWT` nor `at+jwt`.
+    #[error("token type {0:?} is not JWT or at+jwt")]
+    WrongType(String),
+    /// `sub` is empty, longer than [`MAX_SUBJECT_CHARS`], or holds control
+    /// characters: it could not be audited as given.
+    #[error("subject claim is empty, too long or not printable")]
+    BadSubject,
+}
+
+/// Longest `sub` accepted, in characters: the width of the audit trail's
+/// subject column (`audit_event.subject`, varchar(200)).
+pub const MAX_SUBJECT_CHARS: usize = 200;
+
+/// Whether `typ` names a JWT: `JWT` or `at+jwt` (RFC 9068), compared without
+/// regard to case, with an optional `application/` prefix (RFC 7515 §4.1.9).
+fn acceptable_type(typ: &str) -> bool {
+    let t = typ.to_ascii_lowercase();
+    let t = t.strip_prefix("application/").unwrap_or(&t);
+    t == "jwt" || t == "at+jwt"
+}
+
+fn acceptable_subject(sub: &str) -> bool {
+    !sub.trim().is_empty() && sub.chars().count() <= MAX_SUBJECT_CHARS && !sub.chars().any(char::is_control)
 }
 
 /// A configuration problem with the keys.
@@ -196,31 +223,54 @@ impl Authenticator {
     /// Verifies a token and returns the caller.
     pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
         let header = jsonwebtoken::decode_header(token)?;
-        let key = self
+        if header.crit.is_some() {
+            return Err(AuthError::Critical);
+        }
+        if let Some(typ) = header.typ.as_deref().filter(|t| !acceptable_type(t)) {
+            return Err(AuthError::WrongType(typ.chars().take(32).collect()));
+        }
+        // With a `kid`, only the key of that id (or keys without one); without
+        // a `kid`, every key of the algorithm in turn (key rotation: the
+        // issuer may sign with a new key before tokens name it).
+        let candidates: Vec<&VerifyingKey> = self
             .keys
             .iter()
             .filter(|k| k.algorithm == header.alg)
-            .find(|k| match (&header.kid, &k.kid) {
+            .filter(|k| match (&header.kid, &k.kid) {
                 (Some(want), Some(have)) => want == have,
                 _ => true,
             })
-            .ok_or(AuthError::NoKey(header.alg))?;
-        let mut validation = Validation::new(key.algorithm);
-        validation.algorithms = vec![key.algorithm];
+            .collect();
+        let mut validation = Validation::new(header.alg);
+        validation.algorithms = vec![header.alg];
         validation.leeway = LEEWAY_SECONDS;
         validation.validate_exp = true;
         validation.validate_nbf = true;
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        let claims = jsonwebtoken::decode::<Claims>(token, &key.key, &validation)?.claims;
-        let role = parse_role(&claims.role).ok_or_else(|| AuthError::UnknownRole(claims.role.clone()))?;
+        let mut last = AuthError::NoKey(header.alg);
+        let mut verified = None;
+        for key in candidates {
+            match jsonwebtoken::decode::<Claims>(token, &key.key, &validation) {
+                Ok(data) => {
+                    verified = Some(data.claims);
+                    break;
+                }
+                Err(e) => last = AuthError::Token(e),
+            }
+        }
+        let claims = verified.ok_or(last)?;
+        if !acceptable_subject(&claims.sub) {
+            return Err(AuthError::BadSubject);
+        }
+        let role = parse_role(&claims.role).ok_or_else(|| AuthError::UnknownRole(bounded(&claims.role)))?;
         let province = match (&role, &claims.province) {
             (Role::ProvincialOfficer, None) => return Err(AuthError::BadProvince(None)),
             (_, None) => None,
             (_, Some(p)) => match ProvinceCode::parse(p) {
                 Ok(code) if self.provinces.contains(code.as_str()) => Some(code),
-                _ => return Err(AuthError::BadProvince(Some(p.clone()))),
+                _ => return Err(AuthError::BadProvince(Some(bounded(p)))),
             },
         };
         Ok(Principal { subject: claims.sub, role, province })
@@ -236,6 +286,11 @@ impl Authenticator {
             .ok_or(AuthError::NotBearer)?;
         self.verify(token)
     }
+}
+
+/// A claim value cut to 32 characters, for the log.
+fn bounded(s: &str) -> String {
+    s.chars().take(32).collect()
 }
 
 /// Mints an HS256 token (for `coopgate token`, development and tests).

@@ -54,4 +54,36 @@ pub fn router(state: HttpState) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::map_request(drop_unusable_request_id))
+}
+
+/// Longest `x-request-id` kept, in bytes: the width of the audit trail's
+/// request-id column (`audit_event.request_id`, varchar(100)).
+pub const MAX_REQUEST_ID_BYTES: usize = 100;
+
+/// Whether a client's `x-request-id` can be carried into the log and the
+/// audit trail as given: 1 to [`MAX_REQUEST_ID_BYTES`] visible ASCII
+/// characters (no spaces or controls).
+pub fn usable_request_id(id: &[u8]) -> bool {
+    !id.is_empty() && id.len() <= MAX_REQUEST_ID_BYTES && id.iter().all(|b| b.is_ascii_graphic())
+}
+
+/// Removes an unusable `x-request-id` (too long, or with spaces, controls or
+/// non-ASCII bytes), or all of them when several are sent, so that a fresh
+/// one is generated; the response carries the id actually used.
+async fn drop_unusable_request_id(mut req: Request<axum::body::Body>) -> Request<axum::body::Body> {
+    let values = req.headers().get_all(&REQUEST_ID);
+    let mut iter = values.iter();
+    let keep = match (iter.next(), iter.next()) {
+        (Some(v), None) => usable_request_id(v.as_bytes()),
+        (None, _) => true,
+        (Some(_), Some(_)) => false,
+    };
+    if !keep {
+        if let Some(v) = req.headers().get(&REQUEST_ID) {
+            tracing::debug!(bytes = v.len(), "unusable x-request-id replaced");
+        }
+        req.headers_mut().remove(&REQUEST_ID);
+    }
+    req
 }

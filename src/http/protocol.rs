@@ -369,9 +369,20 @@ async fn run(
     requests: Vec<async_graphql::Request>,
     batched: bool,
 ) -> Response {
-    let principal = match super::auth::authenticate(state, headers) {
+    let client = client_ip(headers, state.edge.config.client_ip_header.as_ref(), peer);
+    let principal = match super::auth::authenticate(state, headers, client) {
         Ok(p) => p,
-        Err(super::auth::Refused) => return super::auth::unauthenticated(),
+        Err(super::auth::Refused) => {
+            // A refused token spends from the client address's bucket, so
+            // replaying bad tokens is rate-limited like anonymous traffic.
+            if let Some(limiter) = &state.edge.rate {
+                let key = principal_key(&crate::auth::Principal::anonymous(), client);
+                if let Err(limited) = limiter.spend(&key, 1) {
+                    return rate_limited(media, limited.retry_after_secs, 1);
+                }
+            }
+            return super::auth::unauthenticated();
+        }
     };
     let total_query_bytes: usize = requests.iter().map(|r| r.query.len()).sum();
     // Parsing and measuring are linear but not free: large documents are
@@ -410,7 +421,7 @@ async fn run(
         .fold(0, u64::saturating_add);
     let remaining = match &state.edge.rate {
         Some(limiter) => {
-            let key = principal_key(&principal, client_ip(headers, state.edge.config.client_ip_header.as_ref(), peer));
+            let key = principal_key(&principal, client);
             match limiter.spend(&key, requested) {
                 Ok(r) => Some(r),
                 Err(limited) => return rate_limited(media, limited.retry_after_secs, requested),

@@ -87,6 +87,9 @@ pub async fn deny_outside(
         detail: Some(denial.to_string()),
     };
     if let Err(e) = journal::audit_alone(&state.db, &state.write_gate, &audit_actor(actor), vec![row]).await {
+        // Fail closed and loudly: the caller gets INTERNAL, not the denial,
+        // and the operator sees that a refusal went unrecorded.
+        tracing::error!(error = %e, operation, "could not record a denied attempt in the audit trail");
         return e.into();
     }
     ServiceError::from(denial)
@@ -192,6 +195,10 @@ impl<'s> UnitOfWork<'s> {
     pub async fn deny(self, entity: Option<(EntityKind, i64)>, denial: Denial) -> ServiceError {
         let (state, actor, operation) = (self.state, self.actor, self.operation);
         if let Err(e) = self.w.rollback().await {
+            // The denial is still recorded (in its own transaction); the
+            // caller gets INTERNAL for the failed rollback.
+            tracing::error!(error = %e, operation, "rollback before recording a denial failed");
+            let _recorded_or_logged = deny_outside(state, actor, operation, entity, denial).await;
             return e.into();
         }
         deny_outside(state, actor, operation, entity, denial).await

@@ -67,14 +67,32 @@ pub struct AuditRow {
     pub detail: Option<String>,
 }
 
+/// Widths of the audit trail's text columns (migration
+/// `m20261122_000004`), in characters as PostgreSQL's varchar counts them.
+const SUBJECT_CHARS: usize = 200;
+const ROLE_CHARS: usize = 32;
+const PROVINCE_CHARS: usize = 2;
+const REQUEST_ID_CHARS: usize = 100;
+const OPERATION_CHARS: usize = 64;
+
+/// `s` cut to at most `n` characters. The edge already refuses or replaces
+/// over-long subjects and request ids; this is the last guard, so that no
+/// value can make an audit insert fail (and a denial go unrecorded).
+fn fit(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((at, _)) => s[..at].to_owned(),
+        None => s.to_owned(),
+    }
+}
+
 fn audit_model(who: &AuditActor, at: DateTime<Utc>, e: AuditRow) -> audit_event::ActiveModel {
     audit_event::ActiveModel {
         at: Set(at),
-        subject: Set(who.subject.clone()),
-        role: Set(who.role.to_owned()),
-        province: Set(who.province.clone()),
-        request_id: Set(who.request_id.clone()),
-        operation: Set(e.operation),
+        subject: Set(fit(&who.subject, SUBJECT_CHARS)),
+        role: Set(fit(who.role, ROLE_CHARS)),
+        province: Set(who.province.as_deref().map(|p| fit(p, PROVINCE_CHARS))),
+        request_id: Set(fit(&who.request_id, REQUEST_ID_CHARS)),
+        operation: Set(fit(&e.operation, OPERATION_CHARS)),
         entity_kind: Set(e.entity.map(|(k, _)| k.as_str().to_owned())),
         entity_id: Set(e.entity.map(|(_, id)| id)),
         outcome: Set(e.outcome.as_str().to_owned()),
@@ -275,4 +293,17 @@ pub async fn insert_receipt(
     .insert(&w.txn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_text_is_cut_to_the_column_width_in_characters() {
+        assert_eq!(fit("abc", 2), "ab");
+        assert_eq!(fit("abc", 3), "abc");
+        assert_eq!(fit(&"é".repeat(201), SUBJECT_CHARS), "é".repeat(200), "characters, not bytes");
+        assert_eq!(fit("", REQUEST_ID_CHARS), "");
+    }
 }

@@ -69,6 +69,13 @@ async fn protocol_violations_close_with_the_protocols_codes() {
     send(&mut ws, json!({"type": "connection_init", "payload": {"Authorization": "Bearer forged.token.here"}})).await;
     assert_eq!(next(&mut ws, WAIT).await, Got::Closed(4403));
 
+    // A credential that is not a string is refused, not taken for none.
+    for payload in [json!({"Authorization": {"Bearer": "x"}}), json!({"authorization": 1}), json!({"token": ["t"]})] {
+        let mut ws = connect(&app).await;
+        send(&mut ws, json!({"type": "connection_init", "payload": payload})).await;
+        assert_eq!(next(&mut ws, WAIT).await, Got::Closed(4403), "{payload}");
+    }
+
     // subscribe before the connection is acknowledged: 4401 Unauthorized.
     let mut ws = connect(&app).await;
     send(&mut ws, json!({"id": "1", "type": "subscribe", "payload": {"query": "{ me { role } }"}})).await;
