@@ -283,12 +283,11 @@ impl QueryRoot {
             desc = "Return the nodes after this cursor (an edge's `cursor` or `pageInfo.endCursor`); from the start when omitted."
         )]
         after: Option<String>,
+        #[graphql(desc = "The last `last` nodes (before `before`, if given); not with `first`. At most 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "Only nodes before this cursor (page backward with `last`).")] before: Option<String>,
     ) -> Result<TargetConnection> {
-        let first_n = page::page_size(first).api()?;
-        let after_id = match &after {
-            Some(c) => page::decode_sequence("after", "target", c).api()?,
-            None => 0,
-        };
+        let window = page::SequenceWindow::new("target", after.as_deref(), first, before.as_deref(), last).api()?;
         let f = filter.unwrap_or_default();
         let q = crate::service::targets::TargetQuery {
             jurisdiction_code: f.jurisdiction_code,
@@ -297,14 +296,14 @@ impl QueryRoot {
             source_document: f.source_document,
         };
         let with_total = ctx.look_ahead().field("totalCount").exists();
-        let (rows, more, total) =
-            crate::service::targets::list(state(ctx)?, &q, first_n, after_id, with_total).await.api()?;
+        let (rows, has_previous, has_next, total) =
+            crate::service::targets::list(state(ctx)?, &q, window, with_total).await.api()?;
         let edges: Vec<TargetEdge> = rows
             .into_iter()
             .map(|t| TargetEdge { cursor: page::encode_sequence("target", t.id), node: Target(Arc::new(t)) })
             .collect();
         Ok(TargetConnection {
-            page_info: PageInfo::of(edges.iter().map(|e| &e.cursor), more, after.is_some()),
+            page_info: PageInfo::of(edges.iter().map(|e| &e.cursor), has_next, has_previous),
             edges,
             total,
         })
@@ -374,6 +373,9 @@ impl QueryRoot {
             desc = "Return the nodes after this cursor (an edge's `cursor` or `pageInfo.endCursor`); from the start when omitted."
         )]
         after: Option<String>,
+        #[graphql(desc = "The last `last` nodes (before `before`, if given); not with `first`. At most 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "Only nodes before this cursor (page backward with `last`).")] before: Option<String>,
     ) -> Result<AuditEventConnection> {
         let who = ctx.data_opt::<auth::Principal>().cloned().unwrap_or_else(auth::Principal::anonymous);
         let AuditEventFilter { subject, operation, outcome, entity_id } = filter.unwrap_or_default();
@@ -393,13 +395,14 @@ impl QueryRoot {
             }
         };
         let filter = write::AuditFilter { subject, operation, outcome, entity };
-        let (rows, more) = write::audit_page(&state(ctx)?.db, &who, after.as_deref(), first, filter).await.api()?;
+        let window = page::SequenceWindow::new("audit", after.as_deref(), first, before.as_deref(), last).api()?;
+        let (rows, has_previous, has_next) = write::audit_page(&state(ctx)?.db, &who, window, filter).await.api()?;
         let edges: Vec<AuditEventEdge> = rows
             .into_iter()
             .map(|r| AuditEventEdge { cursor: page::encode_sequence("audit", r.id), node: AuditEvent(r) })
             .collect();
         Ok(AuditEventConnection {
-            page_info: PageInfo::of(edges.iter().map(|e| &e.cursor), more, after.is_some()),
+            page_info: PageInfo::of(edges.iter().map(|e| &e.cursor), has_next, has_previous),
             edges,
         })
     }

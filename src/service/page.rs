@@ -228,3 +228,53 @@ mod tests {
         assert_eq!(PageRequest::new(Some(100), None, by_id).map(|p| p.first).ok(), Some(100));
     }
 }
+
+/// A page of a listing keyed by one increasing number (targets' ids, audit
+/// sequences): the rows strictly between `after` and `before`, the `size`
+/// nearest `after` (forward) or, `from_end`, nearest `before` (backward).
+#[derive(Debug, Clone, Copy)]
+pub struct SequenceWindow {
+    /// Only rows above this number (0: from the start).
+    pub after: i64,
+    /// Only rows below this number.
+    pub before: Option<i64>,
+    /// Rows wanted.
+    pub size: u64,
+    /// Take them from the end of the window (backward paging with `last`).
+    pub from_end: bool,
+    /// Whether the caller gave an `after` cursor.
+    after_given: bool,
+}
+
+impl SequenceWindow {
+    /// Reads `first`/`after` or `last`/`before` (cursors of `prefix`).
+    pub fn new(
+        prefix: &str,
+        after: Option<&str>,
+        first: Option<i32>,
+        before: Option<&str>,
+        last: Option<i32>,
+    ) -> Result<Self, ServiceError> {
+        let (size, from_end) = window_size(first, last)?;
+        Ok(SequenceWindow {
+            after: after.map(|c| decode_sequence("after", prefix, c)).transpose()?.unwrap_or(0),
+            before: before.map(|c| decode_sequence("before", prefix, c)).transpose()?,
+            size,
+            from_end,
+            after_given: after.is_some(),
+        })
+    }
+
+    /// Cuts the `size + 1` rows read in the window's direction to the page,
+    /// in ascending order, with whether rows precede and follow it.
+    pub fn finish<T>(&self, mut rows: Vec<T>) -> (Vec<T>, bool, bool) {
+        let more = rows.len() as u64 > self.size;
+        rows.truncate(self.size as usize);
+        if self.from_end {
+            rows.reverse();
+            (rows, more, self.before.is_some())
+        } else {
+            (rows, self.after_given, more)
+        }
+    }
+}

@@ -362,21 +362,22 @@ pub struct TargetQuery {
     pub source_document: Option<String>,
 }
 
-/// A page of targets by id, whether more follow, and (when `with_total`)
-/// how many match in all.
+/// A page of targets by id, whether targets precede and follow it, and
+/// (when `with_total`) how many match in all.
 pub async fn list(
     state: &AppState,
     q: &TargetQuery,
-    first: u64,
-    after_id: i64,
+    window: super::page::SequenceWindow,
     with_total: bool,
-) -> Result<(Vec<target::Model>, bool, Option<u64>), ServiceError> {
-    let Some(sel) = selection(state, q).await? else { return Ok((Vec::new(), false, with_total.then_some(0))) };
+) -> Result<(Vec<target::Model>, bool, bool, Option<u64>), ServiceError> {
+    let Some(sel) = selection(state, q).await? else {
+        return Ok((Vec::new(), false, false, with_total.then_some(0)));
+    };
     let total = if with_total { Some(store::count_targets(&state.db, &sel).await?) } else { None };
-    let mut rows = store::targets_after(&state.db, &sel, after_id, first + 1).await?;
-    let more = rows.len() as u64 > first;
-    rows.truncate(first as usize);
-    Ok((rows, more, total))
+    let rows =
+        store::targets_between(&state.db, &sel, window.after, window.before, window.size + 1, window.from_end).await?;
+    let (rows, has_previous, has_next) = window.finish(rows);
+    Ok((rows, has_previous, has_next, total))
 }
 
 /// The targets a query selects; `None` when it names no unit.

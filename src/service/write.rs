@@ -71,24 +71,18 @@ pub async fn audit_reads(state: &AppState, actor: &Actor, person_ids: &[i64]) ->
     Ok(())
 }
 
-/// A page of the audit trail (national admins only).
+/// A page of the audit trail (national admins only), with whether entries
+/// precede and follow it.
 pub async fn audit_page(
     db: &sea_orm::DatabaseConnection,
     who: &Principal,
-    after_cursor: Option<&str>,
-    first: Option<i32>,
+    window: super::page::SequenceWindow,
     filter: AuditFilter,
-) -> Result<(Vec<audit_event::Model>, bool), ServiceError> {
+) -> Result<(Vec<audit_event::Model>, bool, bool), ServiceError> {
     crate::auth::may_read_audit(who)?;
-    let first = super::page::page_size(first)?;
-    let after = match after_cursor {
-        Some(c) => super::page::decode_sequence("after", "audit", c)?,
-        None => 0,
-    };
-    let mut rows = journal::audit_after(db, after, first + 1, &filter).await?;
-    let more = rows.len() as u64 > first;
-    rows.truncate(first as usize);
-    Ok((rows, more))
+    let rows =
+        journal::audit_between(db, window.after, window.before, window.size + 1, window.from_end, &filter).await?;
+    Ok(window.finish(rows))
 }
 
 /// The problem reported when a `clientMutationId` is reused with other input.

@@ -143,14 +143,21 @@ pub struct AuditFilter {
     pub entity: Option<(EntityKind, i64)>,
 }
 
-/// Up to `limit` audit rows after the row id `after`, in order.
-pub async fn audit_after(
+/// Up to `limit` audit rows with ids strictly between `after` and `before`:
+/// those nearest `after` in ascending order, or, `from_end`, those nearest
+/// `before` in descending order.
+pub async fn audit_between(
     db: &DatabaseConnection,
     after: i64,
+    before: Option<i64>,
     limit: u64,
+    from_end: bool,
     filter: &AuditFilter,
 ) -> Result<Vec<audit_event::Model>, StorageError> {
     let mut q = audit_event::Entity::find().filter(audit_event::Column::Id.gt(after));
+    if let Some(b) = before {
+        q = q.filter(audit_event::Column::Id.lt(b));
+    }
     if let Some(s) = &filter.subject {
         q = q.filter(audit_event::Column::Subject.eq(s.as_str()));
     }
@@ -163,7 +170,8 @@ pub async fn audit_after(
     if let Some((kind, id)) = filter.entity {
         q = q.filter(audit_event::Column::EntityKind.eq(kind.as_str())).filter(audit_event::Column::EntityId.eq(id));
     }
-    Ok(q.order_by_asc(audit_event::Column::Id).limit(limit).all(db).await?)
+    let q = if from_end { q.order_by_desc(audit_event::Column::Id) } else { q.order_by_asc(audit_event::Column::Id) };
+    Ok(q.limit(limit).all(db).await?)
 }
 
 /// One change-log row.

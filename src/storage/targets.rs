@@ -271,19 +271,23 @@ fn selection(s: &TargetSelection) -> sea_orm::Select<target::Entity> {
     sel
 }
 
-/// Up to `limit` selected targets after the id `after_id`, by id.
-pub async fn targets_after(
+/// Up to `limit` selected targets with ids strictly between `after_id` and
+/// `before_id`: those nearest `after_id` by ascending id, or, `from_end`,
+/// those nearest `before_id` by descending id.
+pub async fn targets_between(
     db: &DatabaseConnection,
     s: &TargetSelection,
     after_id: i64,
+    before_id: Option<i64>,
     limit: u64,
+    from_end: bool,
 ) -> Result<Vec<target::Model>, StorageError> {
-    Ok(selection(s)
-        .filter(target::Column::Id.gt(after_id))
-        .order_by_asc(target::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?)
+    let mut q = selection(s).filter(target::Column::Id.gt(after_id));
+    if let Some(b) = before_id {
+        q = q.filter(target::Column::Id.lt(b));
+    }
+    let q = if from_end { q.order_by_desc(target::Column::Id) } else { q.order_by_asc(target::Column::Id) };
+    Ok(q.limit(limit).all(db).await?)
 }
 
 /// How many targets a selection holds.

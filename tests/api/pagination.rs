@@ -349,3 +349,65 @@ storage_tests!(
     cursors_stay_stable_while_rows_are_inserted,
     foreign_and_malformed_cursors_are_refused,
 );
+
+/// Walks `field` (a connection of `query`, which takes `$first`, `$last` and
+/// `$before`) backward `last` at a time as `token`, and returns the ids in
+/// order, with the ids of one forward page of 100.
+async fn backward_and_forward(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    field: &str,
+    last: i64,
+) -> (Vec<Value>, Vec<Value>) {
+    let ids = |d: &Value| -> Vec<Value> {
+        d[field]["edges"].as_array().expect("edges").iter().map(|e| e["node"]["id"].clone()).collect()
+    };
+    let forward = ids(&app.data_as(token, query, json!({"first": 100})).await);
+    let mut backward = Vec::new();
+    let mut before = Value::Null;
+    loop {
+        let d = app.data_as(token, query, json!({"last": last, "before": before})).await;
+        let mut page = ids(&d);
+        page.extend(backward);
+        backward = page;
+        if d[field]["pageInfo"]["hasPreviousPage"] == json!(false) {
+            break;
+        }
+        assert_eq!(d[field]["pageInfo"]["hasNextPage"], json!(before != Value::Null), "{d}");
+        before = d[field]["pageInfo"]["startCursor"].clone();
+    }
+    (backward, forward)
+}
+
+/// Targets and the audit trail page backward with `last`/`before` like every
+/// other connection, and refuse `first` with `last`.
+async fn targets_and_audit_events_page_backward(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = crate::helpers::admin();
+    let d = app.data_as(&admin, crate::targets::IMPORT, json!({"t": crate::targets::fixture()})).await;
+    assert_eq!(d["importTargets"]["userErrors"], json!([]), "{d}");
+    let q = "query($first: Int, $last: Int, $before: String) { targets(first: $first, last: $last, before: $before) {
+        edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor } } }";
+    let (backward, forward) = backward_and_forward(&app, &admin, q, "targets", 7).await;
+    assert!(forward.len() > 20, "{}", forward.len());
+    assert_eq!(backward, forward);
+
+    let t = crate::helpers::officer("40");
+    for k in 0..5 {
+        crate::writes::registered(&app, &t, crate::writes::coop(&format!("HTX kiểm toán {k}"), "16681")).await;
+    }
+    let q =
+        "query($first: Int, $last: Int, $before: String) { auditEvents(first: $first, last: $last, before: $before) {
+        edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor } } }";
+    let (backward, forward) = backward_and_forward(&app, &admin, q, "auditEvents", 2).await;
+    assert!(forward.len() >= 6, "{}", forward.len());
+    assert_eq!(backward, forward);
+    for field in ["targets", "auditEvents"] {
+        let v = app
+            .graphql_as(&admin, &format!("{{ {field}(first: 1, last: 1) {{ edges {{ cursor }} }} }}"), json!({}))
+            .await;
+        assert_eq!(code(&v["errors"][0]), "BAD_USER_INPUT", "{v}");
+    }
+}
+storage_tests!(targets_and_audit_events_page_backward);

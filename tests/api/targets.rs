@@ -15,7 +15,7 @@ pub(crate) const IMPORT: &str = "mutation($t: [TargetInput!]!) { importTargets(t
 pub(crate) const SET: &str = "mutation($i: TargetInput!) { setTarget(input: $i) { target { id indicator scope progress { actual source attained asOf } } userErrors { field message code } } }";
 pub(crate) const REPORT: &str = "mutation($i: TargetProgressInput!) { reportTargetProgress(input: $i) { target { progress { actual source attained asOf } } userErrors { field message code } } }";
 
-fn fixture() -> Vec<Value> {
+pub(crate) fn fixture() -> Vec<Value> {
     let text =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/targets/plans.json")).expect("fixture");
     serde_json::from_str(&text).expect("JSON")
