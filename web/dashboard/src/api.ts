@@ -32,6 +32,12 @@ export class ApiError extends Error {
   }
 }
 
+/** What to show for a failed request: the message, with the error code when there is one. */
+export function describeError(e: unknown): string {
+  if (e instanceof ApiError) return `${e.message}${e.code ? ` (${e.code})` : ''}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** Runs one operation; throws ApiError on HTTP or GraphQL errors. */
 export async function gql<T>(query: string, variables: Record<string, unknown>, token: string): Promise<T> {
   const headers: Record<string, string> = {

@@ -1,7 +1,7 @@
 // The targets dashboard (bảng theo dõi chỉ tiêu): one page, state in the URL hash.
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, gql, pool, storeToken, storedToken } from './api';
+import { describeError, gql, pool, storeToken, storedToken } from './api';
 import { BarChart, Bullet, StatusBadge, type Bar } from './charts';
 import { day, figure, moment, num } from './format';
 import {
@@ -121,7 +121,7 @@ function App() {
     setError(null);
     loadMeta(token).then(
       (m) => live && setMeta(m),
-      (e: unknown) => live && setError(e instanceof ApiError ? `${e.message}${e.code ? ` (${e.code})` : ''}` : String(e)),
+      (e: unknown) => live && setError(describeError(e)),
     );
     return () => {
       live = false;
@@ -291,7 +291,7 @@ function useAsync<T>(run: () => Promise<T>, deps: unknown[]): { data: T | null; 
     setState({ data: null, error: null, ms: null });
     run().then(
       (data) => live && setState({ data, error: null, ms: performance.now() - started }),
-      (e: unknown) => live && setState({ data: null, error: e instanceof Error ? e.message : String(e), ms: null }),
+      (e: unknown) => live && setState({ data: null, error: describeError(e), ms: null }),
     );
     return () => {
       live = false;
