@@ -621,6 +621,7 @@ pub async fn demo(
     txn.commit().await?;
     storage::reset_sequences(db, &["person", "cooperative_union", "cooperative", "cooperative_group", "annual_report"])
         .await?;
+    storage::analyze(db).await?;
     bar.finish_and_clear();
     Ok(summary)
 }

@@ -133,6 +133,14 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), StorageError> {
     db.ping().await.map_err(StorageError::from)
 }
 
+/// Refreshes the query planner's statistics after a bulk load (`ANALYZE`):
+/// servers that run without autovacuum, and SQLite, otherwise plan the
+/// freshly loaded tables as if they were empty.
+pub async fn analyze(db: &DatabaseConnection) -> Result<(), StorageError> {
+    db.execute_unprepared("ANALYZE").await?;
+    Ok(())
+}
+
 /// The tables the seed generator loads with explicit ids.
 pub const BULK_LOADED: [&str; 5] = ["person", "cooperative_union", "cooperative", "cooperative_group", "annual_report"];
 

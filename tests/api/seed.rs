@@ -19,6 +19,19 @@ async fn demo_registry_is_realistic(backend: Backend) {
     assert_eq!(targets.len(), plans.len());
     let nghe_an = app.state.gazetteer.in_force(coopgate::domain::AdministrativeLevel::Province, "40").expect("40");
     assert!(targets.iter().any(|t| t.jurisdiction_id == nghe_an.id), "Nghệ An's targets are there");
+    // The planner has statistics for what was loaded (autovacuum may be off).
+    if backend == Backend::Postgres {
+        use sea_orm::ConnectionTrait;
+        let row = db
+            .query_one(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables WHERE relname = 'cooperative'",
+            ))
+            .await
+            .expect("query")
+            .expect("row");
+        assert!(row.try_get::<bool>("", "analyzed").expect("analyzed"), "the seed analyzed what it loaded");
+    }
 
     let provinces: BTreeSet<i32> = coops.iter().map(|c| c.province_id).collect();
     assert_eq!(provinces.len(), 34, "cooperatives in all 34 provinces");
