@@ -179,6 +179,25 @@ impl HealthcheckArgs {
     }
 }
 
+/// The state a one-shot command runs use cases with: no token verifier, its
+/// own write gate and feed hub.
+fn cli_state(
+    config: &Config,
+    db: sea_orm::DatabaseConnection,
+    statements: coopgate::storage::StatementCounter,
+    gazetteer: std::sync::Arc<coopgate::domain::Gazetteer>,
+) -> coopgate::state::AppState {
+    coopgate::state::AppState {
+        db,
+        statements,
+        gazetteer,
+        profile: config.profile,
+        authenticator: None,
+        write_gate: Default::default(),
+        feed: Default::default(),
+    }
+}
+
 async fn import_targets(
     config: &Config,
     file: &std::path::Path,
@@ -196,15 +215,7 @@ async fn import_targets(
         .into());
     }
     let gazetteer = startup::load_gazetteer(&db).await?;
-    let state = coopgate::state::AppState {
-        db,
-        statements,
-        gazetteer,
-        profile: config.profile,
-        authenticator: None,
-        write_gate: Default::default(),
-        feed: Default::default(),
-    };
+    let state = cli_state(config, db, statements, gazetteer);
     let actor = coopgate::service::write::Actor {
         principal: coopgate::auth::Principal {
             subject: format!("cli:{subject}"),
@@ -415,15 +426,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let gazetteer = startup::load_gazetteer(&db).await?;
             let started = std::time::Instant::now();
             let s = seed::demo(&db, &gazetteer, args.scale, true).await?;
-            let state = coopgate::state::AppState {
-                db,
-                statements: Default::default(),
-                gazetteer,
-                profile: config.profile,
-                authenticator: None,
-                write_gate: Default::default(),
-                feed: Default::default(),
-            };
+            let state = cli_state(&config, db, Default::default(), gazetteer);
             let targets = seed::demo_targets(&state).await?;
             println!(
                 "seeded {} cooperatives, {} unions, {} groups, {} annual reports, {} persons in {:.1} s",

@@ -74,16 +74,9 @@ pub use crate::limits::{
 };
 
 impl Default for DocumentLimits {
+    /// The limits of a deployment that sets none.
     fn default() -> Self {
-        DocumentLimits {
-            max_depth: DEFAULT_MAX_DEPTH,
-            max_aliases: DEFAULT_MAX_ALIASES,
-            max_root_fields: DEFAULT_MAX_ROOT_FIELDS,
-            max_directives: DEFAULT_MAX_DIRECTIVES,
-            max_fragment_depth: DEFAULT_MAX_FRAGMENT_DEPTH,
-            max_fields: DEFAULT_MAX_FIELDS,
-            max_cost: DEFAULT_MAX_COST,
-        }
+        DocumentLimits::from(&crate::limits::LimitsConfig::default())
     }
 }
 
