@@ -240,6 +240,10 @@ pub struct ServeConfig {
     /// Limits, timeouts, rate limits and production switches.
     #[command(flatten, next_help_heading = "Limits and hardening")]
     pub limits: crate::limits::LimitsConfig,
+
+    /// Metrics, traces and the settings replicas share.
+    #[command(flatten)]
+    pub ops: OpsConfig,
 }
 
 impl Config {
@@ -297,5 +301,43 @@ impl Config {
             }
             _ => self.database_url.clone(),
         }
+    }
+}
+
+/// Operations settings: metrics, traces and what replicas share (heading
+/// "Operations"). See docs/operations.md.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Operations")]
+pub struct OpsConfig {
+    /// Serve Prometheus metrics at `/metrics` (on COOPGATE_LISTEN, or on
+    /// COOPGATE_METRICS_LISTEN when set); `false` turns them off.
+    #[arg(long, env = "COOPGATE_METRICS", value_name = "COOPGATE_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub metrics: bool,
+
+    /// Serve `/metrics` on this address instead of the main port (e.g. an
+    /// internal interface); the only way a `coopgate worker` serves them.
+    #[arg(long, env = "COOPGATE_METRICS_LISTEN", value_name = "COOPGATE_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Redis URL (`redis://HOST:PORT/DB`): rate limits are shared through it
+    /// by every gateway using it; unset, each gateway limits on its own.
+    #[arg(long, env = "COOPGATE_REDIS_URL", value_name = "COOPGATE_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key coopgate writes (several deployments may
+    /// share one Redis).
+    #[arg(
+        long,
+        env = "COOPGATE_REDIS_KEY_PREFIX",
+        value_name = "COOPGATE_REDIS_KEY_PREFIX",
+        default_value = "coopgate:"
+    )]
+    pub redis_key_prefix: String,
+}
+
+impl Default for OpsConfig {
+    /// The defaults of the flags: metrics on the main port, no Redis.
+    fn default() -> Self {
+        OpsConfig { metrics: true, metrics_listen: None, redis_url: None, redis_key_prefix: "coopgate:".to_owned() }
     }
 }

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod graphql;
 pub mod http;
 pub mod limits;
+pub mod meter;
 pub mod national;
 pub mod seed;
 pub mod service;

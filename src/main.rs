@@ -108,6 +108,8 @@ struct WorkerArgs {
     database: DatabaseArgs,
     #[command(flatten)]
     national: NationalConfig,
+    #[command(flatten)]
+    ops: coopgate::config::OpsConfig,
 }
 
 #[derive(Args)]
@@ -403,6 +405,12 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             };
             let token = CancellationToken::new();
             cancel_on_signal(token.clone());
+            // A worker has no main port: it serves /metrics only on COOPGATE_METRICS_LISTEN.
+            if let Some(metrics) = startup::Metrics::set_up(&args.ops, "worker").await? {
+                if metrics.listener.is_some() {
+                    let _ = metrics.start(&state, &token);
+                }
+            }
             tracing::info!("sync worker started");
             coopgate::sync::worker::Worker::new(state, national.client.clone(), startup::worker_settings(&config))
                 .run(token)

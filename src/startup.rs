@@ -52,6 +52,12 @@ pub enum StartupError {
     /// The listen address is taken or not allowed.
     #[error("COOPGATE_LISTEN: cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    /// The metrics address is taken or not allowed.
+    #[error("COOPGATE_METRICS_LISTEN: cannot listen on {addr}: {source}")]
+    MetricsBind { addr: SocketAddr, source: std::io::Error },
+    /// Redis is configured but cannot be reached.
+    #[error("COOPGATE_REDIS_URL: {0}")]
+    Redis(String),
 }
 
 /// Creates the folder of an SQLite database file when it is missing.
@@ -182,13 +188,83 @@ pub struct Application {
     worker: Option<crate::sync::worker::WorkerSettings>,
     edge: Arc<http::protocol::Edge>,
     dev_tokens: Option<Arc<http::ide::DevTokens>>,
+    metrics: Option<Metrics>,
+    database_url: String,
+}
+
+/// Where `/metrics` is served.
+pub struct Metrics {
+    /// The recorder's handle.
+    pub handle: metrics_exporter_prometheus::PrometheusHandle,
+    /// Its own listener (`COOPGATE_METRICS_LISTEN`), or `None` for the main port.
+    pub listener: Option<TcpListener>,
+}
+
+impl Metrics {
+    /// Installs the recorder for `role` and binds the metrics listener
+    /// when one is configured; `None` when metrics are off.
+    pub async fn set_up(ops: &crate::config::OpsConfig, role: &'static str) -> Result<Option<Metrics>, StartupError> {
+        if !ops.metrics {
+            return Ok(None);
+        }
+        let Some(handle) = crate::meter::install(role) else { return Ok(None) };
+        let listener = match ops.metrics_listen {
+            Some(addr) => {
+                let l = TcpListener::bind(addr).await.map_err(|source| StartupError::MetricsBind { addr, source })?;
+                tracing::info!(address = %l.local_addr().unwrap_or(addr), "metrics: /metrics on its own listener");
+                Some(l)
+            }
+            None => None,
+        };
+        Ok(Some(Metrics { handle, listener }))
+    }
+
+    /// The port of its own listener, if it has one.
+    pub fn port(&self) -> Option<u16> {
+        self.listener.as_ref().and_then(|l| l.local_addr().ok()).map(|a| a.port())
+    }
+
+    /// Serves `/metrics` on its own listener until `shutdown` (spawned);
+    /// returns the route to merge into the main router otherwise.
+    pub fn start(self, app: &AppState, shutdown: &CancellationToken) -> Option<axum::Router> {
+        let state = http::metrics::MetricsState { app: app.clone(), handle: self.handle };
+        match self.listener {
+            Some(l) => {
+                let stop = shutdown.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = http::metrics::serve_alone(l, state, stop).await {
+                        tracing::error!(error = %e, "metrics listener stopped");
+                    }
+                });
+                None
+            }
+            None => Some(http::metrics::routes(state)),
+        }
+    }
+}
+
+/// The rate limiter's buckets in Redis, when `COOPGATE_REDIS_URL` is set.
+async fn share_rate_limits(
+    edge: &mut http::protocol::Edge,
+    ops: &crate::config::OpsConfig,
+) -> Result<(), StartupError> {
+    let (Some(url), Some(limiter)) = (&ops.redis_url, edge.rate.take()) else { return Ok(()) };
+    let shared = http::rate_limit::SharedBuckets::connect(url, &ops.redis_key_prefix)
+        .await
+        .map_err(|e| StartupError::Redis(e.to_string()))?;
+    tracing::info!(prefix = %ops.redis_key_prefix, "rate limits shared through Redis");
+    edge.rate = Some(limiter.shared_through(shared));
+    Ok(())
 }
 
 impl Application {
     /// Opens the database, brings its schema up to date (dev) or checks it
     /// (production), seeds demo data into an empty dev registry, and binds.
     pub async fn build(config: &Config, serve: &ServeConfig) -> Result<Self, StartupError> {
-        let edge = Arc::new(http::protocol::Edge::new(&serve.limits, config.profile).map_err(StartupError::Limits)?);
+        let mut edge = http::protocol::Edge::new(&serve.limits, config.profile).map_err(StartupError::Limits)?;
+        share_rate_limits(&mut edge, &serve.ops).await?;
+        let edge = Arc::new(edge);
+        let metrics = Metrics::set_up(&serve.ops, "gateway").await?;
         let (db, statements) = open_database(config).await?;
         match config.profile {
             Profile::Dev => migrate(&db).await?,
@@ -237,12 +313,27 @@ impl Application {
         let national = national(config).await?;
         let worker = (config.national.sync_worker && national.is_some()).then(|| worker_settings(config));
         let dev_tokens = http::ide::DevTokens::for_config(config).map(Arc::new);
-        Ok(Application { listener, state, port, national, worker, edge, dev_tokens })
+        Ok(Application {
+            listener,
+            state,
+            port,
+            national,
+            worker,
+            edge,
+            dev_tokens,
+            metrics,
+            database_url: config.database_url.clone(),
+        })
     }
 
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the separate metrics listener, if configured.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().and_then(Metrics::port)
     }
 
     /// The shared state (tests read its statement counter).
@@ -253,6 +344,9 @@ impl Application {
     /// Serves until `shutdown` is cancelled, then finishes in-flight requests.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
         tokio::spawn(self.state.feed.clone().run_tailer(self.state.db.clone(), shutdown.clone()));
+        if Engine::of_url(&self.database_url) == Some(Engine::Postgres) {
+            tokio::spawn(self.state.feed.clone().listen(self.database_url.clone(), shutdown.clone()));
+        }
         if let (Some(n), Some(settings)) = (&self.national, self.worker.clone()) {
             let worker = crate::sync::worker::Worker::new(self.state.clone(), n.client.clone(), settings);
             tokio::spawn(worker.run(shutdown.clone()));
@@ -271,7 +365,12 @@ impl Application {
                 }
             });
         }
-        let router = http::router(HttpState { app: self.state, schema, edge: self.edge, dev_tokens: self.dev_tokens });
+        let metrics_routes = self.metrics.and_then(|m| m.start(&self.state, &shutdown));
+        let mut router =
+            http::router(HttpState { app: self.state, schema, edge: self.edge, dev_tokens: self.dev_tokens });
+        if let Some(m) = metrics_routes {
+            router = router.merge(m);
+        }
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let served =
             axum::serve(self.listener, service).with_graceful_shutdown(async move { shutdown.cancelled().await }).await;

@@ -216,7 +216,7 @@ pub struct Loaders {
 }
 
 fn cached<T: Send + Sync + 'static>(loader: T) -> Cached<T> {
-    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+    DataLoader::with_cache(loader, |f| tokio::spawn(crate::meter::carry(f)), HashMapCache::default())
 }
 
 impl Loaders {

@@ -5,6 +5,7 @@ mod dashboard;
 mod graphql;
 mod health;
 pub mod ide;
+pub mod metrics;
 pub mod persisted;
 pub mod protocol;
 pub mod rate_limit;

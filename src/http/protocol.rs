@@ -377,7 +377,7 @@ async fn run(
             // replaying bad tokens is rate-limited like anonymous traffic.
             if let Some(limiter) = &state.edge.rate {
                 let key = principal_key(&crate::auth::Principal::anonymous(), client);
-                if let Err(limited) = limiter.spend(&key, 1) {
+                if let Err(limited) = limiter.spend(&key, 1).await {
                     return rate_limited(media, limited.retry_after_secs, 1);
                 }
             }
@@ -422,7 +422,7 @@ async fn run(
     let remaining = match &state.edge.rate {
         Some(limiter) => {
             let key = principal_key(&principal, client);
-            match limiter.spend(&key, requested) {
+            match limiter.spend(&key, requested).await {
                 Ok(r) => Some(r),
                 Err(limited) => return rate_limited(media, limited.retry_after_secs, requested),
             }
@@ -479,14 +479,24 @@ async fn answer(
     remaining: Option<Remaining>,
 ) -> (Answer, Value) {
     let max = state.edge.documents.max_cost;
-    let (request, analysis) = match p {
+    let (mut request, analysis) = match p {
         Prepared::Refused(body, requested) => {
-            return (Answer::RequestError, with_cost(body, cost_extension(requested, 0, max, remaining)))
+            crate::meter::operation("other", "unknown", crate::meter::Outcome::Refused, 0.0, None);
+            return (Answer::RequestError, with_cost(body, cost_extension(requested, 0, max, remaining)));
         }
         Prepared::Run(r, a) => (*r, a),
     };
-    let resp =
-        crate::graphql::execute(&state.schema, &state.app, principal.clone(), request_id.to_owned(), request).await;
+    let name = request.operation_name.clone();
+    let (label, kind) = match request.parsed_query() {
+        Ok(doc) => super::metrics::operation_label(doc, name.as_deref()),
+        Err(_) => ("other", super::metrics::type_label(analysis.operation)),
+    };
+    let statements = crate::meter::StatementScope::default();
+    let started = std::time::Instant::now();
+    let resp = statements
+        .run(crate::graphql::execute(&state.schema, &state.app, principal.clone(), request_id.to_owned(), request))
+        .await;
+    let seconds = started.elapsed().as_secs_f64();
     let actual = limits::actual_cost(&resp.data, analysis.operation);
     let before_execution = resp.data == async_graphql::Value::Null
         && !resp.errors.is_empty()
@@ -496,6 +506,17 @@ async fn answer(
             && e.extensions.as_ref().and_then(|x| x.get("code")) == Some(&async_graphql::Value::from(code::INTERNAL))
     });
     let mut body = serde_json::to_value(&resp).unwrap_or_else(|_| error_body(code::INTERNAL, "internal error"));
+    let outcome = if internal {
+        crate::meter::Outcome::Internal
+    } else if before_execution {
+        crate::meter::Outcome::Refused
+    } else if resp.errors.is_empty() {
+        crate::meter::Outcome::Ok
+    } else {
+        crate::meter::Outcome::FieldErrors
+    };
+    crate::meter::operation(label, kind, outcome, seconds, Some(analysis.cost));
+    crate::meter::statements_per_request(kind, statements.get());
     let kind = if before_execution && internal {
         Answer::Internal
     } else if before_execution {

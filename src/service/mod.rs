@@ -8,6 +8,7 @@ pub mod feed;
 pub mod groups;
 pub mod national;
 pub mod national_form;
+pub mod operations;
 pub mod page;
 pub mod registry;
 pub mod reports;

@@ -189,8 +189,14 @@ pub struct ChangeRow {
     pub version: Option<i32>,
 }
 
-/// Appends change-log rows in a unit of work's transaction, in order.
+/// Appends change-log rows in a unit of work's transaction, in order. On
+/// PostgreSQL the transaction also sends a notification on
+/// [`super::tail::CHANNEL`], delivered when (and only if) it commits, so
+/// every replica's tailer reads the new rows at once.
 pub async fn insert_changes(w: &WriteTxn, at: DateTime<Utc>, rows: Vec<ChangeRow>) -> Result<(), StorageError> {
+    if !rows.is_empty() && w.txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        w.txn.execute_unprepared(&format!("NOTIFY {}", super::tail::CHANNEL)).await?;
+    }
     for r in rows {
         change_event::ActiveModel {
             at: Set(at),

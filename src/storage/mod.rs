@@ -30,10 +30,21 @@ use std::time::Duration;
 pub enum StorageError {
     /// The database refused or failed a statement, or could not be reached.
     #[error("database: {0}")]
-    Db(#[from] DbErr),
+    Db(#[source] DbErr),
     /// A stored value that should be impossible (e.g. an unknown enumeration name).
     #[error("corrupt data: {0}")]
     Corrupt(String),
+}
+
+impl From<DbErr> for StorageError {
+    /// Wraps a database error; a wait for a pooled connection that ran out
+    /// of time is counted for `/metrics`.
+    fn from(e: DbErr) -> Self {
+        if matches!(e, DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout)) {
+            crate::meter::pool_wait_timed_out();
+        }
+        StorageError::Db(e)
+    }
 }
 
 /// Which database engine a URL names.
@@ -124,8 +135,35 @@ pub async fn connect(
     let c = counter.0.clone();
     db.set_metric_callback(move |_| {
         c.fetch_add(1, Ordering::Relaxed);
+        crate::meter::count_statement();
     });
     Ok((db, counter))
+}
+
+/// The pool's connections now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolFigures {
+    /// Connections open (in use and idle).
+    pub size: u32,
+    /// Connections open and idle.
+    pub idle: u32,
+    /// The largest number the pool opens.
+    pub max: u32,
+}
+
+/// The pool's connections now (for `/metrics`).
+pub fn pool_figures(db: &DatabaseConnection) -> PoolFigures {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let p = db.get_postgres_connection_pool();
+            PoolFigures { size: p.size(), idle: p.num_idle() as u32, max: p.options().get_max_connections() }
+        }
+        DbBackend::Sqlite => {
+            let p = db.get_sqlite_connection_pool();
+            PoolFigures { size: p.size(), idle: p.num_idle() as u32, max: p.options().get_max_connections() }
+        }
+        _ => PoolFigures { size: 0, idle: 0, max: 0 },
+    }
 }
 
 /// Whether the database answers a trivial statement.

@@ -112,6 +112,17 @@ impl<N: NationalSystems> Clone for Worker<N> {
     }
 }
 
+/// The `/metrics` label of a delivery attempt's outcome.
+fn settlement_label(s: &Settlement) -> &'static str {
+    match s {
+        Settlement::Registered { .. } => "registered",
+        Settlement::Delivered { .. } => "delivered",
+        Settlement::Retry { .. } => "retry",
+        Settlement::Failed { .. } => "failed",
+        Settlement::Rejected { .. } => "rejected",
+    }
+}
+
 fn not_registered() -> Failure {
     Failure::National(CallError::Transient { retry_after: None, detail: "not registered yet".into() })
 }
@@ -298,6 +309,7 @@ impl<N: NationalSystems> Worker<N> {
             Ok(s) => s,
             Err(f) => self.failed(&row, f),
         };
+        crate::meter::delivery(delivery.operation().as_str(), settlement_label(&outcome));
         apply::settle(&self.state, row.id, row.attempts, Some((kind, row.entity_id)), outcome).await
     }
 
@@ -345,6 +357,7 @@ impl<N: NationalSystems> Worker<N> {
             if last_pull.elapsed() >= self.settings.pull_every {
                 last_pull = tokio::time::Instant::now();
                 if let Err(e) = self.pull_once().await {
+                    crate::meter::feed_failed();
                     tracing::warn!(error = %e, "sync: pulling the national feed failed; will retry");
                 }
                 if let Ok(figures) = outbox::figures(&self.state.db).await {
@@ -421,6 +434,7 @@ impl<N: NationalSystems> Worker<N> {
                 after = next;
             }
             if page.len < PAGE {
+                crate::meter::feed_caught_up(after, applied);
                 return Ok(applied);
             }
         }

@@ -261,6 +261,7 @@ impl TestApp {
             demo_scale: 1,
             demo: options.demo,
             limits: options.limits.clone(),
+            ops: Default::default(),
         };
         let app = Application::build(&config, &serve).await.expect("application builds");
         let address = format!("http://127.0.0.1:{}", app.port());

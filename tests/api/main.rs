@@ -18,6 +18,7 @@ mod filters;
 mod http;
 mod ide;
 mod lookups;
+mod metrics;
 mod national_form;
 mod pagination;
 mod portal_guide;
