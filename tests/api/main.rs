@@ -26,6 +26,7 @@ mod races;
 mod readme;
 mod readme_examples;
 mod reference_data;
+mod replicas;
 mod schema_file;
 mod security;
 mod seed;
