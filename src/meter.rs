@@ -49,6 +49,9 @@ pub const FEED_APPLIED: &str = "coopgate_national_feed_applied_total";
 pub const FEED_ERRORS: &str = "coopgate_national_feed_errors_total";
 /// Open change-feed subscriptions of this process (gauge).
 pub const SUBSCRIPTIONS: &str = "coopgate_subscriptions_open";
+/// 1 while this process's change-feed tailer is woken by PostgreSQL
+/// `LISTEN`, 0 while it only polls (gauge).
+pub const FEED_LISTENING: &str = "coopgate_change_feed_listening";
 /// Always 1, labelled with the version and the role of the process (gauge).
 pub const BUILD_INFO: &str = "coopgate_build_info";
 
@@ -114,6 +117,7 @@ fn describe() {
     describe_counter!(FEED_APPLIED, "National changes applied to the registry.");
     describe_counter!(FEED_ERRORS, "Failed reads of the national change feed.");
     describe_gauge!(SUBSCRIPTIONS, "Open change-feed subscriptions of this process.");
+    describe_gauge!(FEED_LISTENING, "1 while the change-feed tailer is woken by LISTEN/NOTIFY, 0 while it polls.");
     describe_gauge!(BUILD_INFO, "Always 1, labelled with the version and role.");
 }
 
@@ -219,9 +223,11 @@ pub fn refresh_feed_lag() {
     }
 }
 
-/// Records the open subscriptions of this process.
-pub fn subscriptions(open: usize) {
+/// Records the open subscriptions of this process, and whether its
+/// tailer is woken by `LISTEN`.
+pub fn subscriptions(open: usize, listening: bool) {
     gauge!(SUBSCRIPTIONS).set(open as f64);
+    gauge!(FEED_LISTENING).set(if listening { 1.0 } else { 0.0 });
 }
 
 tokio::task_local! {

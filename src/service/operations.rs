@@ -19,7 +19,7 @@ pub async fn refresh_gauges(state: &AppState) {
     let pool = crate::storage::pool_figures(&state.db);
     meter::pool(pool.size.saturating_sub(pool.idle), pool.idle, pool.max);
     meter::db_statements(state.statements.get());
-    meter::subscriptions(state.feed.subscribers());
+    meter::subscriptions(state.feed.subscribers(), state.feed.is_listening());
     meter::refresh_feed_lag();
     match outbox::figures(&state.db).await {
         Ok(figures) => {
