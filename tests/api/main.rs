@@ -27,6 +27,7 @@ mod readme;
 mod readme_examples;
 mod reference_data;
 mod replicas;
+mod restore;
 mod schema_file;
 mod security;
 mod seed;

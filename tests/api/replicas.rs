@@ -21,7 +21,7 @@ pub fn redis_url() -> String {
 
 /// Child processes, killed when dropped (also when a test fails).
 #[derive(Default)]
-pub struct Processes(Vec<Child>);
+pub struct Processes(pub Vec<Child>);
 
 impl Drop for Processes {
     fn drop(&mut self) {
@@ -40,8 +40,23 @@ pub fn free_port() -> u16 {
 /// `coopgate serve` over `db` with the test key, no national systems and no
 /// worker, its rate limits in Redis under `prefix`.
 fn gateway(db: &str, prefix: &str, per_minute: u32) -> (Child, String) {
+    let (mut command, base) = production_gateway(db);
+    let child = command
+        .env("COOPGATE_REDIS_URL", redis_url())
+        .env("COOPGATE_REDIS_KEY_PREFIX", prefix)
+        .env("COOPGATE_RATE_LIMIT_COST_PER_MINUTE", per_minute.to_string())
+        .env("COOPGATE_MAX_COST", per_minute.to_string())
+        .spawn()
+        .expect("gateway starts");
+    (child, base)
+}
+
+/// The command of a production-profile `coopgate serve` over `db` on a free
+/// port with the test key, no national systems and no worker; and its URL.
+pub fn production_gateway(db: &str) -> (Command, String) {
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_coopgate"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_coopgate"));
+    command
         .arg("serve")
         .env("DATABASE_URL", db)
         .env("COOPGATE_LISTEN", format!("127.0.0.1:{port}"))
@@ -51,16 +66,10 @@ fn gateway(db: &str, prefix: &str, per_minute: u32) -> (Child, String) {
         .env("COOPGATE_JWT_HS256_SECRET", TEST_SECRET)
         .env("COOPGATE_JWT_ISSUER", TEST_ISSUER)
         .env("COOPGATE_JWT_AUDIENCE", TEST_AUDIENCE)
-        .env("COOPGATE_REDIS_URL", redis_url())
-        .env("COOPGATE_REDIS_KEY_PREFIX", prefix)
-        .env("COOPGATE_RATE_LIMIT_COST_PER_MINUTE", per_minute.to_string())
-        .env("COOPGATE_MAX_COST", per_minute.to_string())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("gateway starts");
-    (child, format!("http://127.0.0.1:{port}"))
+        .stderr(Stdio::inherit());
+    (command, format!("http://127.0.0.1:{port}"))
 }
 
 /// `coopgate worker` over `db` delivering to the simulator at `national`.
@@ -96,7 +105,7 @@ pub async fn until_ready(base: &str) {
 }
 
 /// POSTs an operation as `token`; returns the status and the body.
-async fn post(base: &str, token: &str, query: &str, variables: Value) -> (u16, Value) {
+pub async fn post(base: &str, token: &str, query: &str, variables: Value) -> (u16, Value) {
     let r = reqwest::Client::new()
         .post(format!("{base}/graphql"))
         .bearer_auth(token)
@@ -108,7 +117,7 @@ async fn post(base: &str, token: &str, query: &str, variables: Value) -> (u16, V
     (status, r.json().await.expect("json"))
 }
 
-fn national_ready(mut c: Value) -> Value {
+pub fn national_ready(mut c: Value) -> Value {
     c["legalRepresentative"]["idNumber"] = json!("040190000456");
     c["businessLines"] = json!(["0111", "0162"]);
     c
