@@ -20,6 +20,7 @@ mod ide;
 mod lookups;
 mod metrics;
 mod national_form;
+mod operations_doc;
 mod pagination;
 mod portal_guide;
 mod races;
