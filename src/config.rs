@@ -333,11 +333,22 @@ pub struct OpsConfig {
         default_value = "coopgate:"
     )]
     pub redis_key_prefix: String,
+
+    /// Export traces over OTLP/HTTP to this collector URL (e.g.
+    /// `http://collector:4318/v1/traces`); unset, no traces leave the process.
+    #[arg(long, env = "COOPGATE_OTLP_ENDPOINT", value_name = "COOPGATE_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
 }
 
 impl Default for OpsConfig {
     /// The defaults of the flags: metrics on the main port, no Redis.
     fn default() -> Self {
-        OpsConfig { metrics: true, metrics_listen: None, redis_url: None, redis_key_prefix: "coopgate:".to_owned() }
+        OpsConfig {
+            metrics: true,
+            metrics_listen: None,
+            redis_url: None,
+            redis_key_prefix: "coopgate:".to_owned(),
+            otlp_endpoint: None,
+        }
     }
 }

@@ -523,7 +523,18 @@ fn with_default_subcommand(mut args: Vec<OsString>) -> Vec<OsString> {
 async fn main() -> ExitCode {
     // clap's own errors: the usage line, "did you mean", exit status 2.
     let cli = Cli::parse_from(with_default_subcommand(std::env::args_os().collect()));
-    telemetry::init(log_format(&cli.command));
+    let otlp = match &cli.command {
+        Command::Serve(a) => a.serve.ops.otlp_endpoint.clone(),
+        Command::Worker(a) => a.ops.otlp_endpoint.clone(),
+        _ => None,
+    };
+    let _traces = match telemetry::init_with_traces(log_format(&cli.command), otlp.as_deref()) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("coopgate: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     match run(cli.command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

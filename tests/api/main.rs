@@ -37,5 +37,6 @@ mod storage_safety;
 mod sync;
 mod sync_detail;
 mod targets;
+mod traces;
 mod websocket;
 mod writes;
