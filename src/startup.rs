@@ -248,7 +248,8 @@ async fn share_rate_limits(
     edge: &mut http::protocol::Edge,
     ops: &crate::config::OpsConfig,
 ) -> Result<(), StartupError> {
-    let (Some(url), Some(limiter)) = (&ops.redis_url, edge.rate.take()) else { return Ok(()) };
+    let Some(url) = &ops.redis_url else { return Ok(()) };
+    let Some(limiter) = edge.rate.take() else { return Ok(()) };
     let shared = http::rate_limit::SharedBuckets::connect(url, &ops.redis_key_prefix)
         .await
         .map_err(|e| StartupError::Redis(e.to_string()))?;
