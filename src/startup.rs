@@ -258,7 +258,8 @@ impl Application {
             tokio::spawn(worker.run(shutdown.clone()));
         }
         let national = self.national;
-        let schema = graphql::build_hardened_schema(self.state.clone(), &self.edge.config, self.edge.guard.clone());
+        let schema = graphql::build_hardened_schema(self.state.clone(), &self.edge.config);
+        let streaming = graphql::build_streaming_schema(self.state.clone(), &self.edge.config, self.edge.guard.clone());
         if let Some(limiter) = self.edge.rate.clone() {
             let stop = shutdown.clone();
             tokio::spawn(async move {
@@ -271,7 +272,13 @@ impl Application {
                 }
             });
         }
-        let router = http::router(HttpState { app: self.state, schema, edge: self.edge, dev_tokens: self.dev_tokens });
+        let router = http::router(HttpState {
+            app: self.state,
+            schema,
+            streaming,
+            edge: self.edge,
+            dev_tokens: self.dev_tokens,
+        });
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let served =
             axum::serve(self.listener, service).with_graceful_shutdown(async move { shutdown.cancelled().await }).await;
