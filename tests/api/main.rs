@@ -28,6 +28,7 @@ mod reference_data;
 mod schema_file;
 mod security;
 mod seed;
+mod statements;
 mod statistics;
 mod storage_safety;
 mod sync;
