@@ -353,7 +353,8 @@ impl Application {
             tokio::spawn(worker.run(shutdown.clone()));
         }
         let national = self.national;
-        let schema = graphql::build_hardened_schema(self.state.clone(), &self.edge.config, self.edge.guard.clone());
+        let schema = graphql::build_hardened_schema(self.state.clone(), &self.edge.config);
+        let streaming = graphql::build_streaming_schema(self.state.clone(), &self.edge.config, self.edge.guard.clone());
         if let Some(limiter) = self.edge.rate.clone() {
             let stop = shutdown.clone();
             tokio::spawn(async move {
@@ -367,8 +368,13 @@ impl Application {
             });
         }
         let metrics_routes = self.metrics.and_then(|m| m.start(&self.state, &shutdown));
-        let mut router =
-            http::router(HttpState { app: self.state, schema, edge: self.edge, dev_tokens: self.dev_tokens });
+        let mut router = http::router(HttpState {
+            app: self.state,
+            schema,
+            streaming,
+            edge: self.edge,
+            dev_tokens: self.dev_tokens,
+        });
         if let Some(m) = metrics_routes {
             router = router.merge(m);
         }

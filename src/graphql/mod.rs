@@ -2,6 +2,7 @@
 //! errors to `extensions.code`. Resolvers call `service`; nothing below this
 //! module knows about GraphQL.
 
+pub mod documents;
 pub mod error;
 pub mod ids;
 pub mod limits;
@@ -28,8 +29,13 @@ use subscription::SubscriptionRoot;
 /// The executable schema.
 pub type CoopgateSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
+/// The schema with no extension: async-graphql calls every registered
+/// extension around every field (and list item) it resolves, so a schema
+/// with none resolves plain fields at their own cost. What the extensions
+/// did is done around execution instead: null completion in [`execute`],
+/// the document limits in `http::protocol` before execution.
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
-    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot).extension(nulls::Completion)
+    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
 }
 
 /// Persons whose restricted fields a request revealed ("who read my data").
@@ -60,8 +66,12 @@ pub async fn execute(
 ) -> async_graphql::Response {
     let reads = std::sync::Arc::new(PersonalReads::default());
     let actor = crate::service::write::Actor { principal: principal.clone(), request_id: request_id.clone() };
+    // Kept for the rare response with a failed field (completed below).
+    let query = req.query.clone();
+    let operation_name = req.operation_name.clone();
     let req = prepare(req, state, principal).data(RequestId(request_id)).data(reads.clone());
     let mut resp = schema.execute(req).await;
+    nulls::complete_text(&mut resp, &query, operation_name.as_deref());
     let revealed = reads.take();
     if let Err(e) = crate::service::write::audit_reads(state, &actor, &revealed).await {
         tracing::error!(error = %e, "could not record reads of personal data; withholding the response");
@@ -73,24 +83,45 @@ pub async fn execute(
     resp
 }
 
-/// Builds the schema over the application state. Reads no environment and
-/// touches no database.
+/// Builds the schema over the application state, for callers that run it
+/// directly (`Schema::execute`): null completion is installed as an
+/// extension. Reads no environment and touches no database.
 pub fn build_schema(state: AppState) -> CoopgateSchema {
-    builder().data(state).finish()
+    builder().data(state).extension(nulls::Completion).finish()
 }
 
-/// Builds the schema as [`build_schema`] does, with the production
-/// switches of `limits`: introspection as configured, and no "did you mean"
-/// suggestions outside the dev profile.
-/// `guard` measures every document before validation, on every transport.
-pub fn build_hardened_schema(
+/// Builds the schema that [`execute`] runs (queries and mutations over HTTP
+/// and graphql-transport-ws), with the production switches of `limits`:
+/// introspection as configured, and no "did you mean" suggestions outside
+/// the dev profile. It has no extension: every document it runs was
+/// measured by `http::protocol::prepare` first, and [`execute`] completes
+/// errored fields.
+pub fn build_hardened_schema(state: AppState, limits: &crate::limits::LimitsConfig) -> CoopgateSchema {
+    let profile = state.profile;
+    hardened(builder().data(state), profile, limits)
+}
+
+/// The schema for what is not run by [`execute`]: subscription streams and
+/// the library's legacy `graphql-ws` transport. As [`build_hardened_schema`],
+/// plus `guard` (which measures every document that the HTTP edge did not)
+/// and null completion, as extensions (their per-field cost matters little
+/// on a stream).
+pub fn build_streaming_schema(
     state: AppState,
     limits: &crate::limits::LimitsConfig,
     guard: std::sync::Arc<limits::DocumentGuard>,
 ) -> CoopgateSchema {
     let profile = state.profile;
-    let mut b =
-        builder().data(state).extension(limits::GuardFactory(guard)).limit_directives(limits.max_directives.max(1));
+    let b = builder().data(state).extension(limits::GuardFactory(guard)).extension(nulls::Completion);
+    hardened(b, profile, limits)
+}
+
+fn hardened(
+    b: SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot>,
+    profile: crate::config::Profile,
+    limits: &crate::limits::LimitsConfig,
+) -> CoopgateSchema {
+    let mut b = b.limit_directives(limits.max_directives.max(1));
     if !limits.introspection_enabled(profile == crate::config::Profile::Dev) {
         b = b.disable_introspection();
     }

@@ -230,6 +230,17 @@ struct Seen {
     query: Option<String>,
 }
 
+/// Completes `resp`, executed from the document `query`, when a field
+/// failed (the document is parsed again then only: failures are rare).
+pub fn complete_text(resp: &mut Response, query: &str, operation_name: Option<&str>) {
+    if resp.errors.iter().all(|e| e.path.is_empty()) {
+        return;
+    }
+    if let Ok(doc) = async_graphql::parser::parse_query(query) {
+        complete(resp, &doc, operation_name, shape::types());
+    }
+}
+
 fn complete_with(seen: &Mutex<Seen>, resp: &mut Response) {
     if resp.errors.iter().all(|e| e.path.is_empty()) {
         return;

@@ -95,6 +95,17 @@ pub fn cooperatives<'a>(
     })
 }
 
+/// Feeds the loaders with a union read together with its cooperative (and
+/// its member count, when it was counted).
+pub async fn union_read_with(ctx: &Context<'_>, union: cooperative_union::Model, members: Option<i64>) -> Result<()> {
+    let l = loaders(ctx)?;
+    if let Some(n) = members {
+        l.member_counts.feed_one(union.id, n).await;
+    }
+    l.unions.feed_one(union.id, Arc::new(union)).await;
+    Ok(())
+}
+
 /// Warms the loaders for a page of unions.
 pub fn unions<'a>(
     ctx: &'a Context<'a>,
@@ -136,7 +147,7 @@ pub fn unions<'a>(
             let Ok(req) = PageRequest::window(first, after.as_deref(), last, before.as_deref(), by_id) else {
                 continue;
             };
-            if req.first == 0 {
+            if req.first == 0 || !(connection.field("edges").exists() || connection.field("pageInfo").exists()) {
                 continue;
             }
             let keys: Vec<MemberPage> = rows.iter().map(|r| MemberPage::of(r.id, &req)).collect();

@@ -136,9 +136,23 @@ impl QueryRoot {
         code: String,
     ) -> Result<Option<Cooperative>> {
         let code = registry::parse_code("code", &code).api()?;
-        let found =
-            organisations::cooperative_by_code(&state(ctx)?.db, code.as_str()).await.map_err(|e| internal(&e))?;
-        Ok(found.map(|m| Cooperative(Arc::new(m))))
+        let db = &state(ctx)?.db;
+        let look = ctx.look_ahead();
+        let union = look.field("union");
+        if !union.exists() {
+            let found = organisations::cooperative_by_code(db, code.as_str()).await.map_err(|e| internal(&e))?;
+            return Ok(found.map(|m| Cooperative(Arc::new(m))));
+        }
+        // The union (and its member count, when asked) in the same statement.
+        let count_members = union.field("memberCooperatives").field("totalCount").exists();
+        let found = organisations::cooperative_by_code_with_union(db, code.as_str(), count_members)
+            .await
+            .map_err(|e| internal(&e))?;
+        let Some(found) = found else { return Ok(None) };
+        if let Some(u) = found.union {
+            crate::graphql::prefetch::union_read_with(ctx, u, found.union_members).await?;
+        }
+        Ok(Some(Cooperative(Arc::new(found.cooperative))))
     }
 
     /// A cooperative union by its code; null when none has it.
@@ -423,10 +437,27 @@ impl QueryRoot {
         year: Option<i32>,
     ) -> Result<RegistryStatistics> {
         let s = state(ctx)?;
-        let figures =
-            registry::statistics(&s.db, &s.gazetteer, province_code.as_deref(), legacy_unit_code.as_deref(), year)
-                .await
-                .api()?;
+        // Only the figures selected are computed (one statement per group).
+        let look = ctx.look_ahead();
+        let asked = |f: &str| look.field(f).exists();
+        let wanted = crate::storage::statistics::Wanted {
+            cooperatives: asked("cooperatives") || asked("cooperativeMembers") || asked("highTechCooperatives"),
+            unions: asked("unions"),
+            union_members: asked("unionMemberCooperatives"),
+            groups: asked("groups") || asked("groupMembers"),
+            by_rating: asked("byRating"),
+            by_sector: asked("bySector"),
+        };
+        let figures = registry::statistics_of(
+            &s.db,
+            &s.gazetteer,
+            province_code.as_deref(),
+            legacy_unit_code.as_deref(),
+            year,
+            wanted,
+        )
+        .await
+        .api()?;
         Ok(figures.into())
     }
 }

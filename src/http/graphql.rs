@@ -61,7 +61,7 @@ pub async fn get_graphql(State(state): State<HttpState>, req: Request) -> Respon
                 .on_upgrade(move |socket| super::websocket::serve(socket, state))
                 .into_response();
         }
-        let schema = state.schema.clone();
+        let schema = state.streaming.clone();
         let app = state.app.clone();
         return upgrade
             .protocols(ALL_WEBSOCKET_PROTOCOLS)

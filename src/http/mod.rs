@@ -25,8 +25,11 @@ use tower_http::trace::TraceLayer;
 pub struct HttpState {
     /// Application state.
     pub app: AppState,
-    /// The executable schema.
+    /// The executable schema of queries and mutations (no extension).
     pub schema: CoopgateSchema,
+    /// The schema of subscription streams and the legacy `graphql-ws`
+    /// transport (document guard and null completion as extensions).
+    pub streaming: CoopgateSchema,
     /// Limits, rate limits and the allow-list.
     pub edge: std::sync::Arc<protocol::Edge>,
     /// The dev profile's token minting for the IDE (`/dev/token`); `None`

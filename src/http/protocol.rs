@@ -160,7 +160,10 @@ pub fn negotiate(headers: &HeaderMap) -> Option<Media> {
 
 /// A response in `media` with `body`.
 fn respond(media: Media, status: StatusCode, body: &Value) -> Response {
-    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    respond_bytes(media, status, serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec()))
+}
+
+fn respond_bytes(media: Media, status: StatusCode, bytes: Vec<u8>) -> Response {
     let mut r = (status, bytes).into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media.content_type()));
     r
@@ -338,7 +341,7 @@ pub(super) fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepa
     if let Err(e) = limits::check_text(&request.query) {
         return limit_error(&e);
     }
-    let doc = match async_graphql::parser::parse_query(&request.query) {
+    let doc = match crate::graphql::documents::parse(&request.query) {
         Ok(d) => d,
         Err(e) => return Prepared::Refused(json!({"errors": [crate::graphql::error::syntax_error(e)]}), 0),
     };
@@ -349,7 +352,7 @@ pub(super) fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepa
             if let Err(errors) = crate::graphql::variables::check(&doc, operation_name, &request.variables, types) {
                 return Prepared::Refused(json!({ "errors": errors }), a.cost);
             }
-            request.set_parsed_query(doc);
+            request.set_parsed_query((*doc).clone());
             Prepared::Run(Box::new(request.data(Checked)), a)
         }
         Err(e) => limit_error(&e),
@@ -435,16 +438,56 @@ async fn run(
         answers.push(answer(state, &principal, &request_id, p, remaining).await);
     }
     if batched {
-        let bodies: Vec<Value> = answers.into_iter().map(|(_, body)| body).collect();
-        return respond(media, StatusCode::OK, &Value::Array(bodies));
+        let mut bytes = Vec::with_capacity(answers.iter().map(|(_, b)| b.len() + 1).sum::<usize>() + 2);
+        bytes.push(b'[');
+        for (i, (_, body)) in answers.iter().enumerate() {
+            if i > 0 {
+                bytes.push(b',');
+            }
+            bytes.extend_from_slice(body);
+        }
+        bytes.push(b']');
+        return respond_bytes(media, StatusCode::OK, bytes);
     }
-    let (kind, body) = answers.pop().unwrap_or((Answer::Executed, json!({})));
+    let (kind, body) = answers.pop().unwrap_or((Answer::Executed, b"{}".to_vec()));
     let status = match kind {
         Answer::Executed => StatusCode::OK,
         Answer::RequestError => media.request_error(),
         Answer::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    respond(media, status, &body)
+    respond_bytes(media, status, body)
+}
+
+/// An executed operation's body, written straight from the response (no
+/// intermediate JSON value): `data`, `errors` when any, then `extensions`
+/// (async-graphql's own, then `cost`).
+struct ExecutedBody<'a> {
+    resp: &'a async_graphql::Response,
+    cost: &'a Value,
+}
+
+impl serde::Serialize for ExecutedBody<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Extensions<'a>(&'a std::collections::BTreeMap<String, async_graphql::Value>, &'a Value);
+        impl serde::Serialize for Extensions<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(self.0.len() + 1))?;
+                for (k, v) in self.0.iter().filter(|(k, _)| k.as_str() != "cost") {
+                    m.serialize_entry(k, v)?;
+                }
+                m.serialize_entry("cost", self.1)?;
+                m.end()
+            }
+        }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("data", &self.resp.data)?;
+        if !self.resp.errors.is_empty() {
+            m.serialize_entry("errors", &self.resp.errors)?;
+        }
+        m.serialize_entry("extensions", &Extensions(&self.resp.extensions, self.cost))?;
+        m.end()
+    }
 }
 
 enum Answer {
@@ -477,12 +520,13 @@ async fn answer(
     request_id: &str,
     p: Prepared,
     remaining: Option<Remaining>,
-) -> (Answer, Value) {
+) -> (Answer, Vec<u8>) {
     let max = state.edge.documents.max_cost;
+    let to_bytes = |v: &Value| serde_json::to_vec(v).unwrap_or_else(|_| b"{}".to_vec());
     let (mut request, analysis) = match p {
         Prepared::Refused(body, requested) => {
             crate::meter::operation("other", "unknown", crate::meter::Outcome::Refused, 0.0, None);
-            return (Answer::RequestError, with_cost(body, cost_extension(requested, 0, max, remaining)));
+            return (Answer::RequestError, to_bytes(&with_cost(body, cost_extension(requested, 0, max, remaining))));
         }
         Prepared::Run(r, a) => (*r, a),
     };
@@ -505,7 +549,6 @@ async fn answer(
         e.path.is_empty()
             && e.extensions.as_ref().and_then(|x| x.get("code")) == Some(&async_graphql::Value::from(code::INTERNAL))
     });
-    let mut body = serde_json::to_value(&resp).unwrap_or_else(|_| error_body(code::INTERNAL, "internal error"));
     let outcome = if internal {
         crate::meter::Outcome::Internal
     } else if before_execution {
@@ -517,17 +560,23 @@ async fn answer(
     };
     crate::meter::operation(label, kind, outcome, seconds, Some(analysis.cost));
     crate::meter::statements_per_request(kind, statements.get());
-    let kind = if before_execution && internal {
+    let cost = cost_extension(analysis.cost, actual, max, remaining);
+    if !before_execution {
+        // The common case, serialised once, straight from the response.
+        let bytes = serde_json::to_vec(&ExecutedBody { resp: &resp, cost: &cost })
+            .unwrap_or_else(|_| to_bytes(&with_cost(error_body(code::INTERNAL, "internal error"), cost.clone())));
+        return (Answer::Executed, bytes);
+    }
+    let mut body = serde_json::to_value(&resp).unwrap_or_else(|_| error_body(code::INTERNAL, "internal error"));
+    let kind = if internal {
         Answer::Internal
-    } else if before_execution {
+    } else {
         if let Some(obj) = body.as_object_mut() {
             obj.remove("data");
         }
         Answer::RequestError
-    } else {
-        Answer::Executed
     };
-    (kind, with_cost(body, cost_extension(analysis.cost, actual, max, remaining)))
+    (kind, to_bytes(&with_cost(body, cost)))
 }
 
 fn rate_limited(media: Media, retry_after_secs: u64, requested: u64) -> Response {

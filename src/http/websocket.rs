@@ -266,7 +266,7 @@ async fn operation(
         return;
     }
     let request = request.data(principal).data(RequestId(request_id));
-    let mut stream = state.schema.execute_stream(request);
+    let mut stream = state.streaming.execute_stream(request);
     let mut first = true;
     while let Some(mut resp) = stream.next().await {
         crate::graphql::error::finalize(&mut resp);

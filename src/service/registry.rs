@@ -222,8 +222,20 @@ pub async fn statistics(
     legacy_unit_code: Option<&str>,
     year: Option<i32>,
 ) -> Result<RegistryFigures, ServiceError> {
+    statistics_of(db, g, province_code, legacy_unit_code, year, statistics::Wanted::ALL).await
+}
+
+/// The figures `wanted` asks for, as [`statistics`] computes them.
+pub async fn statistics_of(
+    db: &DatabaseConnection,
+    g: &Gazetteer,
+    province_code: Option<&str>,
+    legacy_unit_code: Option<&str>,
+    year: Option<i32>,
+    wanted: statistics::Wanted,
+) -> Result<RegistryFigures, ServiceError> {
     match resolve_territory(g, "", province_code, legacy_unit_code, None)? {
         None => Ok(RegistryFigures::default()),
-        Some(t) => Ok(statistics::registry_figures(db, &t, year).await?),
+        Some(t) => Ok(statistics::registry_figures_of(db, &t, year, wanted).await?),
     }
 }

@@ -373,10 +373,17 @@ pub async fn list(
     let Some(sel) = selection(state, q).await? else {
         return Ok((Vec::new(), false, false, with_total.then_some(0)));
     };
-    let total = if with_total { Some(store::count_targets(&state.db, &sel).await?) } else { None };
+    let whole = window.after == 0 && window.before.is_none();
     let rows =
         store::targets_between(&state.db, &sel, window.after, window.before, window.size + 1, window.from_end).await?;
     let (rows, has_previous, has_next) = window.finish(rows);
+    // A first page with nothing after it holds every target selected: its
+    // length is the total, and no count runs.
+    let total = match (with_total, whole && !has_previous && !has_next) {
+        (false, _) => None,
+        (true, true) => Some(rows.len() as u64),
+        (true, false) => Some(store::count_targets(&state.db, &sel).await?),
+    };
     Ok((rows, has_previous, has_next, total))
 }
 

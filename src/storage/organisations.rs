@@ -324,6 +324,48 @@ pub async fn cooperative_by_code(
     Ok(cooperative::Entity::find().filter(cooperative::Column::Code.eq(code)).one(db).await?)
 }
 
+/// A cooperative with its union, read together.
+#[derive(Debug, Clone)]
+pub struct CooperativeWithUnion {
+    /// The cooperative.
+    pub cooperative: cooperative::Model,
+    /// Its union, if it belongs to one.
+    pub union: Option<cooperative_union::Model>,
+    /// How many member cooperatives that union has, when asked for.
+    pub union_members: Option<i64>,
+}
+
+/// A cooperative by code with its union (and, with `count_members`, the
+/// union's number of member cooperatives) in one statement.
+pub async fn cooperative_by_code_with_union(
+    db: &DatabaseConnection,
+    code: &str,
+    count_members: bool,
+) -> Result<Option<CooperativeWithUnion>, StorageError> {
+    use sea_orm::{JoinType, QuerySelect, QueryTrait};
+    let to_union: sea_orm::RelationDef = cooperative::Entity::belongs_to(cooperative_union::Entity)
+        .from(cooperative::Column::UnionId)
+        .to(cooperative_union::Column::Id)
+        .into();
+    let mut q = cooperative::Entity::find()
+        .filter(cooperative::Column::Code.eq(code))
+        .select_also(cooperative_union::Entity)
+        .join(JoinType::LeftJoin, to_union)
+        .into_query();
+    if count_members {
+        q.expr_as(
+            Expr::cust("(SELECT COUNT(*) FROM cooperative m WHERE m.union_id = cooperative_union.id)"),
+            Alias::new("union_members"),
+        );
+    }
+    let Some(row) = db.query_one(db.get_database_backend().build(&q)).await? else { return Ok(None) };
+    let cooperative = cooperative::Model::from_query_result(&row, "A_")?;
+    let union = cooperative_union::Model::from_query_result_optional(&row, "B_")?;
+    let union_members =
+        if count_members && union.is_some() { row.try_get::<Option<i64>>("", "union_members")? } else { None };
+    Ok(Some(CooperativeWithUnion { cooperative, union, union_members }))
+}
+
 /// Unions by id.
 pub async fn unions_by_id(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<cooperative_union::Model>, StorageError> {
     Ok(cooperative_union::Entity::find()

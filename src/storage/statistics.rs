@@ -91,12 +91,76 @@ fn totals_query(table: &str, members: &str, status_in: &[&'static str], territor
         .to_owned()
 }
 
+/// Which figures a caller asks for: each group is one statement, and only
+/// the groups asked for run (the others are left at zero / empty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted {
+    /// `cooperatives`, `cooperative_members`, `high_tech_cooperatives`.
+    pub cooperatives: bool,
+    /// `unions`.
+    pub unions: bool,
+    /// `union_member_cooperatives`.
+    pub union_members: bool,
+    /// `groups`, `group_members`.
+    pub groups: bool,
+    /// `by_rating`.
+    pub by_rating: bool,
+    /// `by_sector`.
+    pub by_sector: bool,
+}
+
+impl Wanted {
+    /// Every figure.
+    pub const ALL: Wanted = Wanted {
+        cooperatives: true,
+        unions: true,
+        union_members: true,
+        groups: true,
+        by_rating: true,
+        by_sector: true,
+    };
+}
+
+async fn one_if<T: FromQueryResult>(
+    wanted: bool,
+    db: &DatabaseConnection,
+    q: &SelectStatement,
+) -> Result<Option<T>, StorageError> {
+    if wanted {
+        one(db, q).await
+    } else {
+        Ok(None)
+    }
+}
+
+async fn all_if<T: FromQueryResult>(
+    wanted: bool,
+    db: &DatabaseConnection,
+    q: &SelectStatement,
+) -> Result<Vec<T>, StorageError> {
+    if wanted {
+        all(db, q).await
+    } else {
+        Ok(Vec::new())
+    }
+}
+
 /// Computes the figures; `rating_year` picks the year `by_rating` counts
 /// (the latest report's rating when `None`).
 pub async fn registry_figures(
     db: &DatabaseConnection,
     territory: &Territory,
     rating_year: Option<i32>,
+) -> Result<RegistryFigures, StorageError> {
+    registry_figures_of(db, territory, rating_year, Wanted::ALL).await
+}
+
+/// Computes the figures `wanted` asks for, as [`registry_figures`] does.
+pub async fn registry_figures_of(
+    db: &DatabaseConnection,
+    territory: &Territory,
+    rating_year: Option<i32>,
+    wanted: Wanted,
 ) -> Result<RegistryFigures, StorageError> {
     let coops = totals_query(
         "cooperative",
@@ -157,12 +221,12 @@ pub async fn registry_figures(
         .to_owned();
 
     let (c, u, g, um, r, s) = tokio::try_join!(
-        one::<Totals>(db, &coops),
-        one::<Totals>(db, &unions),
-        one::<Totals>(db, &groups),
-        one::<Totals>(db, &union_members),
-        all::<Bucket>(db, &by_rating),
-        all::<Bucket>(db, &by_sector),
+        one_if::<Totals>(wanted.cooperatives, db, &coops),
+        one_if::<Totals>(wanted.unions, db, &unions),
+        one_if::<Totals>(wanted.groups, db, &groups),
+        one_if::<Totals>(wanted.union_members, db, &union_members),
+        all_if::<Bucket>(wanted.by_rating, db, &by_rating),
+        all_if::<Bucket>(wanted.by_sector, db, &by_sector),
     )?;
     let c = c.unwrap_or(Totals { n: 0, members: 0, high_tech: 0 });
     let buckets = |v: Vec<Bucket>| v.into_iter().filter_map(|b| Some((b.k?, b.n))).collect::<Vec<_>>();

@@ -32,6 +32,7 @@ mod restore;
 mod schema_file;
 mod security;
 mod seed;
+mod statements;
 mod statistics;
 mod storage_safety;
 mod sync;

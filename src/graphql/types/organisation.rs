@@ -298,7 +298,10 @@ impl CooperativeUnion {
         use crate::graphql::error::ApiResult;
         let ordering = Ordering { field: OrderField::Id, descending: false };
         let req = PageRequest::window(first, after.as_deref(), last, before.as_deref(), ordering).api()?;
-        let rows = if req.first == 0 {
+        // A selection of `totalCount` alone loads no page.
+        let look = ctx.look_ahead();
+        let page_selected = look.field("edges").exists() || look.field("pageInfo").exists();
+        let rows = if req.first == 0 || !page_selected {
             Arc::new(Vec::new())
         } else {
             loaders(ctx)?
