@@ -168,6 +168,9 @@ pub struct NationalConfig {
     /// First retry delay in milliseconds (doubles per attempt, full jitter, at most 60 s).
     #[arg(long, env = "COOPGATE_SYNC_BACKOFF_MS", value_name = "COOPGATE_SYNC_BACKOFF_MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=60_000))]
     pub sync_backoff_ms: u64,
+    /// Longest retry delay in milliseconds.
+    #[arg(long, env = "COOPGATE_SYNC_BACKOFF_CAP_MS", value_name = "COOPGATE_SYNC_BACKOFF_CAP_MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub sync_backoff_cap_ms: u64,
     /// Run the sync worker inside `serve` (set false when `coopgate worker` runs separately).
     #[arg(long, env = "COOPGATE_SYNC_WORKER", value_name = "COOPGATE_SYNC_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub sync_worker: bool,

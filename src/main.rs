@@ -381,6 +381,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 AuthConfig::default(),
                 args.national,
             );
+            let settings = startup::worker_settings(&config)?;
             let (db, statements) = startup::open_database(&config).await?;
             let pending = migration::Migrator::get_pending_migrations(&db).await?;
             if !pending.is_empty() {
@@ -412,9 +413,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
             tracing::info!("sync worker started");
-            coopgate::sync::worker::Worker::new(state, national.client.clone(), startup::worker_settings(&config))
-                .run(token)
-                .await;
+            coopgate::sync::worker::Worker::new(state, national.client.clone(), settings).run(token).await;
             if let Some(s) = national.sandbox {
                 s.shutdown().await;
             }

@@ -169,14 +169,19 @@ pub async fn national(config: &Config) -> Result<Option<National>, StartupError>
     Ok(Some(National { client: Arc::new(client), sandbox }))
 }
 
-/// The worker settings from the configuration.
-pub fn worker_settings(config: &Config) -> crate::sync::worker::WorkerSettings {
-    crate::sync::worker::WorkerSettings {
-        max_attempts: config.national.sync_max_attempts,
-        lease: std::time::Duration::from_secs(config.national.sync_lease_seconds),
-        backoff_base: std::time::Duration::from_millis(config.national.sync_backoff_ms),
+/// The worker settings from the configuration; refuses a lease a delivery
+/// could outlive (see `WorkerSettings::check`).
+pub fn worker_settings(config: &Config) -> Result<crate::sync::worker::WorkerSettings, StartupError> {
+    let n = &config.national;
+    let settings = crate::sync::worker::WorkerSettings {
+        max_attempts: n.sync_max_attempts,
+        lease: std::time::Duration::from_secs(n.sync_lease_seconds),
+        backoff_base: std::time::Duration::from_millis(n.sync_backoff_ms),
+        backoff_cap: std::time::Duration::from_millis(n.sync_backoff_cap_ms),
         ..Default::default()
-    }
+    };
+    settings.check(std::time::Duration::from_millis(n.national_timeout_ms)).map_err(StartupError::National)?;
+    Ok(settings)
 }
 
 /// The application, bound and ready to serve.
@@ -312,7 +317,10 @@ impl Application {
             tracing::info!(targets, "the plans' targets imported into the demo registry");
         }
         let national = national(config).await?;
-        let worker = (config.national.sync_worker && national.is_some()).then(|| worker_settings(config));
+        let worker = match config.national.sync_worker && national.is_some() {
+            true => Some(worker_settings(config)?),
+            false => None,
+        };
         let dev_tokens = http::ide::DevTokens::for_config(config).map(Arc::new);
         Ok(Application {
             listener,

@@ -19,7 +19,7 @@ pub struct Model {
     pub payload: String,
     /// Sent (with a step suffix) as `Idempotency-Key` on every attempt.
     pub idempotency_key: String,
-    /// PENDING, IN_FLIGHT, DELIVERED, FAILED or REJECTED.
+    /// PENDING, IN_FLIGHT, DELIVERED, FAILED, REJECTED or SUPERSEDED.
     pub state: String,
     /// Attempts made.
     pub attempts: i32,
@@ -37,6 +37,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Delivered.
     pub delivered_at: Option<DateTimeUtc>,
+    /// The fencing token of the current claim: progress saves and the
+    /// settlement only take effect with it.
+    pub lease_token: Option<String>,
 }
 
 /// Relations.

@@ -101,6 +101,10 @@ pub enum CallError {
     /// 404.
     #[error("not found")]
     NotFound,
+    /// 409: the idempotency key was used for another request (a rebuilt
+    /// body under the key of an earlier one that was applied).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// Anything else (400, 409, 415, 428…): a bug to look at, final.
     #[error("refused: {0}")]
     Refused(String),
@@ -278,6 +282,7 @@ fn classify(status: u16, retry_after: Option<Duration>, body: &Value, what: &str
         500..=599 => CallError::Transient { retry_after, detail: format!("{what}: {status}") },
         422 => CallError::Rejected(errors_text(body)),
         404 => CallError::NotFound,
+        409 => CallError::Conflict(format!("{what}: {}", errors_text(body))),
         _ => CallError::Refused(format!("{what}: {status} {}", errors_text(body))),
     }
 }
@@ -359,6 +364,24 @@ impl<N: NationalSystems> National<N> {
         Ok(TaxRegistration { registration_id, tax_code: text_of(&a.body, "taxCode") })
     }
 
+    /// `GET /tax/v1/registrations?idempotencyKey=…`: the registration an
+    /// earlier request under `key` made, if the tax system applied one
+    /// (asked before a changed request goes out, so nothing is registered twice).
+    pub async fn registration_by_key(&self, key: &str) -> Result<Option<TaxRegistration>, CallError> {
+        let query: String =
+            url::form_urlencoded::Serializer::new(String::new()).append_pair("idempotencyKey", key).finish();
+        match self.systems.call(Call::get(System::Tax, format!("/tax/v1/registrations?{query}"))).await {
+            Ok(a) => {
+                let registration_id = text_of(&a.body, "registrationId").ok_or_else(|| {
+                    CallError::Refused("the tax system answered a registration without a registrationId".into())
+                })?;
+                Ok(Some(TaxRegistration { registration_id, tax_code: text_of(&a.body, "taxCode") }))
+            }
+            Err(CallError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// `GET /tax/v1/registrations/{id}`: the code, once issued.
     pub async fn registration_code(&self, registration_id: &str) -> Result<Option<String>, CallError> {
         let a = self.systems.call(Call::get(System::Tax, format!("/tax/v1/registrations/{registration_id}"))).await?;
@@ -383,20 +406,21 @@ impl<N: NationalSystems> National<N> {
     }
 
     /// `PUT /ncrs/v1/records/{code}` with `If-None-Match: *`: creates the
-    /// record; returns its version. A record created already (by an earlier
-    /// attempt whose answer was lost and whose key expired) counts as created.
+    /// record; returns its version and whether it existed already (created
+    /// by an earlier attempt whose answer was lost and whose key expired, or
+    /// under an earlier revision of the request: then it holds that content).
     pub async fn create_record(
         &self,
         code: &str,
         body: &super::RecordBody,
         key: String,
-    ) -> Result<Option<i32>, CallError> {
+    ) -> Result<(Option<i32>, bool), CallError> {
         let mut call =
             Call::write(System::Ncrs, reqwest::Method::PUT, format!("/ncrs/v1/records/{code}"), body_of(body), key);
         call.if_none_match = true;
         match self.systems.call(call).await {
-            Ok(a) => Ok(a.etag),
-            Err(CallError::Precondition(tag)) => Ok(tag),
+            Ok(a) => Ok((a.etag, false)),
+            Err(CallError::Precondition(tag)) => Ok((tag, true)),
             Err(e) => Err(e),
         }
     }

@@ -254,20 +254,56 @@ impl Delivery {
     }
 }
 
-/// What is done of a registration so far, kept on its outbox row so a
-/// retry resumes there (stored as JSON in `progress`).
+/// The steps of a delivery done so far, kept on its outbox row so a retry
+/// (a later attempt, a re-claimed lease, `retrySync`) resumes after them
+/// (stored as JSON in `progress`). Every operation saves its steps: a
+/// registration its registration id and code, an update or status change
+/// the system it has reached.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RegisterProgress {
+pub struct Progress {
     /// The tax system's registration id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration_id: Option<String>,
     /// The issued tax code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_code: Option<String>,
+    /// The tax system has this delivery's content (an update's taxpayer
+    /// details, a status change's taxpayer status, a registration's details
+    /// after a refresh).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tax_done: bool,
+    /// NCRS has this delivery's change (a status change's NCRS step).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ncrs_done: bool,
+    /// The NCRS version after the NCRS step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ncrs_version: Option<i32>,
+    /// How often the request bodies were rebuilt (`retrySync` after a fix):
+    /// the idempotency keys of a changed request carry it, so the same
+    /// request keeps its keys for ever and only a changed one gets new ones.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub revision: u32,
+    /// A registration met its earlier, different request at the tax system
+    /// (or was rebuilt after its registration): the taxpayer's details are
+    /// to be replaced with this delivery's before NCRS.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tax_refresh: bool,
+    /// The row's attempt count when the last step was done: the attempt
+    /// budget counts attempts without progress.
+    #[serde(default, skip_serializing_if = "is_zero_i32")]
+    pub since_attempt: i32,
 }
 
-impl RegisterProgress {
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+fn is_zero_i32(n: &i32) -> bool {
+    *n == 0
+}
+
+impl Progress {
     /// Reads stored progress (unreadable progress counts as none).
     pub fn from_stored(s: Option<&str>) -> Self {
         s.and_then(|p| serde_json::from_str(p).ok()).unwrap_or_default()
@@ -276,6 +312,31 @@ impl RegisterProgress {
     /// As stored.
     pub fn to_stored(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The progress of a delivery whose bodies were rebuilt: the steps that
+    /// sent the old content are to be done again (under new keys, see
+    /// [`Progress::key`]); a registration keeps its registration id and code
+    /// (never a second taxpayer) and refreshes the taxpayer's details.
+    pub fn revised(&self) -> Self {
+        let registered = self.registration_id.is_some() || self.tax_code.is_some();
+        Progress {
+            registration_id: self.registration_id.clone(),
+            tax_code: self.tax_code.clone(),
+            revision: self.revision.saturating_add(1),
+            tax_refresh: registered,
+            ..Default::default()
+        }
+    }
+
+    /// The idempotency key of a step (`tax`, `ncrs`, …) of the row keyed
+    /// `key`: `key-step` for the first request, `key-step-rN` once the
+    /// bodies were rebuilt N times.
+    pub fn key(&self, key: &str, step: &str) -> String {
+        match self.revision {
+            0 => format!("{key}-{step}"),
+            n => format!("{key}-{step}-r{n}"),
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use crate::domain::{
 use crate::national::feed::NationalEvent;
 use crate::national::{AnnualReportBody, Content, RecordBody, RecordKind, ReportFigures, Representative, TaxpayerBody};
 use crate::state::AppState;
+use crate::storage::outbox::QueuedRow;
 use crate::storage::records::{self, RegisteredRow};
 use crate::storage::WriteTxn;
 use chrono::{DateTime, Utc};
@@ -239,18 +240,24 @@ pub enum Settlement {
     },
 }
 
-/// Records how a delivery attempt of outbox row `row_id` (of record `record`,
-/// when its kind could be read) ended, in one unit of work: the row's state,
-/// the record's sync columns and, for a registration, its code, ACTIVE
-/// status and registration date (a SYNCED change, audited as
+/// Records how a delivery attempt of the claimed outbox row `row` (of record
+/// `record`, when its kind could be read) ended, in one unit of work: the
+/// row's state, the record's sync columns and, for a registration, its code,
+/// ACTIVE status and registration date (a SYNCED change, audited as
 /// `nationalRegistration`).
+///
+/// Fenced: the row must still carry the claim's lease token. When another
+/// worker claimed it since (this delivery outlived its lease), nothing is
+/// written — no second SYNCED change, version bump or audit row — and the
+/// result is dropped (logged). A FAILED row with a newer change of its
+/// record queued behind it does not stay FAILED (`outbox::rearm_failed`).
 pub async fn settle(
     state: &AppState,
-    row_id: i64,
-    attempts: i32,
+    row: &QueuedRow,
     record: Option<(EntityKind, i64)>,
     outcome: Settlement,
 ) -> Result<(), ServiceError> {
+    let (row_id, attempts) = (row.id, row.attempts);
     use crate::storage::outbox::{self, RowState};
     use crate::storage::records::SyncMark;
     let actor = national_sync();
@@ -284,10 +291,26 @@ pub async fn settle(
             (RowState::Delivered, None, None, SyncMark::default())
         }
     };
-    outbox::settle(uow.txn(), row_id, row_state, next_at, row_error).await?;
+    if !outbox::settle(uow.txn(), row_id, &row.lease_token, row_state, next_at, row_error).await? {
+        tracing::warn!(
+            row = row_id,
+            attempts,
+            outcome = ?outcome,
+            "sync: the row was claimed again since this attempt began (lease outlived); its result is dropped"
+        );
+        return uow.abandon().await;
+    }
     let Some((kind, id)) = record else { return uow.commit(None).await };
     match outcome {
-        Settlement::Retry { .. } | Settlement::Failed { .. } | Settlement::Rejected { .. } => {
+        Settlement::Failed { .. } => {
+            records::mark_sync(uow.txn(), kind, id, mark).await?;
+            // Under the record's row lock: a change queued meanwhile is seen here.
+            if outbox::rearm_failed(uow.txn(), kind, id).await? > 0 {
+                let pending = SyncMark { registry: Some(SyncState::Pending), ..Default::default() };
+                records::mark_sync(uow.txn(), kind, id, pending).await?;
+            }
+        }
+        Settlement::Retry { .. } | Settlement::Rejected { .. } => {
             records::mark_sync(uow.txn(), kind, id, mark).await?;
         }
         Settlement::Registered { code, version } => {

@@ -9,7 +9,7 @@ use super::ServiceError;
 use crate::auth;
 use crate::domain::rules::ProblemKind;
 use crate::domain::{EntityKind, SyncState};
-use crate::national::{Delivery, Operation};
+use crate::national::{Delivery, Operation, Progress};
 use crate::state::AppState;
 use crate::storage::records::{self, SyncMark};
 use crate::storage::{outbox, WriteTxn};
@@ -73,6 +73,13 @@ async fn columns(state: &AppState, kind: EntityKind, id: i64) -> Result<Option<S
 /// Puts a record's FAILED and REJECTED deliveries back in the queue, with
 /// content bodies rebuilt from the record as it is now (after someone fixed
 /// it). Officers of the record's province and national admins may.
+///
+/// A row keeps its idempotency key for ever: an unchanged request is sent
+/// again under the same keys (a lost answer is replayed, never applied
+/// twice). A changed request gets the next revision of the row's step keys
+/// (`Progress::revised`), keeping what the national side already has — the
+/// registration and its tax code; the worker asks the tax system what the
+/// old key made before it registers anything.
 pub async fn retry(
     state: &AppState,
     actor: &Actor,
@@ -110,7 +117,9 @@ pub async fn retry(
             Ok(Operation::Update) => Some(Delivery::Update(content.clone())),
             Ok(Operation::Status | Operation::AnnualReport) | Err(_) => None,
         };
-        outbox::requeue(uow.txn(), r.id, body.as_ref()).await?;
+        let body = body.filter(|b| b.to_stored() != r.body);
+        let progress = body.as_ref().map(|_| Progress::from_stored(r.progress.as_deref()).revised().to_stored());
+        outbox::requeue(uow.txn(), r.id, body.as_ref(), progress).await?;
     }
     let mark = SyncMark {
         registry: Some(SyncState::Pending),

@@ -53,6 +53,7 @@ routes!(TOKEN_ROUTES, add_token_routes:
 
 routes!(SYSTEM_ROUTES, add_system_routes:
     post "/tax/v1/registrations" => register,
+    get "/tax/v1/registrations" => registration_by_key,
     get "/tax/v1/registrations/{registrationId}" => registration,
     get "/tax/v1/taxpayers/{taxCode}" => taxpayer,
     put "/tax/v1/taxpayers/{taxCode}" => update_taxpayer,
@@ -399,6 +400,23 @@ async fn register(State(sim): State<Sim>, request: Request) -> Answer {
         state.register(w, details, pending, now(), rng)
     })
     .await
+}
+
+/// `GET /tax/v1/registrations?idempotencyKey=…`.
+async fn registration_by_key(State(sim): State<Sim>, uri: Uri) -> Answer {
+    let mut key = None;
+    for (name, value) in url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()) {
+        match name.as_ref() {
+            "idempotencyKey" if key.is_none() => key = Some(value.into_owned()),
+            "idempotencyKey" => return Answer::invalid_query("idempotencyKey", "is given twice"),
+            other => return Answer::invalid_query(other, "is not a parameter here (expected idempotencyKey)"),
+        }
+    }
+    match key {
+        Some(k) if !k.is_empty() && k.len() <= MAX_KEY => sim.lock().state.registration_by_key(&k),
+        Some(_) => Answer::invalid_query("idempotencyKey", &format!("must be 1 to {MAX_KEY} characters")),
+        None => Answer::invalid_query("idempotencyKey", "is required (the key the registration was sent under)"),
+    }
 }
 
 async fn registration(State(sim): State<Sim>, Params(id): Params<String>) -> Answer {

@@ -51,6 +51,11 @@ impl Answer {
         Self { status, body: serde_json::to_value(body).unwrap_or(Value::Null), headers: Vec::new() }
     }
 
+    /// A 400 about one query parameter.
+    pub(crate) fn invalid_query(field: &str, message: &str) -> Self {
+        Self::errors(400, vec![FieldError { field: Some(field.to_owned()), message: message.to_owned() }])
+    }
+
     /// A 422 about one field.
     fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::errors(422, vec![FieldError { field: Some(field.to_owned()), message: message.into() }])
@@ -155,6 +160,11 @@ impl Idempotency {
 
     fn len(&self) -> usize {
         self.0.len()
+    }
+
+    /// The request and answer remembered under a key.
+    fn get(&self, key: &str) -> Option<&Remembered> {
+        self.0.get(key)
     }
 }
 
@@ -435,6 +445,30 @@ impl State {
             tax_code: t.tax_code.clone(),
         };
         (Answer::json(200, &body), issued)
+    }
+
+    /// `GET /tax/v1/registrations?idempotencyKey=…`: the registration made
+    /// by the request applied under that key (its current state; not a
+    /// poll), or 404 when no registration was applied under it — so a
+    /// client can ask what it already has before it sends a changed request.
+    pub(crate) fn registration_by_key(&self, key: &str) -> Answer {
+        let id = self
+            .tax
+            .idempotency
+            .get(key)
+            .filter(|r| r.method == "POST" && r.path == "/tax/v1/registrations")
+            .and_then(|r| r.answer.body.get("registrationId"))
+            .and_then(Value::as_str);
+        let Some((id, r)) = id.and_then(|id| self.tax.registrations.get(id).map(|r| (id, r))) else {
+            return Answer::message(404, format!("no registration was made under Idempotency-Key {key:?}"));
+        };
+        let t = &r.entry.taxpayer;
+        let body = RegistrationState {
+            registration_id: id.to_owned(),
+            status: t.registration_status,
+            tax_code: t.tax_code.clone(),
+        };
+        Answer::json(200, &body).header("Location", format!("/tax/v1/registrations/{id}"))
     }
 
     fn taxpayer_mut(&mut self, code: &str) -> Option<&mut Registration> {

@@ -13,7 +13,7 @@ use entity::{sync_cursor, sync_outbox};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
-    QueryFilter, QuerySelect, Set, Statement,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 
 /// The state of an outbox row.
@@ -29,6 +29,10 @@ pub enum RowState {
     Failed,
     /// Refused by the national system; waits for a fix and `retrySync`.
     Rejected,
+    /// A FAILED content update overtaken by a newer one of the same record
+    /// (the newest content is what the national systems need); counts as
+    /// done for the record's order.
+    Superseded,
 }
 
 impl RowState {
@@ -40,6 +44,7 @@ impl RowState {
             RowState::Delivered => "DELIVERED",
             RowState::Failed => "FAILED",
             RowState::Rejected => "REJECTED",
+            RowState::Superseded => "SUPERSEDED",
         }
     }
 }
@@ -63,6 +68,9 @@ pub struct QueuedRow {
     pub attempts: i32,
     /// Steps done so far, as stored.
     pub progress: Option<String>,
+    /// The fencing token of this claim (empty for a row not claimed):
+    /// progress saves and the settlement only take effect with it.
+    pub lease_token: String,
 }
 
 impl From<sync_outbox::Model> for QueuedRow {
@@ -76,6 +84,7 @@ impl From<sync_outbox::Model> for QueuedRow {
             key: m.idempotency_key,
             attempts: m.attempts,
             progress: m.progress,
+            lease_token: m.lease_token.unwrap_or_default(),
         }
     }
 }
@@ -96,12 +105,15 @@ fn row(kind: EntityKind, entity_id: i64, d: &Delivery, now: DateTime<Utc>) -> sy
         last_error: Set(None),
         created_at: Set(now),
         delivered_at: Set(None),
+        lease_token: Set(None),
         ..Default::default()
     }
 }
 
-/// Appends a row in a unit of work's transaction and marks the record's
-/// registry sync PENDING.
+/// Appends a row in a unit of work's transaction, marks the record's
+/// registry sync PENDING, and lets the new change supersede or re-arm the
+/// record's FAILED rows ([`rearm_failed`]): no FAILED row blocks a later
+/// change.
 pub async fn enqueue(w: &WriteTxn, kind: EntityKind, entity_id: i64, d: &Delivery) -> Result<(), StorageError> {
     row(kind, entity_id, d, Utc::now()).insert(&w.txn).await?;
     records::mark_sync(
@@ -110,7 +122,54 @@ pub async fn enqueue(w: &WriteTxn, kind: EntityKind, entity_id: i64, d: &Deliver
         entity_id,
         SyncMark { registry: Some(SyncState::Pending), attempts: Some(0), ..Default::default() },
     )
-    .await
+    .await?;
+    rearm_failed(w, kind, entity_id).await.map(drop)
+}
+
+/// Rows that count as done for a record's order.
+const DONE: [&str; 2] = ["DELIVERED", "SUPERSEDED"];
+
+/// A record's FAILED rows that have a newer change behind them stop
+/// blocking it: a FAILED UPDATE followed by a newer UPDATE is SUPERSEDED
+/// (the newer one carries the newest content); any other FAILED row goes
+/// back in the queue (PENDING, attempts from zero, the same keys and
+/// progress). Run in the transaction that wrote the newer row (after the
+/// record's row was written, so its lock orders this against a settlement)
+/// and after a settlement that gave up. Returns how many rows changed.
+pub async fn rearm_failed(w: &WriteTxn, kind: EntityKind, entity_id: i64) -> Result<usize, StorageError> {
+    let open = sync_outbox::Entity::find()
+        .filter(sync_outbox::Column::EntityKind.eq(kind.as_str()))
+        .filter(sync_outbox::Column::EntityId.eq(entity_id))
+        .filter(sync_outbox::Column::State.is_not_in(DONE))
+        .order_by_asc(sync_outbox::Column::Id)
+        .all(&w.txn)
+        .await?;
+    let mut changed = 0;
+    for (i, r) in open.iter().enumerate() {
+        let later = &open[i + 1..];
+        if r.state != RowState::Failed.as_str() || later.is_empty() {
+            continue;
+        }
+        let update = Operation::Update.as_str();
+        let am = if r.operation == update && later.iter().any(|l| l.operation == update) {
+            sync_outbox::ActiveModel {
+                id: Set(r.id),
+                state: Set(RowState::Superseded.as_str().to_owned()),
+                ..Default::default()
+            }
+        } else {
+            sync_outbox::ActiveModel {
+                id: Set(r.id),
+                state: Set(RowState::Pending.as_str().to_owned()),
+                attempts: Set(0),
+                next_attempt_at: Set(Utc::now()),
+                ..Default::default()
+            }
+        };
+        am.update(&w.txn).await?;
+        changed += 1;
+    }
+    Ok(changed)
 }
 
 /// Appends a row on a bulk loader's own connection (the seed generator,
@@ -126,9 +185,10 @@ pub async fn enqueue_on<C: ConnectionTrait>(
 }
 
 /// Claims the oldest due row of a record whose earlier rows are all
-/// delivered, for `owner` until `until`; `None` when nothing is due. On
-/// PostgreSQL `FOR UPDATE SKIP LOCKED` keeps several workers off one row;
-/// on SQLite the write gate serialises claims.
+/// delivered (or superseded), for `owner` until `until`, under a fresh
+/// fencing token; `None` when nothing is due. On PostgreSQL `FOR UPDATE
+/// SKIP LOCKED` keeps several workers off one row; on SQLite the write gate
+/// serialises claims.
 pub async fn claim(
     db: &DatabaseConnection,
     gate: &WriteGate,
@@ -136,28 +196,31 @@ pub async fn claim(
     until: DateTime<Utc>,
 ) -> Result<Option<QueuedRow>, StorageError> {
     let now = Utc::now();
+    let token = uuid::Uuid::new_v4().to_string();
     let backend = db.get_database_backend();
     let (sql, values, _held): (&str, Vec<sea_orm::Value>, _) = match backend {
         DbBackend::Postgres => (
-            "UPDATE sync_outbox SET state = 'IN_FLIGHT', lease_until = $1, lease_owner = $2, attempts = attempts + 1
+            "UPDATE sync_outbox SET state = 'IN_FLIGHT', lease_until = $1, lease_owner = $2, attempts = attempts + 1,
+               lease_token = $4
              WHERE id = (SELECT o.id FROM sync_outbox o
                WHERE ((o.state = 'PENDING' AND o.next_attempt_at <= $3) OR (o.state = 'IN_FLIGHT' AND o.lease_until < $3))
                  AND NOT EXISTS (SELECT 1 FROM sync_outbox p WHERE p.entity_kind = o.entity_kind
-                   AND p.entity_id = o.entity_id AND p.id < o.id AND p.state <> 'DELIVERED')
+                   AND p.entity_id = o.entity_id AND p.id < o.id AND p.state NOT IN ('DELIVERED', 'SUPERSEDED'))
                ORDER BY o.id LIMIT 1 FOR UPDATE SKIP LOCKED)
              RETURNING *",
-            vec![until.into(), owner.to_owned().into(), now.into()],
+            vec![until.into(), owner.to_owned().into(), now.into(), token.into()],
             None,
         ),
         _ => (
-            "UPDATE sync_outbox SET state = 'IN_FLIGHT', lease_until = ?, lease_owner = ?, attempts = attempts + 1
+            "UPDATE sync_outbox SET state = 'IN_FLIGHT', lease_until = ?, lease_owner = ?, attempts = attempts + 1,
+               lease_token = ?
              WHERE id = (SELECT o.id FROM sync_outbox o
                WHERE ((o.state = 'PENDING' AND o.next_attempt_at <= ?) OR (o.state = 'IN_FLIGHT' AND o.lease_until < ?))
                  AND NOT EXISTS (SELECT 1 FROM sync_outbox p WHERE p.entity_kind = o.entity_kind
-                   AND p.entity_id = o.entity_id AND p.id < o.id AND p.state <> 'DELIVERED')
+                   AND p.entity_id = o.entity_id AND p.id < o.id AND p.state NOT IN ('DELIVERED', 'SUPERSEDED'))
                ORDER BY o.id LIMIT 1)
              RETURNING *",
-            vec![until.into(), owner.to_owned().into(), now.into(), now.into()],
+            vec![until.into(), owner.to_owned().into(), token.into(), now.into(), now.into()],
             Some(gate.lock().await),
         ),
     };
@@ -167,44 +230,59 @@ pub async fn claim(
 }
 
 /// Saves a row's progress (the steps done so far) in its own serialised
-/// transaction, so a retry resumes after them.
+/// transaction, so a retry resumes after them; only while the row is still
+/// in flight under `token` (`false`: the lease was lost, nothing saved).
 pub async fn save_progress(
     db: &DatabaseConnection,
     gate: &WriteGate,
     row_id: i64,
+    token: &str,
     progress: String,
-) -> Result<(), StorageError> {
+) -> Result<bool, StorageError> {
     let w = write::begin(db, gate).await?;
-    sync_outbox::ActiveModel { id: Set(row_id), progress: Set(Some(progress)), ..Default::default() }
-        .update(&w.txn)
-        .await?;
-    w.commit().await
+    let done = sync_outbox::Entity::update_many()
+        .col_expr(sync_outbox::Column::Progress, Expr::value(progress))
+        .filter(sync_outbox::Column::Id.eq(row_id))
+        .filter(sync_outbox::Column::LeaseToken.eq(token))
+        .filter(sync_outbox::Column::State.eq(RowState::InFlight.as_str()))
+        .exec(&w.txn)
+        .await?
+        .rows_affected;
+    w.commit().await?;
+    Ok(done == 1)
 }
 
-/// Records an attempt's outcome on its row and releases the lease.
+/// Records an attempt's outcome on its row and releases the lease — only
+/// while the row is still in flight under `token`: `false` when another
+/// claim fenced this one off (nothing written; the caller drops its result).
 pub async fn settle(
     w: &WriteTxn,
     row_id: i64,
+    token: &str,
     state: RowState,
     next_attempt_at: Option<DateTime<Utc>>,
     error: Option<&str>,
-) -> Result<(), StorageError> {
-    let mut am = sync_outbox::ActiveModel {
-        id: Set(row_id),
-        state: Set(state.as_str().to_owned()),
-        last_error: Set(error.map(str::to_owned)),
-        lease_until: Set(None),
-        lease_owner: Set(None),
-        ..Default::default()
-    };
+) -> Result<bool, StorageError> {
+    let mut q = sync_outbox::Entity::update_many()
+        .col_expr(sync_outbox::Column::State, Expr::value(state.as_str()))
+        .col_expr(sync_outbox::Column::LastError, Expr::value(error.map(str::to_owned)))
+        .col_expr(sync_outbox::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(sync_outbox::Column::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(sync_outbox::Column::LeaseToken, Expr::value(Option::<String>::None));
     if let Some(n) = next_attempt_at {
-        am.next_attempt_at = Set(n);
+        q = q.col_expr(sync_outbox::Column::NextAttemptAt, Expr::value(n));
     }
     if state == RowState::Delivered {
-        am.delivered_at = Set(Some(Utc::now()));
+        q = q.col_expr(sync_outbox::Column::DeliveredAt, Expr::value(Some(Utc::now())));
     }
-    am.update(&w.txn).await?;
-    Ok(())
+    let done = q
+        .filter(sync_outbox::Column::Id.eq(row_id))
+        .filter(sync_outbox::Column::LeaseToken.eq(token))
+        .filter(sync_outbox::Column::State.eq(RowState::InFlight.as_str()))
+        .exec(&w.txn)
+        .await?
+        .rows_affected;
+    Ok(done == 1)
 }
 
 /// Whether a record has rows after `row_id` (more changes to deliver).
@@ -238,20 +316,29 @@ pub async fn given_up(w: &WriteTxn, kind: EntityKind, entity_id: i64) -> Result<
     Ok(rows.into_iter().map(QueuedRow::from).collect())
 }
 
-/// Puts a row back in the queue under a new key (the old one may have met
-/// a different body), with a new body when `body` is given.
-pub async fn requeue(w: &WriteTxn, row_id: i64, body: Option<&Delivery>) -> Result<(), StorageError> {
+/// Puts a row back in the queue under the key it always had (a logical
+/// operation keeps its national idempotency keys for ever), with a new body
+/// and progress when given (the worker derives the keys of a changed
+/// request from the progress's revision).
+pub async fn requeue(
+    w: &WriteTxn,
+    row_id: i64,
+    body: Option<&Delivery>,
+    progress: Option<String>,
+) -> Result<(), StorageError> {
     let mut am = sync_outbox::ActiveModel {
         id: Set(row_id),
         state: Set(RowState::Pending.as_str().to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(Utc::now()),
-        idempotency_key: Set(uuid::Uuid::new_v4().to_string()),
         last_error: Set(None),
         ..Default::default()
     };
     if let Some(d) = body {
         am.payload = Set(d.to_stored());
+    }
+    if let Some(p) = progress {
+        am.progress = Set(Some(p));
     }
     am.update(&w.txn).await?;
     Ok(())

@@ -10,15 +10,25 @@
 //! blocks only itself). On PostgreSQL `FOR UPDATE SKIP LOCKED` keeps several
 //! workers off the same row; on SQLite the in-process write gate serialises
 //! claims. A crashed worker's lease runs out and the row is claimed again;
-//! its retries carry the same idempotency key, so nothing is applied twice.
-//! The claim (row id, attempt count) is what a later lease token would be
-//! checked against at settlement, and registration progress is kept per
-//! step on the row.
+//! its retries carry the same idempotency keys, so nothing is applied twice.
+//!
+//! Fencing: every claim writes a fresh lease token on the row; the steps'
+//! progress saves and the settlement only take effect while the row still
+//! carries the token this worker was given. A delivery that outlived its
+//! lease (and was claimed again by another worker) drops its result — no
+//! second SYNCED change, version bump or audit row. A delivery is also cut
+//! off at nine tenths of its lease, and [`WorkerSettings::check`] refuses a
+//! lease shorter than the call timeout × [`LEASE_CALLS`].
+//!
+//! Progress: every operation saves its steps on the row (a registration its
+//! registration id and code; an update its tax step before NCRS; a status
+//! change its NCRS step before tax), so a retry resumes after them, and the
+//! attempt budget counts attempts without progress.
 
 use crate::domain::{EntityKind, TaxCode};
 use crate::national::client::{CallError, National, NationalSystems};
 use crate::national::feed::Entry;
-use crate::national::{Content, Delivery, RegisterProgress};
+use crate::national::{Content, Delivery, Progress};
 use crate::service::national::{self as apply, Settlement};
 use crate::service::ServiceError;
 use crate::state::AppState;
@@ -47,6 +57,41 @@ pub struct WorkerSettings {
     pub poll: Duration,
     /// How often to pull the national change feed.
     pub pull_every: Duration,
+}
+
+/// National calls one delivery may make in the worst case (a token, the
+/// tax step with a look-up, the details refresh, NCRS with a version
+/// re-read): the lease must hold at least this many call timeouts, plus
+/// [`POLL_WAIT`].
+pub const LEASE_CALLS: u32 = 8;
+
+/// Longest a registration waits, within one attempt, for an asynchronously
+/// issued tax code (then it comes back later).
+pub const POLL_WAIT: Duration = Duration::from_millis(1500);
+
+impl WorkerSettings {
+    /// Refuses settings under which a delivery could outlive its lease: the
+    /// lease must be at least `call_timeout` × [`LEASE_CALLS`] + [`POLL_WAIT`].
+    pub fn check(&self, call_timeout: Duration) -> Result<(), String> {
+        let needed = call_timeout.saturating_mul(LEASE_CALLS).saturating_add(POLL_WAIT);
+        if self.lease < needed {
+            return Err(format!(
+                "COOPGATE_SYNC_LEASE_SECONDS: the lease ({} s) must be at least COOPGATE_NATIONAL_TIMEOUT_MS ({} ms) × {LEASE_CALLS} calls of one delivery + {} ms of polling = {:.1} s, or a slow delivery outlives its lease; raise the lease or lower the timeout",
+                self.lease.as_secs_f64(),
+                call_timeout.as_millis(),
+                POLL_WAIT.as_millis(),
+                needed.as_secs_f64()
+            ));
+        }
+        if self.backoff_cap < self.backoff_base {
+            return Err(format!(
+                "COOPGATE_SYNC_BACKOFF_CAP_MS ({} ms) must not be below COOPGATE_SYNC_BACKOFF_MS ({} ms)",
+                self.backoff_cap.as_millis(),
+                self.backoff_base.as_millis()
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for WorkerSettings {
@@ -87,6 +132,8 @@ enum Failure {
     National(CallError),
     /// Something failed on this side (the database, a stored body).
     Local(ServiceError),
+    /// Another claim fenced this one off: its result is dropped.
+    LeaseLost,
 }
 
 impl From<CallError> for Failure {
@@ -154,8 +201,23 @@ impl<N: NationalSystems> Worker<N> {
         jitter.max(retry_after.unwrap_or_default())
     }
 
-    async fn save_progress(&self, row: &QueuedRow, progress: &RegisterProgress) -> Result<(), ServiceError> {
-        Ok(outbox::save_progress(&self.state.db, &self.state.write_gate, row.id, progress.to_stored()).await?)
+    /// Saves a step done (fenced by the claim's token).
+    async fn step(&self, row: &QueuedRow, progress: &mut Progress) -> Result<(), Failure> {
+        progress.since_attempt = row.attempts;
+        let saved = outbox::save_progress(
+            &self.state.db,
+            &self.state.write_gate,
+            row.id,
+            &row.lease_token,
+            progress.to_stored(),
+        )
+        .await
+        .map_err(ServiceError::from)?;
+        if saved {
+            Ok(())
+        } else {
+            Err(Failure::LeaseLost)
+        }
     }
 
     /// The record's code and NCRS version, once it has a code.
@@ -181,67 +243,115 @@ impl<N: NationalSystems> Worker<N> {
 
     /// Registration: tax registration (resuming from the saved progress),
     /// polling for an asynchronously issued code, then the NCRS record.
-    async fn register(&self, row: &QueuedRow, c: &Content) -> Result<Settlement, Failure> {
+    ///
+    /// The tax request always goes under the row's `-tax` key, for ever: a
+    /// retry replays it. When its body was rebuilt since (`retrySync` after
+    /// a fix) and an earlier request was applied under that key, the tax
+    /// system answers 409; then the worker asks what that request made
+    /// (the registration by key), resumes with it and replaces the
+    /// taxpayer's details — never a second taxpayer.
+    async fn register(&self, row: &QueuedRow, c: &Content, p: &mut Progress) -> Result<Settlement, Failure> {
         let key = &row.key;
-        let mut progress = RegisterProgress::from_stored(row.progress.as_deref());
-        if progress.tax_code.is_none() {
-            let registration = match &progress.registration_id {
+        if p.tax_code.is_none() {
+            let registration = match &p.registration_id {
                 Some(r) => r.clone(),
                 None => {
-                    let a = self.national.register_taxpayer(&c.tax, format!("{key}-tax")).await?;
-                    progress.tax_code = a.tax_code;
-                    progress.registration_id = Some(a.registration_id.clone());
-                    self.save_progress(row, &progress).await?;
+                    let tax_key = format!("{key}-tax");
+                    let a = match self.national.register_taxpayer(&c.tax, tax_key.clone()).await {
+                        Ok(a) => a,
+                        Err(CallError::Conflict(_)) => {
+                            let found = self.national.registration_by_key(&tax_key).await?.ok_or_else(|| {
+                                Failure::National(CallError::Refused(
+                                    "the tax system called the key reused but has no registration under it".into(),
+                                ))
+                            })?;
+                            tracing::info!(
+                                row = row.id,
+                                "sync: the tax system has this registration already; resuming with it"
+                            );
+                            p.tax_refresh = true;
+                            found
+                        }
+                        Err(e) => return Err(e.into()),
+                    };
+                    p.tax_code = a.tax_code;
+                    p.registration_id = Some(a.registration_id.clone());
+                    self.step(row, p).await?;
                     a.registration_id
                 }
             };
             // Asynchronous issue: poll a little, else come back later.
             let mut wait = Duration::from_millis(100);
-            while progress.tax_code.is_none() {
+            let mut waited = Duration::ZERO;
+            while p.tax_code.is_none() {
                 if let Some(code) = self.national.registration_code(&registration).await? {
-                    progress.tax_code = Some(code);
-                    self.save_progress(row, &progress).await?;
-                } else if wait > Duration::from_secs(2) {
+                    p.tax_code = Some(code);
+                    self.step(row, p).await?;
+                } else if waited + wait > POLL_WAIT {
                     return Err(Failure::National(CallError::Transient {
                         retry_after: Some(wait),
                         detail: "tax code not issued yet".into(),
                     }));
                 } else {
                     tokio::time::sleep(wait).await;
+                    waited += wait;
                     wait *= 2;
                 }
             }
         }
-        let code = progress.tax_code.unwrap_or_default();
+        let code = p.tax_code.clone().unwrap_or_default();
         if TaxCode::parse(&code).is_err() {
             return Err(Failure::National(CallError::Refused(format!(
                 "the tax system issued a malformed code {code:?}"
             ))));
         }
-        let version = self.national.create_record(&code, &c.ncrs, format!("{key}-ncrs")).await?;
+        if p.tax_refresh {
+            self.national.update_taxpayer(&code, &c.tax, p.key(key, "tax-details")).await?;
+            p.tax_refresh = false;
+            self.step(row, p).await?;
+        }
+        let (mut version, existed) = self.national.create_record(&code, &c.ncrs, p.key(key, "ncrs")).await?;
+        if existed && p.revision > 0 {
+            // Created under an earlier revision of the request: it holds the old content.
+            version = self.national.replace_record(&code, version, &c.ncrs, p.key(key, "ncrs-content")).await?;
+        }
         Ok(Settlement::Registered { code, version })
     }
 
-    /// Performs one delivery.
-    async fn perform(&self, row: &QueuedRow, kind: EntityKind, d: &Delivery) -> Result<Settlement, Failure> {
+    /// Performs one delivery, saving each step done in `p`.
+    async fn perform(
+        &self,
+        row: &QueuedRow,
+        kind: EntityKind,
+        d: &Delivery,
+        p: &mut Progress,
+    ) -> Result<Settlement, Failure> {
         let key = &row.key;
         match d {
-            Delivery::Register(c) => self.register(row, c).await,
+            Delivery::Register(c) => self.register(row, c, p).await,
             Delivery::Update(c) => {
                 let (code, known) = self.registered(kind, row.entity_id).await?;
-                self.national.update_taxpayer(&code, &c.tax, format!("{key}-tax")).await?;
-                let version = self.national.replace_record(&code, known, &c.ncrs, format!("{key}-ncrs")).await?;
+                if !p.tax_done {
+                    self.national.update_taxpayer(&code, &c.tax, p.key(key, "tax")).await?;
+                    p.tax_done = true;
+                    self.step(row, p).await?;
+                }
+                let version = self.national.replace_record(&code, known, &c.ncrs, p.key(key, "ncrs")).await?;
                 Ok(Settlement::Delivered { version })
             }
             Delivery::Status(s) => {
                 let (code, _) = self.registered(kind, row.entity_id).await?;
-                let version = self.national.record_status(&code, &s.ncrs, format!("{key}-ncrs")).await?;
-                match self.national.taxpayer_status(&code, &s.tax, format!("{key}-tax")).await {
+                if !p.ncrs_done {
+                    p.ncrs_version = self.national.record_status(&code, &s.ncrs, p.key(key, "ncrs")).await?;
+                    p.ncrs_done = true;
+                    self.step(row, p).await?;
+                }
+                match self.national.taxpayer_status(&code, &s.tax, p.key(key, "tax")).await {
                     // The taxpayer already had that status (e.g. ACTIVE again): nothing to do.
                     Ok(()) | Err(CallError::Rejected(_)) => {}
                     Err(e) => return Err(e.into()),
                 }
-                Ok(Settlement::Delivered { version })
+                Ok(Settlement::Delivered { version: p.ncrs_version })
             }
             Delivery::AnnualReport(r) => {
                 let (code, _) = self.registered(kind, row.entity_id).await?;
@@ -251,8 +361,10 @@ impl<N: NationalSystems> Worker<N> {
         }
     }
 
-    /// How a failed attempt settles.
-    fn failed(&self, row: &QueuedRow, f: Failure) -> Settlement {
+    /// How a failed attempt settles (`None`: the lease was lost, nothing to
+    /// settle). The attempt budget counts the attempts since the last step
+    /// done, so a delivery that makes progress is not given up.
+    fn failed(&self, row: &QueuedRow, p: &Progress, f: Failure) -> Option<Settlement> {
         let (retry_after, detail) = match f {
             Failure::Local(e) => {
                 let request_id = format!("sync-{}", uuid::Uuid::new_v4());
@@ -264,18 +376,25 @@ impl<N: NationalSystems> Worker<N> {
             }
             Failure::National(e) => {
                 tracing::warn!(row = row.id, error = %e, "sync: refused by the national system");
-                return Settlement::Rejected { error: e.to_string() };
+                return Some(Settlement::Rejected { error: e.to_string() });
             }
+            Failure::LeaseLost => return None,
         };
-        if row.attempts < self.settings.max_attempts {
-            let at =
-                Utc::now() + chrono::Duration::from_std(self.backoff(row.attempts, retry_after)).unwrap_or_default();
-            tracing::info!(row = row.id, attempts = row.attempts, %detail, "sync: transient failure, will retry");
+        let stalled =
+            if (0..=row.attempts).contains(&p.since_attempt) { row.attempts - p.since_attempt } else { row.attempts };
+        Some(if stalled < self.settings.max_attempts {
+            let at = Utc::now() + chrono::Duration::from_std(self.backoff(stalled, retry_after)).unwrap_or_default();
+            tracing::info!(row = row.id, attempts = row.attempts, stalled, %detail, "sync: transient failure, will retry");
             Settlement::Retry { at, error: detail }
         } else {
             tracing::warn!(row = row.id, %detail, "sync: giving up after the configured attempts");
             Settlement::Failed { error: detail }
-        }
+        })
+    }
+
+    /// The longest one delivery may run: nine tenths of the lease.
+    fn deadline(&self) -> Duration {
+        self.settings.lease.mul_f64(0.9)
     }
 
     /// Delivers one claimed row and records the outcome.
@@ -289,8 +408,7 @@ impl<N: NationalSystems> Worker<N> {
                     let error = local_error_text(&request_id);
                     return apply::settle(
                         &self.state,
-                        row.id,
-                        row.attempts,
+                        &row,
                         Some((*kind, row.entity_id)),
                         Settlement::Rejected { error },
                     )
@@ -302,15 +420,30 @@ impl<N: NationalSystems> Worker<N> {
                 tracing::error!(row = row.id, %request_id, ?kind, ?op, "sync: outbox row of an unknown kind or operation");
                 let error = local_error_text(&request_id);
                 let record = kind.as_ref().ok().map(|k| (*k, row.entity_id));
-                return apply::settle(&self.state, row.id, row.attempts, record, Settlement::Rejected { error }).await;
+                return apply::settle(&self.state, &row, record, Settlement::Rejected { error }).await;
             }
         };
-        let outcome = match self.perform(&row, kind, &delivery).await {
+        let mut progress = Progress::from_stored(row.progress.as_deref());
+        let done = match tokio::time::timeout(self.deadline(), self.perform(&row, kind, &delivery, &mut progress)).await
+        {
+            Ok(done) => done,
+            Err(_) => Err(Failure::National(CallError::Transient {
+                retry_after: None,
+                detail: "the delivery took longer than its lease allows".into(),
+            })),
+        };
+        let outcome = match done {
             Ok(s) => s,
-            Err(f) => self.failed(&row, f),
+            Err(f) => match self.failed(&row, &progress, f) {
+                Some(s) => s,
+                None => {
+                    tracing::warn!(row = row.id, worker = %self.id, "sync: lease lost to another claim; dropping this attempt's result");
+                    return Ok(());
+                }
+            },
         };
         crate::meter::delivery(delivery.operation().as_str(), settlement_label(&outcome));
-        apply::settle(&self.state, row.id, row.attempts, Some((kind, row.entity_id)), outcome).await
+        apply::settle(&self.state, &row, Some((kind, row.entity_id)), outcome).await
     }
 
     /// Delivers due rows until none is due and none is in flight, or `deadline` passes.
