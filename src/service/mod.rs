@@ -10,6 +10,7 @@ pub mod national;
 pub mod national_form;
 pub mod page;
 pub mod registry;
+pub mod reporting;
 pub mod reports;
 pub mod sync;
 pub mod targets;

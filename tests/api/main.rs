@@ -25,6 +25,7 @@ mod races;
 mod readme;
 mod readme_examples;
 mod reference_data;
+mod reporting;
 mod schema_file;
 mod security;
 mod seed;
