@@ -89,6 +89,9 @@ pub struct Config {
 
     /// Largest number of pooled database connections.
     pub db_max_connections: u32,
+
+    /// The reporting calendar, exports and the sandbox.
+    pub operations: OperationsConfig,
 }
 
 fn parse_secret(s: &str) -> Result<String, String> {
@@ -266,6 +269,7 @@ impl Config {
             auth,
             national,
             db_max_connections: database.db_max_connections,
+            operations: OperationsConfig::default(),
         }
     }
 
@@ -353,5 +357,30 @@ impl Default for OpsConfig {
             redis_key_prefix: "coopgate:".to_owned(),
             otlp_endpoint: None,
         }
+    }
+}
+
+fn parse_due_day(s: &str) -> Result<crate::domain::calendar::DueDay, String> {
+    crate::domain::calendar::DueDay::parse(s).map_err(|e| e.to_string())
+}
+
+/// The reporting calendar, bulk exports and the partner sandbox (heading
+/// "Reporting, export and sandbox").
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Reporting, export and sandbox")]
+pub struct OperationsConfig {
+    /// Day of the reported year by which annual reports are due, `MM-DD`
+    /// (Vietnam time; 15 December in Bình Phước's plan).
+    #[arg(long, env = "COOPGATE_REPORT_DUE", value_name = "COOPGATE_REPORT_DUE", default_value = "12-15", value_parser = parse_due_day)]
+    pub report_due: crate::domain::calendar::DueDay,
+
+    /// How long a finished export can be downloaded, e.g. 24h.
+    #[arg(long, env = "COOPGATE_EXPORT_TTL", value_name = "COOPGATE_EXPORT_TTL", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub export_ttl: std::time::Duration,
+}
+
+impl Default for OperationsConfig {
+    fn default() -> Self {
+        OperationsConfig { report_due: Default::default(), export_ttl: std::time::Duration::from_secs(24 * 3600) }
     }
 }

@@ -80,6 +80,8 @@ struct ServeArgs {
     auth: AuthConfig,
     #[command(flatten)]
     national: NationalConfig,
+    #[command(flatten)]
+    operations: coopgate::config::OperationsConfig,
 }
 
 /// Commands that only open the database.
@@ -197,6 +199,7 @@ fn cli_state(
         authenticator: None,
         write_gate: Default::default(),
         feed: Default::default(),
+        operations: std::sync::Arc::new(config.operations.clone()),
     }
 }
 
@@ -363,8 +366,9 @@ fn log_format(command: &Command) -> LogFormat {
 async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
     match command {
         Command::Serve(args) => {
-            let ServeArgs { serve, profile, log, database, auth, national } = *args;
-            let config = Config::new(database, profile.profile, log.log_format, auth, national);
+            let ServeArgs { serve, profile, log, database, auth, national, operations } = *args;
+            let mut config = Config::new(database, profile.profile, log.log_format, auth, national);
+            config.operations = operations;
             tracing::info!(database = %config.redacted_database_url(), profile = ?config.profile, "starting");
             let app = Application::build(&config, &serve).await?;
             tracing::info!("coopgate listening on http://{}:{}/graphql", serve.listen.ip(), app.port());
@@ -403,6 +407,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 authenticator: None,
                 write_gate: Default::default(),
                 feed: Default::default(),
+                operations: std::sync::Arc::new(config.operations.clone()),
             };
             let token = CancellationToken::new();
             cancel_on_signal(token.clone());

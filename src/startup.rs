@@ -311,6 +311,7 @@ impl Application {
             authenticator,
             write_gate: Default::default(),
             feed: crate::service::feed::FeedHub::default(),
+            operations: Arc::new(config.operations.clone()),
         };
         if seeded {
             let targets = seed::demo_targets(&state).await?;

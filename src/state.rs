@@ -23,4 +23,6 @@ pub struct AppState {
     pub write_gate: Arc<crate::storage::WriteGate>,
     /// Committed changes, fanned out to subscribers.
     pub feed: crate::storage::tail::FeedHub,
+    /// The reporting calendar, exports and the sandbox.
+    pub operations: Arc<crate::config::OperationsConfig>,
 }

@@ -2,6 +2,7 @@
 //! the gazetteer of administrative units. Nothing here does I/O or knows
 //! about HTTP, GraphQL or SQL.
 
+pub mod calendar;
 pub mod codes;
 #[macro_use]
 pub mod enums;

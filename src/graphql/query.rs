@@ -460,4 +460,34 @@ impl QueryRoot {
         .api()?;
         Ok(figures.into())
     }
+    /// The reporting calendar of `year` (lịch báo cáo năm) for the country, a
+    /// 2025 province (`provinceCode`) or the former territory of a legacy
+    /// province or district (`legacyUnitCode`): expected, submitted (on time
+    /// or late) and missing annual reports, and whether they are overdue.
+    async fn reporting_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The year the annual reports are on, e.g. 2025.")] year: i32,
+        #[graphql(desc = "Count only organisations located in this 2025 province (mã tỉnh).")] province_code: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Count only organisations whose ward succeeded a ward of this former province or district (đơn vị hành chính cũ)."
+        )]
+        legacy_unit_code: Option<String>,
+    ) -> Result<super::types::reporting::ReportingStatus> {
+        let s = state(ctx)?;
+        let status = crate::service::reporting::status(
+            &s.db,
+            &s.gazetteer,
+            s.operations.report_due,
+            year,
+            province_code.as_deref(),
+            legacy_unit_code.as_deref(),
+            chrono::Utc::now(),
+        )
+        .await
+        .api()?;
+        Ok(status.into())
+    }
 }

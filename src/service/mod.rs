@@ -11,6 +11,7 @@ pub mod national_form;
 pub mod operations;
 pub mod page;
 pub mod registry;
+pub mod reporting;
 pub mod reports;
 pub mod sync;
 pub mod targets;

@@ -44,6 +44,8 @@ pub struct OrganizationQuery {
     pub registered_to: Option<NaiveDate>,
     /// Changed at or after.
     pub updated_since: Option<DateTime<Utc>>,
+    /// Must report on this year and has not.
+    pub report_missing_for_year: Option<i32>,
 }
 
 /// Resolves a legacy province or district code to its unit.
@@ -141,6 +143,12 @@ pub fn resolve_filter(g: &Gazetteer, kind: OrgKind, q: &OrganizationQuery) -> Re
         registered_from: q.registered_from,
         registered_to: q.registered_to,
         updated_since: q.updated_since,
+        report_missing_for_year: match q.report_missing_for_year {
+            Some(y) if !crate::domain::calendar::reportable_year(y, Utc::now().date_naive()) => {
+                return Err(ServiceError::invalid("filter.reportMissingForYear", format!("no reports on year {y}")))
+            }
+            y => y,
+        },
     }))
 }
 

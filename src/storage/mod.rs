@@ -10,6 +10,7 @@ pub mod journal;
 pub mod organisations;
 pub mod outbox;
 pub mod records;
+pub mod reporting;
 pub mod reports;
 pub mod safety;
 pub mod statistics;

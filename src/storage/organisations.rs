@@ -97,6 +97,8 @@ pub struct OrgFilter {
     pub registered_to: Option<NaiveDate>,
     /// Changed at or after.
     pub updated_since: Option<DateTime<Utc>>,
+    /// Must report on this year (see `storage::reporting`) and has no annual report for it.
+    pub report_missing_for_year: Option<i32>,
 }
 
 /// Escapes LIKE wildcards in user text.
@@ -162,6 +164,14 @@ fn condition(kind: OrgKind, f: &OrgFilter) -> Condition {
     }
     if let Some(t) = f.updated_since {
         c = c.add(kind.col("updated_at").gte(t));
+    }
+    if let Some(year) = f.report_missing_for_year {
+        c = match crate::domain::calendar::year_end(year) {
+            Some(end) => c
+                .add(super::reporting::expected_condition(kind, end))
+                .add(Expr::exists(super::reporting::reported_condition(kind, year)).not()),
+            None => c.add(Expr::val(1).eq(0)),
+        };
     }
     c
 }

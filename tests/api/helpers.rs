@@ -172,6 +172,7 @@ pub struct Options {
     pub demo: bool,
     pub auth: AuthConfig,
     pub limits: LimitsConfig,
+    pub operations: coopgate::config::OperationsConfig,
 }
 
 impl Default for Options {
@@ -186,6 +187,7 @@ impl Default for Options {
                 jwt_audience: Some(TEST_AUDIENCE.into()),
             },
             limits: LimitsConfig::default(),
+            operations: Default::default(),
         }
     }
 }
@@ -255,6 +257,7 @@ impl TestApp {
                 ..Default::default()
             },
             db_max_connections: 5,
+            operations: options.operations.clone(),
         };
         let serve = ServeConfig {
             listen: "127.0.0.1:0".parse().expect("addr"),

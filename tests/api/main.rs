@@ -29,6 +29,7 @@ mod readme_examples;
 mod reference_data;
 mod replicas;
 mod restore;
+mod reporting;
 mod schema_file;
 mod security;
 mod seed;

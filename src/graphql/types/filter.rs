@@ -38,6 +38,10 @@ pub struct OrganizationFilter {
     pub registered_to: Option<Date>,
     /// Changed at or after.
     pub updated_since: Option<DateTime>,
+    /// ACTIVE/SUSPENDED organisations (groups: ACTIVE) registered by the end
+    /// of this year with no annual report on it: the missing reports of the
+    /// reporting calendar.
+    pub report_missing_for_year: Option<i32>,
 }
 
 impl From<OrganizationFilter> for OrganizationQuery {
@@ -59,6 +63,7 @@ impl From<OrganizationFilter> for OrganizationQuery {
             registered_from: f.registered_from.map(|d| d.0),
             registered_to: f.registered_to.map(|d| d.0),
             updated_since: f.updated_since.map(|t| t.0),
+            report_missing_for_year: f.report_missing_for_year,
         }
     }
 }

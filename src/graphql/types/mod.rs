@@ -7,6 +7,7 @@ pub mod feed;
 pub mod filter;
 pub mod organisation;
 pub mod principal;
+pub mod reporting;
 pub mod statistics;
 pub mod targets;
 pub mod unit;
