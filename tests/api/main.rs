@@ -35,3 +35,5 @@ mod sync_detail;
 mod targets;
 mod websocket;
 mod writes;
+
+mod members;
