@@ -41,6 +41,8 @@ pub struct Model {
     pub ocop_products: i32,
     /// When the report was submitted.
     pub submitted_at: DateTimeUtc,
+    /// 1 for the year's first report, bumped by each replacement.
+    pub version: i32,
 }
 
 /// Relations of an annual report.

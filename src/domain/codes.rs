@@ -12,6 +12,23 @@ pub enum CodeError {
     /// A tax code whose check digit does not match its first nine digits.
     #[error("check digit of tax code {0:?} does not match")]
     CheckDigit(String),
+    /// A dependent unit's code (mã số đơn vị phụ thuộc: branch, representative
+    /// office, business location) given where an organisation's own code is needed.
+    #[error(
+        "{code:?} is the code of a dependent unit (branch, representative office) of {parent}; an organisation's own code is its 10-digit tax code"
+    )]
+    BranchCode {
+        /// The code as given.
+        code: String,
+        /// The 10-digit code of the unit it depends on.
+        parent: String,
+    },
+    /// A 13-character code with suffix "-000": dependent units are numbered
+    /// 001–999, so it names nothing.
+    #[error(
+        "{0:?} ends in -000, which is never issued: dependent units are numbered 001 to 999, and an organisation's own code is its 10 digits without a suffix"
+    )]
+    ZeroSuffix(String),
 }
 
 fn digits(s: &str, n: usize, expected: &'static str) -> Result<String, CodeError> {
@@ -124,6 +141,9 @@ impl TaxCode {
             if b.len() != 3 || !b.bytes().all(|c| c.is_ascii_digit()) {
                 return Err(malformed());
             }
+            if b == "000" {
+                return Err(CodeError::ZeroSuffix(s.to_owned()));
+            }
         }
         let d: Vec<u8> = main.bytes().map(|b| b - b'0').collect();
         let mut nine = [0u8; 9];
@@ -132,6 +152,25 @@ impl TaxCode {
             return Err(CodeError::CheckDigit(s.to_owned()));
         }
         Ok(Self(t.to_owned()))
+    }
+
+    /// Parses the code an organisation (cooperative, union) is known by: a
+    /// valid 10-digit tax code. A dependent unit's 13-character code
+    /// (suffix 001–999) is refused, saying why (Decree 92/2024 on
+    /// cooperative registration: a branch has the parent's code plus a
+    /// 3-digit suffix and is not itself a cooperative).
+    pub fn parse_own(s: &str) -> Result<Self, CodeError> {
+        let code = Self::parse(s)?;
+        match code.branch_of() {
+            Some(parent) => Err(CodeError::BranchCode { code: code.0.clone(), parent: parent.to_owned() }),
+            None => Ok(code),
+        }
+    }
+
+    /// For a dependent unit's code, the 10-digit code of the unit it
+    /// depends on; `None` for an organisation's own code.
+    pub fn branch_of(&self) -> Option<&str> {
+        self.0.split_once('-').map(|(parent, _)| parent)
     }
 
     /// Builds the tax code for nine leading digits, if one can be issued.
@@ -188,6 +227,20 @@ mod tests {
         assert_eq!(TaxCode::parse("0100109107"), Err(CodeError::CheckDigit("0100109107".into())));
         assert!(TaxCode::parse("010010910").is_err());
         assert!(TaxCode::parse("0100109106-01").is_err());
+    }
+
+    #[test]
+    fn branch_codes_are_not_an_organisations_own_code() {
+        assert!(TaxCode::parse_own("0100109106").is_ok());
+        assert_eq!(
+            TaxCode::parse_own("0100109106-001"),
+            Err(CodeError::BranchCode { code: "0100109106-001".into(), parent: "0100109106".into() })
+        );
+        assert!(TaxCode::parse_own("0100109106-999").is_err());
+        assert_eq!(TaxCode::parse("0100109106-000"), Err(CodeError::ZeroSuffix("0100109106-000".into())));
+        assert_eq!(TaxCode::parse_own("0100109106-000"), Err(CodeError::ZeroSuffix("0100109106-000".into())));
+        let msg = TaxCode::parse_own("0100109106-002").map(|_| ()).expect_err("a branch code").to_string();
+        assert!(msg.contains("dependent unit") && msg.contains("0100109106;"), "{msg}");
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub mod rules;
 pub mod targets;
 pub mod text;
 
+pub mod annual_reports;
+
 pub use codes::{CodeError, LegacyUnitCode, ProvinceCode, TaxCode, WardCode};
 pub use enums::{
     AdministrativeLevel, ChangeKind, EntityKind, Gender, GroupStatus, Rating, RegistrationStatus, Sector, SyncState,

@@ -253,9 +253,10 @@ pub fn person(p: &mut Problems, path: &[&str], d: &PersonDraft) -> PersonRecord 
     PersonRecord { full_name, gender: d.gender, id_number, phone }
 }
 
-/// A tax code given for an existing cooperative.
+/// A tax code given as an existing organisation's own code: a dependent
+/// unit's (branch) code is refused.
 pub fn tax_code(p: &mut Problems, path: &[&str], code: Option<&str>) -> Option<TaxCode> {
-    match TaxCode::parse(code?) {
+    match TaxCode::parse_own(code?) {
         Ok(c) => Some(c),
         Err(e) => {
             p.invalid(path, e.to_string());

@@ -152,8 +152,10 @@ impl MutationRoot {
         Ok(coop_payload(outcome))
     }
 
-    /// Submits an organisation's annual report; a second report for the same
-    /// year replaces the first.
+    /// Submits an organisation's annual report for a year it existed in (from
+    /// its registration year to the current one, never for a PENDING
+    /// application); a newer report for the same year replaces the older one
+    /// when it names that report's version.
     async fn submit_annual_report(
         &self,
         ctx: &Context<'_>,
@@ -172,6 +174,7 @@ impl MutationRoot {
             high_tech: input.high_tech,
             value_chain_linked: input.value_chain_linked,
             ocop_products: input.ocop_products,
+            expected_version: input.expected_version,
         };
         let outcome = reports::submit(state(ctx)?, &actor(ctx), org, draft).await.api()?;
         let (annual_report, user_errors) = split(outcome, AnnualReport);

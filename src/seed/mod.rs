@@ -363,6 +363,7 @@ impl<'g> Generator<'g> {
                 value_chain_linked: self.rng.random_bool(0.3),
                 ocop_products: if self.rng.random_bool(0.15) { self.rng.random_range(1..4) } else { 0 },
                 submitted_at: submitted.min(self.base),
+                version: 1,
             });
             latest = Some((rating.as_str().to_owned(), year));
         }

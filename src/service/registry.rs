@@ -196,9 +196,10 @@ where
     }
 }
 
-/// Validates a cooperative or union code given as an argument.
+/// Validates a cooperative or union code given as an argument: an
+/// organisation's own code, never a branch's.
 pub fn parse_code(argument: &str, code: &str) -> Result<TaxCode, ServiceError> {
-    TaxCode::parse(code).map_err(|e| ServiceError::invalid(argument, e))
+    TaxCode::parse_own(code).map_err(|e| ServiceError::invalid(argument, e))
 }
 
 /// A unit by code and level: the one in force, else the most recent former one.

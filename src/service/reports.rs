@@ -1,19 +1,22 @@
-//! Annual reports (báo cáo năm): one per organisation and year; a second
-//! submission for the same year replaces the first (a correction).
+//! Annual reports (báo cáo năm): one per organisation and year, only for
+//! years the organisation existed in (`domain::annual_reports`); a newer
+//! submission for the same year replaces the older one (a correction) when
+//! it names the version it replaces.
 
 use super::national;
 use super::uow::UnitOfWork;
 use super::write::{self, Actor, Outcome};
 use super::ServiceError;
 use crate::auth;
+use crate::domain::annual_reports::{self, Existence};
 use crate::domain::rules::{self, ProblemKind, Problems};
-use crate::domain::{ChangeKind, EntityKind, Rating};
+use crate::domain::{ChangeKind, EntityKind, Rating, RegistrationStatus};
 use crate::national::Delivery;
 use crate::state::AppState;
 use crate::storage::organisations::OrgKind;
 use crate::storage::records::{self, RegisteredRow};
 use crate::storage::WriteTxn;
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use entity::{annual_report, cooperative, cooperative_group, cooperative_union};
 use rust_decimal::Decimal;
 
@@ -31,10 +34,10 @@ pub struct ReportDraft {
     pub high_tech: Option<bool>,
     pub value_chain_linked: Option<bool>,
     pub ocop_products: Option<i32>,
+    /// The version of the year's report this one replaces; required when
+    /// the year already has a report, absent otherwise.
+    pub expected_version: Option<i32>,
 }
-
-/// The first year a report may be about.
-pub const FIRST_REPORT_YEAR: i32 = 1990;
 
 const SUBMIT: &str = "submitAnnualReport";
 
@@ -116,6 +119,27 @@ impl Owner {
         }
     }
 
+    /// The organisation's life as the reporting rule reads it. A record
+    /// that was never registered (PENDING) has no reporting years; the end
+    /// of a dissolved, revoked or disbanded record is the effective date of
+    /// that change when the registry holds it (the status history), so
+    /// until then only the start bounds its years.
+    fn existence(&self) -> Result<Existence, ServiceError> {
+        Ok(match self {
+            Owner::Cooperative(m) => Existence {
+                registered: m.registration_status()? != RegistrationStatus::Pending,
+                began: m.registered_on,
+                ended: None,
+            },
+            Owner::Union(m) => Existence {
+                registered: m.registration_status()? != RegistrationStatus::Pending,
+                began: m.registered_on,
+                ended: None,
+            },
+            Owner::Group(m) => Existence { registered: true, began: Some(m.established_on), ended: None },
+        })
+    }
+
     fn latest_year(&self) -> Option<i32> {
         match self {
             Owner::Cooperative(m) => m.latest_report_year,
@@ -144,9 +168,8 @@ pub async fn submit(
     let province = uow.gazetteer().province_code(o.ward_id());
     let mut uow = uow.authorize(auth::may_write(&actor.principal, &province), Some(o.entity())).await?;
     let mut p = Problems::default();
-    let this_year = write::today().year();
-    if d.year < FIRST_REPORT_YEAR || d.year > this_year {
-        p.invalid(&["input", "year"], format!("must be between {FIRST_REPORT_YEAR} and {this_year}"));
+    if let Err(e) = annual_reports::report_year(d.year, &o.existence()?, write::today()) {
+        p.invalid(&["input", "year"], e.to_string());
     }
     rules::count_at_least(&mut p, &["input", "officialMembers"], d.official_members, 0);
     let associates = d.associate_members.unwrap_or(0);
@@ -159,13 +182,33 @@ pub async fn submit(
     let revenue = rules::amount(&mut p, &["input", "revenue"], d.revenue, false);
     let profit = rules::amount(&mut p, &["input", "profit"], d.profit, true);
     let income = rules::amount(&mut p, &["input", "averageMemberIncome"], d.average_member_income, false);
-    if !p.is_empty() {
-        return uow.reject(Some(o.entity()), p.into_vec()).await;
-    }
-    let now = uow.now();
     let kind = o.kind();
     let (entity, id) = o.entity();
     let existing = records::report_of_year(uow.txn(), kind, id, d.year).await?;
+    match (&existing, d.expected_version) {
+        (None, Some(_)) => p.invalid(
+            &["input", "expectedVersion"],
+            format!("there is no report for {} to replace; leave expectedVersion out", d.year),
+        ),
+        (Some(r), None) => p.add(
+            &["input", "expectedVersion"],
+            ProblemKind::VersionConflict,
+            format!(
+                "{} already has a report (version {}); to replace it, submit with expectedVersion {}",
+                d.year, r.version, r.version
+            ),
+        ),
+        _ => {}
+    }
+    if !p.is_empty() {
+        return uow.reject(Some(o.entity()), p.into_vec()).await;
+    }
+    if let (Some(r), Some(v)) = (&existing, d.expected_version) {
+        if r.version != v {
+            return uow.conflict(v, r.version).await;
+        }
+    }
+    let now = uow.now();
     let rating = d.rating.map(|r| r.as_str().to_owned());
     let row = annual_report::Model {
         id: existing.as_ref().map_or(0, |r| r.id),
@@ -184,6 +227,7 @@ pub async fn submit(
         value_chain_linked: d.value_chain_linked.unwrap_or(false),
         ocop_products: ocop,
         submitted_at: now,
+        version: existing.as_ref().map_or(1, |r| r.version + 1),
     };
     let report = records::save_report(uow.txn(), row).await?;
     // The organisation's latest rating follows its latest report.

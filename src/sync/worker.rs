@@ -300,7 +300,7 @@ impl<N: NationalSystems> Worker<N> {
             }
         }
         let code = p.tax_code.clone().unwrap_or_default();
-        if TaxCode::parse(&code).is_err() {
+        if TaxCode::parse_own(&code).is_err() {
             return Err(Failure::National(CallError::Refused(format!(
                 "the tax system issued a malformed code {code:?}"
             ))));

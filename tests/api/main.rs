@@ -42,3 +42,5 @@ mod targets;
 mod traces;
 mod websocket;
 mod writes;
+
+mod members;

@@ -227,7 +227,8 @@ async fn registry(app: &TestApp) {
         app,
         &a,
         writes::REPORT,
-        json!({"organizationId": g2["cooperativeGroup"]["id"], "year": 2025, "officialMembers": 6, "rating": "GOOD"}),
+        // G2 was established this year: its report is this year's.
+        json!({"organizationId": g2["cooperativeGroup"]["id"], "year": this_year, "officialMembers": 6, "rating": "GOOD"}),
     )
     .await;
 }

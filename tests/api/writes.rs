@@ -75,7 +75,7 @@ pub async fn registered(app: &TestApp, token: &str, input: Value) -> Value {
     p["cooperative"].clone()
 }
 
-fn fields(p: &Value) -> BTreeSet<String> {
+pub fn fields(p: &Value) -> BTreeSet<String> {
     p["userErrors"]
         .as_array()
         .expect("userErrors")
@@ -270,7 +270,9 @@ async fn annual_reports_keep_the_latest_rating(backend: Backend) {
         let p = payload(&app, &t, REPORT, report(y, r, "100000000")).await;
         assert_eq!(p["annualReport"]["rating"], r, "{p}");
     }
-    let p = payload(&app, &t, REPORT, report(2024, "WEAK", "200000000")).await;
+    let mut correction = report(2024, "WEAK", "200000000");
+    correction["expectedVersion"] = json!(1);
+    let p = payload(&app, &t, REPORT, correction).await;
     assert_eq!(p["annualReport"]["revenue"], "200000000", "a second report for a year replaces the first");
     let q = format!("{{ node(id: {}) {{ ... on Cooperative {{ rating version r2024: rating(year: 2024) annualReports {{ year }} }} }} }}", c["id"]);
     let d = app.data(&q, json!({})).await;

@@ -592,6 +592,12 @@ impl AnnualReport {
     async fn submitted_at(&self) -> DateTime {
         DateTime(self.0.submitted_at)
     }
+
+    /// Version of this year's report: 1 for the first submission, one more
+    /// for each replacement. A replacement names it as `expectedVersion`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
 }
 
 /// A record's sync with the national systems.

@@ -191,6 +191,10 @@ pub struct AnnualReportInput {
     pub value_chain_linked: Option<bool>,
     /// Products certified under the One Commune One Product programme (sản phẩm OCOP).
     pub ocop_products: Option<i32>,
+    /// To replace the year's existing report: the `version` of that report
+    /// (refused with VERSION_CONFLICT when it has changed). Leave out for a
+    /// year without a report.
+    pub expected_version: Option<i32>,
 }
 
 /// Registering a cooperative union.
