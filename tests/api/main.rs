@@ -32,6 +32,7 @@ mod statistics;
 mod storage_safety;
 mod sync;
 mod sync_detail;
+mod sync_exactly_once;
 mod targets;
 mod websocket;
 mod writes;
