@@ -161,8 +161,8 @@ pub struct NationalConfig {
     /// Timeout of every call to the national systems, in milliseconds.
     #[arg(long, env = "COOPGATE_NATIONAL_TIMEOUT_MS", value_name = "COOPGATE_NATIONAL_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(100..=120_000))]
     pub national_timeout_ms: u64,
-    /// Attempts before a delivery is FAILED.
-    #[arg(long, env = "COOPGATE_SYNC_MAX_ATTEMPTS", value_name = "COOPGATE_SYNC_MAX_ATTEMPTS", default_value_t = 12, value_parser = clap::value_parser!(i32).range(1..=100))]
+    /// Attempts without progress (no step of the delivery done) before it is FAILED.
+    #[arg(long, env = "COOPGATE_SYNC_MAX_ATTEMPTS", value_name = "COOPGATE_SYNC_MAX_ATTEMPTS", default_value_t = 20, value_parser = clap::value_parser!(i32).range(1..=100))]
     pub sync_max_attempts: i32,
     /// How long a worker holds a claimed delivery; a crashed worker's rows
     /// are claimed again after it.

@@ -49,6 +49,13 @@ pub async fn begin(db: &DatabaseConnection, gate: &WriteGate) -> Result<WriteTxn
         _ => None,
     };
     let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Sqlite {
+        // Take SQLite's write lock before the first read: the gate above
+        // serialises this process only, and a read transaction upgraded
+        // while another process (a separate `coopgate worker`) writes fails
+        // at once (SQLITE_BUSY) instead of waiting out the busy timeout.
+        txn.execute_unprepared("UPDATE sync_cursor SET position = position WHERE 1 = 0").await?;
+    }
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute(sea_orm::Statement::from_sql_and_values(
             DbBackend::Postgres,

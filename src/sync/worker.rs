@@ -97,7 +97,7 @@ impl WorkerSettings {
 impl Default for WorkerSettings {
     fn default() -> Self {
         WorkerSettings {
-            max_attempts: 12,
+            max_attempts: 20,
             backoff_base: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(60),
             lease: Duration::from_secs(60),
@@ -202,18 +202,15 @@ impl<N: NationalSystems> Worker<N> {
     }
 
     /// Saves a step done (fenced by the claim's token).
+    /// Only a saved step counts as progress for the attempt budget.
     async fn step(&self, row: &QueuedRow, progress: &mut Progress) -> Result<(), Failure> {
-        progress.since_attempt = row.attempts;
-        let saved = outbox::save_progress(
-            &self.state.db,
-            &self.state.write_gate,
-            row.id,
-            &row.lease_token,
-            progress.to_stored(),
-        )
-        .await
-        .map_err(ServiceError::from)?;
+        let stored = Progress { since_attempt: row.attempts, ..progress.clone() };
+        let saved =
+            outbox::save_progress(&self.state.db, &self.state.write_gate, row.id, &row.lease_token, stored.to_stored())
+                .await
+                .map_err(ServiceError::from)?;
         if saved {
+            progress.since_attempt = row.attempts;
             Ok(())
         } else {
             Err(Failure::LeaseLost)
@@ -571,5 +568,21 @@ impl<N: NationalSystems> Worker<N> {
                 return Ok(applied);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_a_delivery_could_outlive_is_refused() {
+        let defaults = WorkerSettings::default();
+        assert!(defaults.check(Duration::from_secs(5)).is_ok(), "the defaults hold together");
+        let short = WorkerSettings { lease: Duration::from_secs(10), ..WorkerSettings::default() };
+        let error = short.check(Duration::from_secs(2)).expect_err("10 s < 2 s × 8 + 1.5 s");
+        assert!(error.contains("COOPGATE_SYNC_LEASE_SECONDS") && error.contains("17.5 s"), "{error}");
+        let inverted = WorkerSettings { backoff_cap: Duration::from_millis(1), ..WorkerSettings::default() };
+        assert!(inverted.check(Duration::from_secs(1)).is_err(), "a cap below the first delay");
     }
 }

@@ -38,6 +38,7 @@ mod statistics;
 mod storage_safety;
 mod sync;
 mod sync_detail;
+mod sync_exactly_once;
 mod targets;
 mod traces;
 mod websocket;
