@@ -44,6 +44,8 @@ pub struct OrganizationQuery {
     pub registered_to: Option<NaiveDate>,
     /// Changed at or after.
     pub updated_since: Option<DateTime<Utc>>,
+    /// Below the legal minimum of official members (cooperatives).
+    pub below_legal_minimum: Option<bool>,
 }
 
 /// Resolves a legacy province or district code to its unit.
@@ -141,6 +143,7 @@ pub fn resolve_filter(g: &Gazetteer, kind: OrgKind, q: &OrganizationQuery) -> Re
         registered_from: q.registered_from,
         registered_to: q.registered_to,
         updated_since: q.updated_since,
+        below_legal_minimum: q.below_legal_minimum,
     }))
 }
 

@@ -38,6 +38,10 @@ pub struct OrganizationFilter {
     pub registered_to: Option<Date>,
     /// Changed at or after.
     pub updated_since: Option<DateTime>,
+    /// Cooperatives with fewer than 5 official members (`belowLegalMinimumSince`
+    /// set) when true; those with enough when false. Unions and groups are
+    /// not flagged: true matches none of them, false all.
+    pub below_legal_minimum: Option<bool>,
 }
 
 impl From<OrganizationFilter> for OrganizationQuery {
@@ -59,6 +63,7 @@ impl From<OrganizationFilter> for OrganizationQuery {
             registered_from: f.registered_from.map(|d| d.0),
             registered_to: f.registered_to.map(|d| d.0),
             updated_since: f.updated_since.map(|t| t.0),
+            below_legal_minimum: f.below_legal_minimum,
         }
     }
 }

@@ -12,6 +12,8 @@ pub mod targets;
 pub mod unit;
 pub mod write;
 
+pub mod members;
+
 pub use connection::*;
 pub use organisation::*;
 pub use unit::AdministrativeUnit;
@@ -30,4 +32,6 @@ pub enum Node {
     CooperativeGroup(CooperativeGroup),
     /// A target.
     Target(targets::Target),
+    /// A member of a cooperative's register.
+    Member(members::Member),
 }
