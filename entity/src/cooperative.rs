@@ -72,6 +72,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When the row last changed.
     pub updated_at: DateTimeUtc,
+    /// Since when its official members have been below the legal minimum
+    /// (5); `None` while it has enough.
+    pub below_legal_minimum_since: Option<Date>,
 }
 
 /// Relations of a cooperative.

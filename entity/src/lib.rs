@@ -20,6 +20,8 @@ pub mod target;
 pub mod target_progress_report;
 pub mod unit_succession;
 
+pub mod member;
+
 pub mod prelude {
     //! The entities under short names.
     pub use super::administrative_unit::Entity as AdministrativeUnit;

@@ -10,6 +10,7 @@ mod m20261122_000004_audit_changes_receipts;
 mod m20261122_000005_targets;
 mod m20261122_000006_sync;
 mod m20261201_000100_sync_fencing;
+mod m20261201_000400_member_register;
 mod m20261201_000400_report_versions;
 pub mod reference;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_sync::Migration),
             Box::new(m20261201_000100_sync_fencing::Migration),
             Box::new(m20261201_000400_report_versions::Migration),
+            Box::new(m20261201_000400_member_register::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ pub mod targets;
 pub mod text;
 
 pub mod annual_reports;
+pub mod members;
 
 pub use codes::{CodeError, LegacyUnitCode, ProvinceCode, TaxCode, WardCode};
 pub use enums::{

@@ -65,15 +65,20 @@ pub async fn execute(
     req: async_graphql::Request,
 ) -> async_graphql::Response {
     let reads = std::sync::Arc::new(PersonalReads::default());
+    let member_reads = std::sync::Arc::new(types::members::MemberReads::default());
     let actor = crate::service::write::Actor { principal: principal.clone(), request_id: request_id.clone() };
     // Kept for the rare response with a failed field (completed below).
     let query = req.query.clone();
     let operation_name = req.operation_name.clone();
-    let req = prepare(req, state, principal).data(RequestId(request_id)).data(reads.clone());
+    let req = prepare(req, state, principal).data(RequestId(request_id)).data(reads.clone()).data(member_reads.clone());
     let mut resp = schema.execute(req).await;
     nulls::complete_text(&mut resp, &query, operation_name.as_deref());
     let revealed = reads.take();
-    if let Err(e) = crate::service::write::audit_reads(state, &actor, &revealed).await {
+    let recorded = match crate::service::write::audit_reads(state, &actor, &revealed).await {
+        Ok(()) => crate::service::write::audit_member_reads(state, &actor, &member_reads.take()).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = recorded {
         tracing::error!(error = %e, "could not record reads of personal data; withholding the response");
         resp = async_graphql::Response::from_errors(vec![
             error::internal(&e).into_server_error(async_graphql::Pos::default())

@@ -44,7 +44,7 @@ fn organisation_of(id: &ID) -> Option<(OrgKind, i64)> {
         NodeKind::Cooperative => Some((OrgKind::Cooperative, row)),
         NodeKind::CooperativeUnion => Some((OrgKind::Union, row)),
         NodeKind::CooperativeGroup => Some((OrgKind::Group, row)),
-        NodeKind::Target => None,
+        NodeKind::Target | NodeKind::Member => None,
     })
 }
 
@@ -324,4 +324,65 @@ impl MutationRoot {
         let (cooperative_group, user_errors) = split(outcome, |m| CooperativeGroup(Arc::new(m)));
         Ok(CooperativeGroupPayload { cooperative_group, user_errors })
     }
+
+    /// Adds a member to a cooperative's register (danh sách thành viên):
+    /// identity checked (CCCD, or a legal entity's tax code); the
+    /// cooperative's member counts become the register's, and it is flagged
+    /// below the legal minimum while it has fewer than 5 official members.
+    async fn add_member(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The member and the cooperative whose register it joins.")]
+        input: super::types::members::MemberInput,
+    ) -> Result<super::types::members::MemberPayload> {
+        let cooperative = row_of(NodeKind::Cooperative, &input.organization_id);
+        let mut problems = crate::domain::rules::Problems::default();
+        let capital = crate::domain::rules::amount(
+            &mut problems,
+            &["input", "capitalContribution"],
+            input.capital_contribution.map(|d| d.0),
+            false,
+        );
+        let outcome = if problems.is_empty() {
+            let draft = crate::domain::members::MemberDraft {
+                kind: input.kind.into(),
+                member_type: input.member_type.into(),
+                name: input.name,
+                gender: input.gender.map(Into::into),
+                id_number: input.id_number,
+                capital_contribution: capital,
+                joined_on: input.joined_on.0,
+            };
+            crate::service::members::add(state(ctx)?, &actor(ctx), cooperative, draft).await.api()?
+        } else {
+            Err(problems.into_vec())
+        };
+        member_payload(ctx, outcome).await
+    }
+
+    /// Ends a membership on `leftOn`; the entry stays in the register as a
+    /// past member and the cooperative's counts and flag follow.
+    async fn end_membership(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The member, when and why the membership ended.")]
+        input: super::types::members::EndMembershipInput,
+    ) -> Result<super::types::members::MemberPayload> {
+        let member = row_of(NodeKind::Member, &input.member_id);
+        let outcome = crate::service::members::end(state(ctx)?, &actor(ctx), member, input.left_on.0, &input.reason)
+            .await
+            .api()?;
+        member_payload(ctx, outcome).await
+    }
+}
+
+async fn member_payload(
+    ctx: &Context<'_>,
+    outcome: Result<entity::member::Model, Vec<crate::domain::rules::Problem>>,
+) -> Result<super::types::members::MemberPayload> {
+    let (member, user_errors) = match outcome {
+        Ok(m) => (super::types::members::load(ctx, m.id).await?, Vec::new()),
+        Err(problems) => (None, problems.into_iter().map(UserError::from).collect()),
+    };
+    Ok(super::types::members::MemberPayload { member, user_errors })
 }

@@ -59,6 +59,7 @@ async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i64) -> Result<Option<
             l.groups.load_one(id).await.map_err(|e| internal(&e))?.map(|m| Node::CooperativeGroup(CooperativeGroup(m)))
         }
         NodeKind::Target => l.targets.load_one(id).await.map_err(|e| internal(&e))?.map(|m| Node::Target(Target(m))),
+        NodeKind::Member => crate::graphql::types::members::load(ctx, id).await?.map(Node::Member),
     })
 }
 
@@ -103,6 +104,12 @@ impl QueryRoot {
         let l = ctx.data::<Loaders>()?;
         let of =
             |k: NodeKind| decoded.iter().filter(move |(kind, _)| *kind == k).map(|(_, id)| *id).collect::<Vec<_>>();
+        let mut registered = std::collections::HashMap::new();
+        for id in of(NodeKind::Member) {
+            if let Some(m) = crate::graphql::types::members::load(ctx, id).await? {
+                registered.insert(id, m);
+            }
+        }
         let (c, u, g, t) = futures_util::try_join!(
             l.cooperatives.load_many(of(NodeKind::Cooperative)),
             l.unions.load_many(of(NodeKind::CooperativeUnion)),
@@ -117,6 +124,7 @@ impl QueryRoot {
                 NodeKind::CooperativeUnion => u.get(id).cloned().map(|m| Node::CooperativeUnion(CooperativeUnion(m))),
                 NodeKind::CooperativeGroup => g.get(id).cloned().map(|m| Node::CooperativeGroup(CooperativeGroup(m))),
                 NodeKind::Target => t.get(id).cloned().map(|m| Node::Target(Target(m))),
+                NodeKind::Member => registered.get(id).cloned().map(Node::Member),
             })
             .collect())
     }
@@ -403,6 +411,12 @@ impl QueryRoot {
                         NodeKind::CooperativeUnion => crate::domain::EntityKind::CooperativeUnion,
                         NodeKind::CooperativeGroup => crate::domain::EntityKind::CooperativeGroup,
                         NodeKind::Target => crate::domain::EntityKind::Target,
+                        NodeKind::Member => {
+                            return Err(bad_user_input(
+                                "entityId",
+                                "a member's changes are audited under its cooperative: pass the cooperative's id",
+                            ))
+                        }
                     },
                     row,
                 ))

@@ -323,6 +323,7 @@ impl<'g> Generator<'g> {
             version: 1,
             created_at: Utc.from_utc_datetime(&created.and_hms_opt(8, 0, 0).unwrap_or_default()),
             updated_at,
+            below_legal_minimum_since: None,
         });
     }
 

@@ -189,6 +189,7 @@ pub async fn register(
         version: 1,
         created_at: now,
         updated_at: now,
+        below_legal_minimum_since: None,
     };
     let model = records::insert_cooperative(uow.txn(), row).await?;
     let entity = (EntityKind::Cooperative, model.id);
@@ -204,7 +205,7 @@ pub async fn register(
 
 /// Opens a unit of work on a cooperative a caller wants to change: loads
 /// it inside the transaction and checks the caller may write in its province.
-async fn open_for_write<'s>(
+pub(super) async fn open_for_write<'s>(
     state: &'s AppState,
     actor: &'s Actor,
     operation: &'static str,
@@ -282,9 +283,22 @@ pub async fn update(
     if patch.charter_capital.is_some() {
         next.charter_capital = rules::amount(&mut p, &["input", "charterCapital"], patch.charter_capital, false);
     }
+    // Fewer than 5 official members is recorded, not refused: the law
+    // sanctions the situation (art. 6), so the registry must be able to show
+    // it; the record is flagged below the legal minimum from today.
+    let counts_given = patch.official_members.is_some() || patch.associate_members.is_some();
+    if counts_given && super::members::register_is_kept(uow.txn(), id).await? {
+        let field = if patch.official_members.is_some() { "officialMembers" } else { "associateMembers" };
+        p.invalid(
+            &["input", field],
+            "this cooperative keeps a member register, whose current members are its counts: change them with addMember and endMembership",
+        );
+    }
     if let Some(n) = patch.official_members {
-        rules::count_at_least(&mut p, &["input", "officialMembers"], n, rules::MIN_COOPERATIVE_MEMBERS);
+        rules::count_at_least(&mut p, &["input", "officialMembers"], n, 0);
         next.official_members = n;
+        next.below_legal_minimum_since =
+            crate::domain::members::below_minimum_since(current.below_legal_minimum_since, n, write::today());
     }
     if let Some(n) = patch.associate_members {
         rules::count_at_least(&mut p, &["input", "associateMembers"], n, 0);

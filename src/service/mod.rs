@@ -6,6 +6,7 @@
 pub mod cooperatives;
 pub mod feed;
 pub mod groups;
+pub mod members;
 pub mod national;
 pub mod national_form;
 pub mod operations;

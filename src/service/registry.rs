@@ -46,6 +46,8 @@ pub struct OrganizationQuery {
     pub updated_since: Option<DateTime<Utc>>,
     /// Must report on this year and has not.
     pub report_missing_for_year: Option<i32>,
+    /// Below the legal minimum of official members (cooperatives).
+    pub below_legal_minimum: Option<bool>,
 }
 
 /// Resolves a legacy province or district code to its unit.
@@ -149,6 +151,7 @@ pub fn resolve_filter(g: &Gazetteer, kind: OrgKind, q: &OrganizationQuery) -> Re
             }
             y => y,
         },
+        below_legal_minimum: q.below_legal_minimum,
     }))
 }
 

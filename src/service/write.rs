@@ -71,6 +71,28 @@ pub async fn audit_reads(state: &AppState, actor: &Actor, person_ids: &[i64]) ->
     Ok(())
 }
 
+/// Records that members' identity numbers were revealed, one audit row per
+/// member, under its cooperative (the register's changes are audited there
+/// too) with the member named in the detail.
+pub async fn audit_member_reads(state: &AppState, actor: &Actor, reads: &[(i64, i64)]) -> Result<(), ServiceError> {
+    if reads.is_empty() {
+        return Ok(());
+    }
+    let rows = reads
+        .iter()
+        .map(|(cooperative, member)| AuditRow {
+            operation: "readPersonalData".to_owned(),
+            entity: Some((EntityKind::Cooperative, *cooperative)),
+            outcome: AuditOutcome::Read,
+            before: None,
+            after: None,
+            detail: Some(format!("member {member} idNumber")),
+        })
+        .collect();
+    journal::audit_alone(&state.db, &state.write_gate, &audit_actor(actor), rows).await?;
+    Ok(())
+}
+
 /// A page of the audit trail (national admins only), with whether entries
 /// precede and follow it.
 pub async fn audit_page(

@@ -7,6 +7,7 @@
 //! per dialect in the one function that runs them.
 
 pub mod journal;
+pub mod members;
 pub mod organisations;
 pub mod outbox;
 pub mod records;

@@ -99,6 +99,9 @@ pub struct OrgFilter {
     pub updated_since: Option<DateTime<Utc>>,
     /// Must report on this year (see `storage::reporting`) and has no annual report for it.
     pub report_missing_for_year: Option<i32>,
+    /// Flagged below the legal minimum of official members (cooperatives
+    /// only: for unions and groups `true` matches nothing).
+    pub below_legal_minimum: Option<bool>,
 }
 
 /// Escapes LIKE wildcards in user text.
@@ -148,6 +151,12 @@ fn condition(kind: OrgKind, f: &OrgFilter) -> Condition {
     }
     if let Some(h) = f.high_tech {
         c = c.add(kind.col("high_tech").eq(h));
+    }
+    match (kind, f.below_legal_minimum) {
+        (_, None) | (OrgKind::Union | OrgKind::Group, Some(false)) => {}
+        (OrgKind::Cooperative, Some(true)) => c = c.add(kind.col("below_legal_minimum_since").is_not_null()),
+        (OrgKind::Cooperative, Some(false)) => c = c.add(kind.col("below_legal_minimum_since").is_null()),
+        (OrgKind::Union | OrgKind::Group, Some(true)) => c = c.add(Expr::val(1).eq(0)),
     }
     if let Some(v) = f.value_chain_linked {
         c = c.add(kind.col("value_chain_linked").eq(v));

@@ -437,6 +437,7 @@ impl Coop {
             version: 1,
             created_at: self.updated_at,
             updated_at: self.updated_at,
+            below_legal_minimum_since: None,
         };
         let mut am = m.into_active_model();
         am.id = sea_orm::ActiveValue::NotSet;

@@ -4,8 +4,10 @@
 
 use crate::helpers::{officer, Backend, TestApp};
 use crate::storage_tests;
-use crate::writes::{coop, fields, imported, payload, registered, tax_code, REGISTER, REPORT, STATUS};
+use crate::writes::{coop, fields, imported, payload, registered, tax_code, REGISTER, REPORT, STATUS, UPDATE};
 use chrono::Datelike;
+use entity::audit_event;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -108,4 +110,157 @@ async fn annual_reports_follow_the_organisations_life(backend: Backend) {
     assert_eq!(d["node"]["annualReports"][0], json!({"year": 2024, "rating": "WEAK", "version": 2}));
 }
 
-storage_tests!(branch_codes_are_refused_as_an_organisations_own_code, annual_reports_follow_the_organisations_life);
+const ADD_MEMBER: &str = "mutation($i: MemberInput!) { addMember(input: $i) {
+    member { id kind type name idNumber capitalContribution joinedOn leftOn } userErrors { field message code } } }";
+const END_MEMBERSHIP: &str = "mutation($i: EndMembershipInput!) { endMembership(input: $i) {
+    member { id leftOn } userErrors { field message code } } }";
+const COUNTS: &str = "query($id: ID!) { node(id: $id) { ... on Cooperative { officialMembers associateMembers
+    belowLegalMinimumSince version all: members(current: false) { totalCount } members { totalCount edges { node { name type } } } } } }";
+
+fn person(coop: &Value, n: u32, t: &str) -> Value {
+    json!({"organizationId": coop["id"], "kind": "INDIVIDUAL", "type": t, "name": format!("Thành viên {n}"),
+        "gender": "FEMALE", "idNumber": format!("0401900{n:05}"), "capitalContribution": if t == "ASSOCIATE_NON_CONTRIBUTING" { Value::Null } else { json!("10000000") },
+        "joinedOn": "2025-01-15"})
+}
+
+async fn counts(app: &TestApp, token: &str, id: &Value) -> Value {
+    app.data_as(token, COUNTS, json!({"id": id})).await["node"].clone()
+}
+
+/// Once a register holds members its current members are the counts; the
+/// cooperative falls below the minimum of 5 official members, is flagged
+/// since that day, found by the filter, and cleared when back at 5.
+async fn the_member_register_drives_the_counts_and_the_below_minimum_flag(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let t = officer("40");
+    let c = registered(&app, &t, imported("HTX Sổ thành viên", "16681", &tax_code(420))).await;
+    let before = counts(&app, &t, &c["id"]).await;
+    assert_eq!(
+        (before["officialMembers"].as_i64(), before["associateMembers"].as_i64()),
+        (Some(7), Some(2)),
+        "declared figures until the register holds members"
+    );
+    assert!(before["belowLegalMinimumSince"].is_null());
+
+    let mut ids = Vec::new();
+    for n in 1..=5 {
+        let p = payload(&app, &t, ADD_MEMBER, person(&c, n, "OFFICIAL")).await;
+        assert_eq!(p["userErrors"], json!([]), "{p}");
+        ids.push(p["member"]["id"].clone());
+    }
+    let p = payload(&app, &t, ADD_MEMBER, person(&c, 6, "ASSOCIATE_NON_CONTRIBUTING")).await;
+    assert_eq!(p["member"]["type"], "ASSOCIATE_NON_CONTRIBUTING", "{p}");
+    let enterprise = json!({"organizationId": c["id"], "kind": "LEGAL_ENTITY", "type": "ASSOCIATE_CONTRIBUTING",
+        "name": "Công ty TNHH Nông sản Vinh", "idNumber": "0100109106", "capitalContribution": "200000000", "joinedOn": "2025-03-01"});
+    let p = payload(&app, &t, ADD_MEMBER, enterprise).await;
+    assert_eq!(p["member"]["idNumber"], "0100109106", "{p}");
+    let now = counts(&app, &t, &c["id"]).await;
+    assert_eq!((now["officialMembers"].as_i64(), now["associateMembers"].as_i64()), (Some(5), Some(2)), "{now}");
+    assert_eq!(now["members"]["totalCount"], 7);
+    assert!(now["belowLegalMinimumSince"].is_null());
+
+    let p = payload(
+        &app,
+        &t,
+        END_MEMBERSHIP,
+        json!({"memberId": ids[0], "leftOn": "2026-02-01", "reason": "Xin ra khỏi hợp tác xã"}),
+    )
+    .await;
+    assert_eq!(p["member"]["leftOn"], "2026-02-01", "{p}");
+    let now = counts(&app, &t, &c["id"]).await;
+    assert_eq!(now["officialMembers"], 4, "{now}");
+    assert_eq!(now["belowLegalMinimumSince"], "2026-02-01", "flagged from the day it fell below");
+    assert_eq!((now["members"]["totalCount"].as_i64(), now["all"]["totalCount"].as_i64()), (Some(6), Some(7)));
+    let p = payload(&app, &t, END_MEMBERSHIP, json!({"memberId": ids[0], "leftOn": "2026-02-02", "reason": "Lần nữa"}))
+        .await;
+    assert_eq!(fields(&p), errors(&["input.memberId:INVALID_TRANSITION"]), "{p}");
+
+    let below = "query($b: Boolean) { cooperatives(filter: {belowLegalMinimum: $b}) { totalCount } }";
+    assert_eq!(app.data(below, json!({"b": true})).await["cooperatives"]["totalCount"], 1);
+    assert_eq!(app.data(below, json!({"b": false})).await["cooperatives"]["totalCount"], 0);
+
+    // The counts cannot be set by hand while the register is kept.
+    let v = now["version"].clone();
+    let p = payload(&app, &t, UPDATE, json!({"id": c["id"], "expectedVersion": v, "officialMembers": 9})).await;
+    assert_eq!(fields(&p), errors(&["input.officialMembers:INVALID"]), "{p}");
+
+    let p = payload(&app, &t, ADD_MEMBER, person(&c, 7, "OFFICIAL")).await;
+    assert_eq!(p["userErrors"], json!([]), "{p}");
+    let now = counts(&app, &t, &c["id"]).await;
+    assert_eq!(now["officialMembers"], 5);
+    assert!(now["belowLegalMinimumSince"].is_null(), "back at 5: the flag clears: {now}");
+
+    // Identities are checked by kind; nothing is written when refused.
+    let mut bad = person(&c, 8, "OFFICIAL");
+    bad["idNumber"] = json!("990190000008");
+    let mut entity = person(&c, 9, "ASSOCIATE_NON_CONTRIBUTING");
+    entity["kind"] = json!("LEGAL_ENTITY");
+    entity["gender"] = Value::Null;
+    entity["idNumber"] = json!("0100109106-001");
+    let mut no_capital = person(&c, 10, "ASSOCIATE_CONTRIBUTING");
+    no_capital["capitalContribution"] = Value::Null;
+    for (input, field) in [
+        (bad, "input.idNumber:INVALID"),
+        (entity, "input.idNumber:INVALID"),
+        (no_capital, "input.capitalContribution:INVALID"),
+    ] {
+        let p = payload(&app, &t, ADD_MEMBER, input).await;
+        assert_eq!(fields(&p), errors(&[field]), "{p}");
+    }
+    assert_eq!(counts(&app, &t, &c["id"]).await["all"]["totalCount"], 8);
+
+    // idNumber is restricted and its reads are audited.
+    let q = format!(
+        "{{ node(id: {}) {{ ... on Cooperative {{ members {{ edges {{ node {{ idNumber }} }} }} }} }} }}",
+        c["id"]
+    );
+    let anonymous = app.data(&q, json!({})).await;
+    assert!(anonymous["node"]["members"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .all(|e| e["node"]["idNumber"].is_null()));
+    let other = app.data_as(&officer("56"), &q, json!({})).await;
+    assert!(
+        other["node"]["members"]["edges"][0]["node"]["idNumber"].is_null(),
+        "another province's officer does not see it"
+    );
+    let seen = app.data_as(&t, &q, json!({})).await;
+    assert_eq!(seen["node"]["members"]["edges"][0]["node"]["idNumber"], "040190000002");
+    let reads = audit_event::Entity::find()
+        .filter(audit_event::Column::Operation.eq("readPersonalData"))
+        .filter(audit_event::Column::Detail.like("member %"))
+        .all(app.conn())
+        .await
+        .expect("rows");
+    assert!(!reads.is_empty() && reads.iter().all(|r| r.subject.contains("ProvincialOfficer-40")), "{reads:?}");
+}
+
+/// `updateCooperative` records fewer than 5 official members and flags it.
+async fn fewer_than_five_official_members_is_recorded_and_flagged(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let t = officer("40");
+    let c = registered(&app, &t, imported("HTX Ít thành viên", "16681", &tax_code(430))).await;
+    let p = payload(&app, &t, UPDATE, json!({"id": c["id"], "expectedVersion": 1, "officialMembers": 3})).await;
+    assert_eq!(p["userErrors"], json!([]), "{p}");
+    let now = counts(&app, &t, &c["id"]).await;
+    assert_eq!(now["officialMembers"], 3);
+    let since = now["belowLegalMinimumSince"].as_str().expect("flagged").to_owned();
+    let p = payload(&app, &t, UPDATE, json!({"id": c["id"], "expectedVersion": 2, "officialMembers": 4})).await;
+    assert_eq!(p["userErrors"], json!([]), "{p}");
+    assert_eq!(counts(&app, &t, &c["id"]).await["belowLegalMinimumSince"], since.as_str(), "the first date is kept");
+    let p = payload(&app, &t, UPDATE, json!({"id": c["id"], "expectedVersion": 3, "officialMembers": 6})).await;
+    assert_eq!(p["userErrors"], json!([]), "{p}");
+    assert!(counts(&app, &t, &c["id"]).await["belowLegalMinimumSince"].is_null());
+    let p = payload(&app, &t, UPDATE, json!({"id": c["id"], "expectedVersion": 4, "officialMembers": -1})).await;
+    assert_eq!(fields(&p), errors(&["input.officialMembers:INVALID"]));
+    let g = json!({"organizationId": "bm9wZQ", "kind": "INDIVIDUAL", "type": "OFFICIAL", "name": "A", "joinedOn": "2025-01-01"});
+    assert_eq!(fields(&payload(&app, &t, ADD_MEMBER, g).await), errors(&["input.organizationId:NOT_FOUND"]));
+}
+
+storage_tests!(
+    branch_codes_are_refused_as_an_organisations_own_code,
+    annual_reports_follow_the_organisations_life,
+    the_member_register_drives_the_counts_and_the_below_minimum_flag,
+    fewer_than_five_official_members_is_recorded_and_flagged,
+);

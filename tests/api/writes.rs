@@ -199,7 +199,7 @@ async fn updates_bump_the_version_and_refuse_stale_ones(backend: Backend) {
     assert_eq!(p["cooperative"]["officialMembers"], 9);
     let stale = payload(&app, &t, UPDATE, json!({"id": c["id"], "expectedVersion": 1, "name": "Cũ"})).await;
     assert_eq!(fields(&stale), BTreeSet::from(["input.expectedVersion:VERSION_CONFLICT".to_owned()]));
-    let bad = payload(&app, &t, UPDATE, json!({"id": c["id"], "expectedVersion": 2, "officialMembers": 2})).await;
+    let bad = payload(&app, &t, UPDATE, json!({"id": c["id"], "expectedVersion": 2, "officialMembers": -2})).await;
     assert_eq!(fields(&bad), BTreeSet::from(["input.officialMembers:INVALID".to_owned()]));
     let missing = payload(&app, &t, UPDATE, json!({"id": "bm9wZQ", "expectedVersion": 1})).await;
     assert_eq!(fields(&missing), BTreeSet::from(["input.id:NOT_FOUND".to_owned()]));

@@ -311,6 +311,30 @@ pub enum OrderDirection {
     Desc,
 }
 
+mirror_enum!(
+    /// A member's standing (Law on Cooperatives 2023).
+    MemberType => crate::domain::members::MemberType {
+        /// Official member (thành viên chính thức).
+        Official,
+        /// Associate member who contributes capital (thành viên liên kết góp vốn).
+        AssociateContributing,
+        /// Associate member who does not contribute capital (thành viên liên kết không góp vốn).
+        AssociateNonContributing,
+    }
+);
+
+mirror_enum!(
+    /// Who a member is.
+    MemberKind => crate::domain::members::MemberKind {
+        /// An individual (cá nhân).
+        Individual,
+        /// A household (hộ gia đình), represented by its head.
+        Household,
+        /// A legal entity (pháp nhân), e.g. an enterprise.
+        LegalEntity,
+    }
+);
+
 /// Parses a stored enumeration name; a name the code does not know is corrupt data.
 pub fn stored<D, G: From<D>>(what: &str, s: &str, parse: fn(&str) -> Option<D>) -> async_graphql::Result<G> {
     parse(s).map(G::from).ok_or_else(|| crate::graphql::error::internal(&format!("unknown stored {what} {s:?}")))

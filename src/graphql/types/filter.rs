@@ -42,6 +42,10 @@ pub struct OrganizationFilter {
     /// of this year with no annual report on it: the missing reports of the
     /// reporting calendar.
     pub report_missing_for_year: Option<i32>,
+    /// Cooperatives with fewer than 5 official members (`belowLegalMinimumSince`
+    /// set) when true; those with enough when false. Unions and groups are
+    /// not flagged: true matches none of them, false all.
+    pub below_legal_minimum: Option<bool>,
 }
 
 impl From<OrganizationFilter> for OrganizationQuery {
@@ -64,6 +68,7 @@ impl From<OrganizationFilter> for OrganizationQuery {
             registered_to: f.registered_to.map(|d| d.0),
             updated_since: f.updated_since.map(|t| t.0),
             report_missing_for_year: f.report_missing_for_year,
+            below_legal_minimum: f.below_legal_minimum,
         }
     }
 }

@@ -13,6 +13,8 @@ pub mod targets;
 pub mod unit;
 pub mod write;
 
+pub mod members;
+
 pub use connection::*;
 pub use organisation::*;
 pub use unit::AdministrativeUnit;
@@ -31,4 +33,6 @@ pub enum Node {
     CooperativeGroup(CooperativeGroup),
     /// A target.
     Target(targets::Target),
+    /// A member of a cooperative's register.
+    Member(members::Member),
 }

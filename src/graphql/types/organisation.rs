@@ -227,6 +227,33 @@ impl Cooperative {
     async fn updated_at(&self) -> DateTime {
         DateTime(self.0.updated_at)
     }
+
+    /// Since when its official members have been below the legal minimum of
+    /// 5 (Law on Cooperatives 2023, art. 6); null while it has enough. The
+    /// registry records the situation rather than refusing it.
+    async fn below_legal_minimum_since(&self) -> Option<Date> {
+        self.0.below_legal_minimum_since.map(Date)
+    }
+
+    /// Its member register (danh sách thành viên), by order of entry. Once
+    /// the register holds an entry, `officialMembers` and `associateMembers`
+    /// are its current members' counts. `idNumber` inside is restricted.
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many members to return: 20 when omitted, at most 100 (more is BAD_USER_INPUT).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return the members after this cursor (an edge's `cursor`); from the start when omitted.")]
+        after: Option<String>,
+        #[graphql(
+            default_with = "Some(true)",
+            desc = "Only current members (joined, not left, today); false lists past members too."
+        )]
+        current: Option<bool>,
+    ) -> Result<super::members::MemberConnection> {
+        let current = current.unwrap_or(true);
+        super::members::page(ctx, self.0.id, self.0.province_id, first, after.as_deref(), current).await
+    }
 }
 
 /// A cooperative union (liên hiệp hợp tác xã).
