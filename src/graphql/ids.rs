@@ -16,6 +16,8 @@ pub enum NodeKind {
     CooperativeGroup,
     /// A target.
     Target,
+    /// A bulk export job.
+    ExportJob,
 }
 
 impl NodeKind {
@@ -25,6 +27,7 @@ impl NodeKind {
             NodeKind::CooperativeUnion => "CooperativeUnion",
             NodeKind::CooperativeGroup => "CooperativeGroup",
             NodeKind::Target => "Target",
+            NodeKind::ExportJob => "ExportJob",
         }
     }
 }
@@ -50,6 +53,7 @@ pub fn decode(argument: &str, id: &str) -> Result<(NodeKind, i64), ServiceError>
         "CooperativeUnion" => NodeKind::CooperativeUnion,
         "CooperativeGroup" => NodeKind::CooperativeGroup,
         "Target" => NodeKind::Target,
+        "ExportJob" => NodeKind::ExportJob,
         _ => return Err(malformed()),
     };
     let row: i64 = row.parse().map_err(|_| malformed())?;

@@ -3,6 +3,7 @@
 
 pub mod connection;
 pub mod enums;
+pub mod export;
 pub mod feed;
 pub mod filter;
 pub mod organisation;
@@ -31,4 +32,6 @@ pub enum Node {
     CooperativeGroup(CooperativeGroup),
     /// A target.
     Target(targets::Target),
+    /// A bulk export job (its owner only).
+    ExportJob(export::ExportJob),
 }
