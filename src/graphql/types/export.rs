@@ -49,6 +49,8 @@ pub struct StartExportInput {
 /// A bulk export of the registry (xuất dữ liệu), started by `startExport`.
 pub struct ExportJob(pub std::sync::Arc<export_job::Model>);
 
+/// A bulk export of the registry (xuất dữ liệu), started by `startExport`;
+/// visible and downloadable only to the caller who started it.
 #[Object]
 impl ExportJob {
     /// Global opaque id; `node(id:)` returns the job to the caller who started it.
