@@ -184,6 +184,22 @@ pub fn worker_settings(config: &Config) -> Result<crate::sync::worker::WorkerSet
     Ok(settings)
 }
 
+/// Every few seconds, runs the export jobs no replica is running and
+/// deletes expired export files, until `shutdown`.
+async fn run_exports(state: AppState, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tick.tick() => {
+                if let Err(e) = crate::service::export::run_pending(&state).await {
+                    tracing::warn!(error = %e, "export jobs: will try again");
+                }
+            }
+        }
+    }
+}
+
 /// The application, bound and ready to serve.
 pub struct Application {
     listener: TcpListener,
@@ -361,6 +377,7 @@ impl Application {
             let worker = crate::sync::worker::Worker::new(self.state.clone(), n.client.clone(), settings);
             tokio::spawn(worker.run(shutdown.clone()));
         }
+        tokio::spawn(run_exports(self.state.clone(), shutdown.clone()));
         let national = self.national;
         let schema = graphql::build_hardened_schema(self.state.clone(), &self.edge.config);
         let streaming = graphql::build_streaming_schema(self.state.clone(), &self.edge.config, self.edge.guard.clone());

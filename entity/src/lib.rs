@@ -12,6 +12,8 @@ pub mod change_event;
 pub mod cooperative;
 pub mod cooperative_group;
 pub mod cooperative_union;
+pub mod export_chunk;
+pub mod export_job;
 pub mod mutation_receipt;
 pub mod person;
 pub mod sync_cursor;

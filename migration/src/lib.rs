@@ -12,6 +12,7 @@ mod m20261122_000006_sync;
 mod m20261201_000100_sync_fencing;
 mod m20261201_000400_member_register;
 mod m20261201_000400_report_versions;
+mod m20261201_000600_exports;
 pub mod reference;
 
 /// All migrations in the order they apply.
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000100_sync_fencing::Migration),
             Box::new(m20261201_000400_report_versions::Migration),
             Box::new(m20261201_000400_member_register::Migration),
+            Box::new(m20261201_000600_exports::Migration),
         ]
     }
 }

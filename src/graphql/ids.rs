@@ -18,6 +18,8 @@ pub enum NodeKind {
     Target,
     /// A member of a cooperative's register.
     Member,
+    /// A bulk export job.
+    ExportJob,
 }
 
 impl NodeKind {
@@ -28,6 +30,7 @@ impl NodeKind {
             NodeKind::CooperativeGroup => "CooperativeGroup",
             NodeKind::Target => "Target",
             NodeKind::Member => "Member",
+            NodeKind::ExportJob => "ExportJob",
         }
     }
 }
@@ -54,6 +57,7 @@ pub fn decode(argument: &str, id: &str) -> Result<(NodeKind, i64), ServiceError>
         "CooperativeGroup" => NodeKind::CooperativeGroup,
         "Target" => NodeKind::Target,
         "Member" => NodeKind::Member,
+        "ExportJob" => NodeKind::ExportJob,
         _ => return Err(malformed()),
     };
     let row: i64 = row.parse().map_err(|_| malformed())?;

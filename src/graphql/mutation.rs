@@ -44,7 +44,7 @@ fn organisation_of(id: &ID) -> Option<(OrgKind, i64)> {
         NodeKind::Cooperative => Some((OrgKind::Cooperative, row)),
         NodeKind::CooperativeUnion => Some((OrgKind::Union, row)),
         NodeKind::CooperativeGroup => Some((OrgKind::Group, row)),
-        NodeKind::Target | NodeKind::Member => None,
+        NodeKind::Target | NodeKind::Member | NodeKind::ExportJob => None,
     })
 }
 
@@ -385,4 +385,21 @@ async fn member_payload(
         Err(problems) => (None, problems.into_iter().map(UserError::from).collect()),
     };
     Ok(super::types::members::MemberPayload { member, user_errors })
+    /// Starts a bulk export (xuất dữ liệu) in the background: national admins
+    /// the country or one province, officers their own province. Poll the job
+    /// with `node(id:)`; when DONE, GET its `downloadUrl` with the same token.
+    async fn start_export(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to export.")] input: super::types::export::StartExportInput,
+    ) -> Result<super::types::export::ExportJobPayload> {
+        let who = actor(ctx).principal;
+        let job = crate::service::export::start(state(ctx)?, &who, input.format.into(), input.province_code.as_deref())
+            .await
+            .api()?;
+        Ok(super::types::export::ExportJobPayload {
+            export_job: Some(super::types::export::ExportJob(Arc::new(job))),
+            user_errors: Vec::new(),
+        })
+    }
 }

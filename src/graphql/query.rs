@@ -60,7 +60,18 @@ async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i64) -> Result<Option<
         }
         NodeKind::Target => l.targets.load_one(id).await.map_err(|e| internal(&e))?.map(|m| Node::Target(Target(m))),
         NodeKind::Member => crate::graphql::types::members::load(ctx, id).await?.map(Node::Member),
+        NodeKind::ExportJob => export_job(ctx, id).await?,
     })
+}
+
+/// An export job, to the caller who started it only (anyone else: null).
+async fn export_job(ctx: &Context<'_>, id: i64) -> Result<Option<Node>> {
+    let who = ctx.data_opt::<auth::Principal>().cloned().unwrap_or_else(auth::Principal::anonymous);
+    if who.role == auth::Role::Anonymous {
+        return Ok(None);
+    }
+    let job = crate::service::export::job_for(state(ctx)?, &who, id).await.api()?;
+    Ok(job.map(|j| Node::ExportJob(super::types::export::ExportJob(Arc::new(j)))))
 }
 
 /// Resolves a filter for one table; `None` inside when it matches nothing.
@@ -117,6 +128,10 @@ impl QueryRoot {
             l.targets.load_many(of(NodeKind::Target)),
         )
         .map_err(|e| internal(&e))?;
+        let mut jobs = std::collections::HashMap::new();
+        for id in of(NodeKind::ExportJob) {
+            jobs.insert(id, export_job(ctx, id).await?);
+        }
         Ok(decoded
             .iter()
             .map(|(kind, id)| match kind {
@@ -125,6 +140,7 @@ impl QueryRoot {
                 NodeKind::CooperativeGroup => g.get(id).cloned().map(|m| Node::CooperativeGroup(CooperativeGroup(m))),
                 NodeKind::Target => t.get(id).cloned().map(|m| Node::Target(Target(m))),
                 NodeKind::Member => registered.get(id).cloned().map(Node::Member),
+                NodeKind::ExportJob => jobs.remove(id).flatten(),
             })
             .collect())
     }
@@ -417,6 +433,7 @@ impl QueryRoot {
                                 "a member's changes are audited under its cooperative: pass the cooperative's id",
                             ))
                         }
+                        NodeKind::ExportJob => return Err(bad_user_input("filter.entityId", "not a registry record")),
                     },
                     row,
                 ))

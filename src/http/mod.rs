@@ -2,6 +2,7 @@
 
 mod auth;
 mod dashboard;
+mod exports;
 mod graphql;
 mod health;
 pub mod ide;
@@ -53,6 +54,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/readyz", get(health::readyz))
         .merge(dashboard::routes())
         .merge(ide::routes(&state))
+        .merge(exports::routes())
         .with_state(state);
     security::apply(routes, &edge, profile)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

@@ -4,6 +4,7 @@
 //! about GraphQL or HTTP.
 
 pub mod cooperatives;
+pub mod export;
 pub mod feed;
 pub mod groups;
 pub mod members;

@@ -12,8 +12,9 @@ fn coopgate() -> Command {
     c
 }
 
-pub(crate) const SUBCOMMANDS: [&str; 10] = [
+pub(crate) const SUBCOMMANDS: [&str; 11] = [
     "serve",
+    "export",
     "migrate",
     "seed",
     "export-schema",

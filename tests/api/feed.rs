@@ -12,16 +12,17 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-const SHAPE: &str = "... on Cooperative { id name status version } ... on CooperativeUnion { id name status version }
+pub(crate) const SHAPE: &str =
+    "... on Cooperative { id name status version } ... on CooperativeUnion { id name status version }
     ... on CooperativeGroup { id name status version }";
 
 const FIELDS: &str = "id name status version";
 
-type Mirror = BTreeMap<String, Value>;
+pub(crate) type Mirror = BTreeMap<String, Value>;
 
 /// Applies the feed after `after` to `mirror`, three changes a page; returns
 /// the cursor to resume from.
-async fn replay(app: &TestApp, mut after: Value, mirror: &mut Mirror, province: Option<&str>) -> Value {
+pub(crate) async fn replay(app: &TestApp, mut after: Value, mirror: &mut Mirror, province: Option<&str>) -> Value {
     let q = format!(
         "query($after: String, $p: String) {{ changes(after: $after, first: 3, provinceCode: $p) {{
            edges {{ cursor node {{ sequence kind entityId provinceCode entity {{ {SHAPE} }} }} }} pageInfo {{ hasNextPage endCursor }} }} }}"
@@ -47,7 +48,7 @@ async fn replay(app: &TestApp, mut after: Value, mirror: &mut Mirror, province: 
 }
 
 /// The registry as a mirror should hold it.
-async fn registry(app: &TestApp, province: Option<&str>) -> Mirror {
+pub(crate) async fn registry(app: &TestApp, province: Option<&str>) -> Mirror {
     let q = format!(
         "query($f: OrganizationFilter) {{ cooperatives(first: 100, filter: $f) {{ edges {{ node {{ {FIELDS} }} }} }}
            cooperativeUnions(first: 100, filter: $f) {{ edges {{ node {{ {FIELDS} }} }} }}
@@ -63,7 +64,7 @@ async fn registry(app: &TestApp, province: Option<&str>) -> Mirror {
     m
 }
 
-async fn some_changes(app: &TestApp, round: u32) {
+pub(crate) async fn some_changes(app: &TestApp, round: u32) {
     let t = officer("40");
     let a = admin();
     let mut ids = Vec::new();

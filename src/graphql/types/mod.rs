@@ -3,6 +3,7 @@
 
 pub mod connection;
 pub mod enums;
+pub mod export;
 pub mod feed;
 pub mod filter;
 pub mod organisation;
@@ -35,4 +36,6 @@ pub enum Node {
     Target(targets::Target),
     /// A member of a cooperative's register.
     Member(members::Member),
+    /// A bulk export job (its owner only).
+    ExportJob(export::ExportJob),
 }
