@@ -271,10 +271,9 @@ impl Application {
                 }
             });
         }
+        let serve_limits = self.edge.config.clone();
         let router = http::router(HttpState { app: self.state, schema, edge: self.edge, dev_tokens: self.dev_tokens });
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        let served =
-            axum::serve(self.listener, service).with_graceful_shutdown(async move { shutdown.cancelled().await }).await;
+        let served = http::serve::serve(self.listener, router, (&serve_limits).into(), shutdown).await;
         if let Some(sandbox) = national.and_then(|n| n.sandbox) {
             sandbox.shutdown().await;
         }

@@ -76,7 +76,8 @@ pub async fn execute(
 /// Builds the schema over the application state. Reads no environment and
 /// touches no database.
 pub fn build_schema(state: AppState) -> CoopgateSchema {
-    builder().data(state).finish()
+    let shared = std::sync::Arc::new(loaders::EventLoaders::new(&state));
+    builder().data(state).data(shared).finish()
 }
 
 /// Builds the schema as [`build_schema`] does, with the production
@@ -89,8 +90,12 @@ pub fn build_hardened_schema(
     guard: std::sync::Arc<limits::DocumentGuard>,
 ) -> CoopgateSchema {
     let profile = state.profile;
-    let mut b =
-        builder().data(state).extension(limits::GuardFactory(guard)).limit_directives(limits.max_directives.max(1));
+    let shared = std::sync::Arc::new(loaders::EventLoaders::new(&state));
+    let mut b = builder()
+        .data(state)
+        .data(shared)
+        .extension(limits::GuardFactory(guard))
+        .limit_directives(limits.max_directives.max(1));
     if !limits.introspection_enabled(profile == crate::config::Profile::Dev) {
         b = b.disable_introspection();
     }
@@ -98,6 +103,40 @@ pub fn build_hardened_schema(
         b = b.disable_suggestions();
     }
     b.finish()
+}
+
+/// Runs one subscription as `principal`: every event is resolved with the
+/// loaders shared by all subscribers of that event (schema data, see
+/// [`loaders::EventLoaders`]), each person whose restricted data an event
+/// revealed gets an audit row before the event is sent (an event whose audit
+/// write fails is withheld and replaced by an INTERNAL error), and every
+/// error passes [`error::finalize`].
+pub fn subscribe(
+    schema: &CoopgateSchema,
+    state: &AppState,
+    principal: Principal,
+    request_id: String,
+    req: async_graphql::Request,
+) -> impl futures_util::Stream<Item = async_graphql::Response> + Send + 'static {
+    use futures_util::StreamExt;
+    let reads = std::sync::Arc::new(PersonalReads::default());
+    let actor = crate::service::write::Actor { principal: principal.clone(), request_id: request_id.clone() };
+    let req = req.data(principal).data(RequestId(request_id)).data(reads.clone());
+    let state = state.clone();
+    schema.execute_stream(req).then(move |mut resp| {
+        let (state, actor, reads) = (state.clone(), actor.clone(), reads.clone());
+        async move {
+            let revealed = reads.take();
+            if let Err(e) = crate::service::write::audit_reads(&state, &actor, &revealed).await {
+                tracing::error!(error = %e, "could not record reads of personal data; withholding the event");
+                resp = async_graphql::Response::from_errors(vec![
+                    error::internal(&e).into_server_error(async_graphql::Pos::default())
+                ]);
+            }
+            error::finalize(&mut resp);
+            resp
+        }
+    })
 }
 
 /// Adds what every request carries: the caller and fresh DataLoaders.

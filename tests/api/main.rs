@@ -5,6 +5,7 @@
 mod databases;
 mod helpers;
 
+mod abuse;
 mod auth;
 mod authorization;
 mod cli;
@@ -30,6 +31,7 @@ mod security;
 mod seed;
 mod statistics;
 mod storage_safety;
+mod subscriptions;
 mod sync;
 mod sync_detail;
 mod targets;
