@@ -26,6 +26,15 @@ use std::collections::HashMap;
 pub const LIST_ESTIMATE: u64 = 10;
 /// What one mutation field costs.
 pub const MUTATION_COST: u64 = 10;
+/// What `statistics` costs on top of its objects: it aggregates every row of
+/// its territory (a full scan of the registry for the country), measured at
+/// national scale against a page of 20 cooperatives (see docs/hardening.md).
+pub const STATISTICS_COST: u64 = 600;
+/// What a connection's `totalCount` costs when the connection is filtered:
+/// a count over the filter, a scan of the matching table.
+pub const FILTERED_COUNT_COST: u64 = 200;
+/// What an unfiltered `totalCount` costs (a count of a whole table).
+pub const COUNT_COST: u64 = 300;
 /// A connection's page size when `first` is not given.
 pub const DEFAULT_FIRST: u64 = crate::service::page::DEFAULT_PAGE_SIZE;
 /// The largest page size counted (more is refused by the resolvers).
@@ -385,6 +394,9 @@ struct Summary {
     per_item: u64,
     /// Selects `__schema` or `__type` somewhere.
     introspection: bool,
+    /// `totalCount` selections at this level of a connection, paid by the
+    /// field that returns the connection (by whether it is filtered).
+    counts: u64,
 }
 
 impl Summary {
@@ -397,6 +409,7 @@ impl Summary {
         self.fixed = self.fixed.saturating_add(o.fixed);
         self.per_item = self.per_item.saturating_add(o.per_item);
         self.introspection |= o.introspection;
+        self.counts = self.counts.saturating_add(o.counts);
     }
 }
 
@@ -551,7 +564,23 @@ impl<'a> Analyser<'a> {
         } else {
             0
         };
-        let one = own.saturating_add(children.fixed);
+        // Fields whose database work is more than their objects.
+        let own = match (parent, name) {
+            (Some(p), "statistics") if Some(p) == schema.root(OperationType::Query) => {
+                own.saturating_add(STATISTICS_COST)
+            }
+            _ => own,
+        };
+        let counted = match shape {
+            // Root connections count with SQL over their table; counts
+            // below (a union's members) are batched by a loader on an index.
+            Some(s) if s.connection && children.counts > 0 && parent == schema.root(OperationType::Query) => {
+                let filtered = self.argument(f, "filter").is_some_and(|v| v != ConstValue::Null);
+                children.counts.saturating_mul(if filtered { FILTERED_COUNT_COST } else { COUNT_COST })
+            }
+            _ => 0,
+        };
+        let one = own.saturating_add(children.fixed).saturating_add(counted);
         let in_page = parent.is_some_and(|p| p.ends_with("Connection")) && matches!(name, "edges" | "nodes");
         let cost = match shape {
             _ if in_page => one.saturating_add(children.per_item),
@@ -569,6 +598,7 @@ impl<'a> Analyser<'a> {
             fixed,
             per_item,
             introspection: children.introspection || matches!(name, "__schema" | "__type"),
+            counts: u64::from(name == "totalCount" && parent.is_some_and(|p| p.ends_with("Connection"))),
         })
     }
 

@@ -180,3 +180,23 @@ async fn the_connection_cap_holds_and_health_keeps_answering() {
     }
     assert!(back.starts_with("HTTP/1.1 200"), "{back}");
 }
+
+/// `statistics` and a root connection's `totalCount` are charged what the
+/// database does for them (weights measured at national scale, see
+/// docs/hardening.md): 40 aliased `statistics` are refused by cost (they
+/// used to cost 840 points and take 1.6 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forty_aliased_statistics_are_refused_by_cost() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let doc = format!("{{ {} }}", joined(40, |i| format!("s{i}: statistics {{ cooperatives }}"), " "));
+    let (_, body) = post_raw(&app, &json!({"query": doc})).await;
+    assert_eq!(code(&body["errors"][0]), "QUERY_TOO_COMPLEX", "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("query cost"), "{body}");
+    assert!(body.get("data").is_none(), "{body}");
+    // One is fine, and a filtered count costs more than an unfiltered page.
+    let one = app.graphql("{ statistics { cooperatives } }", json!({})).await;
+    assert!(one.get("errors").is_none(), "{one}");
+    let counted =
+        app.graphql("{ cooperatives(first: 1, filter: {provinceCode: \"40\"}) { totalCount } }", json!({})).await;
+    assert!(counted["extensions"]["cost"]["requested"].as_u64().unwrap_or(0) > 200, "{counted}");
+}
