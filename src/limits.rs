@@ -23,6 +23,22 @@ pub const DEFAULT_MAX_FRAGMENT_DEPTH: usize = 8;
 pub const DEFAULT_MAX_FIELDS: usize = 2_000;
 /// Default largest computed cost of one operation.
 pub const DEFAULT_MAX_COST: u64 = 10_000;
+/// Default largest GraphQL document (the `query` text), in bytes: 64 KiB.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 64 * 1024;
+/// Default most variable definitions in one document.
+pub const DEFAULT_MAX_VARIABLES: usize = 100;
+/// Default most fragment definitions in one document.
+pub const DEFAULT_MAX_FRAGMENTS: usize = 100;
+/// Default most arguments in one document.
+pub const DEFAULT_MAX_ARGUMENTS: usize = 500;
+/// Default most connections served at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Default most subscriptions on one websocket connection.
+pub const DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION: usize = 20;
+/// Default most subscriptions of one principal (anonymous: one client address) at once.
+pub const DEFAULT_MAX_SUBSCRIPTIONS_PER_PRINCIPAL: usize = 100;
+/// Default most messages waiting to be sent on one websocket connection.
+pub const DEFAULT_SUBSCRIPTION_QUEUE: usize = 256;
 /// Default largest batch: 0, batching is off.
 pub const DEFAULT_MAX_BATCH: usize = 0;
 /// Default cost points a principal may spend per minute.
@@ -94,6 +110,52 @@ pub struct LimitsConfig {
     #[arg(long, env = "COOPGATE_MAX_COST", value_name = "COOPGATE_MAX_COST", default_value_t = DEFAULT_MAX_COST, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     pub max_cost: u64,
 
+    /// Largest GraphQL document (the `query` text) in bytes, refused before it
+    /// is scanned or parsed.
+    #[arg(long, env = "COOPGATE_MAX_DOCUMENT_BYTES", value_name = "COOPGATE_MAX_DOCUMENT_BYTES", default_value_t = DEFAULT_MAX_DOCUMENT_BYTES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(256..=64 * 1024 * 1024))]
+    pub max_document_bytes: usize,
+
+    /// Most variable definitions in one document (counted before parsing).
+    #[arg(long, env = "COOPGATE_MAX_VARIABLES", value_name = "COOPGATE_MAX_VARIABLES", default_value_t = DEFAULT_MAX_VARIABLES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=100_000))]
+    pub max_variables: usize,
+
+    /// Most fragment definitions in one document (counted before parsing).
+    #[arg(long, env = "COOPGATE_MAX_FRAGMENTS", value_name = "COOPGATE_MAX_FRAGMENTS", default_value_t = DEFAULT_MAX_FRAGMENTS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=100_000))]
+    pub max_fragments: usize,
+
+    /// Most field and directive arguments in one document (counted before parsing).
+    #[arg(long, env = "COOPGATE_MAX_ARGUMENTS", value_name = "COOPGATE_MAX_ARGUMENTS", default_value_t = DEFAULT_MAX_ARGUMENTS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1_000_000))]
+    pub max_arguments: usize,
+
+    /// Longest wait for a request's headers, and between two requests of a
+    /// keep-alive connection; the connection is closed after it.
+    #[arg(long, env = "COOPGATE_HEADER_READ_TIMEOUT", value_name = "COOPGATE_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_read_timeout: Duration,
+
+    /// Most connections served at once; beyond it (and a small reserve for
+    /// `/healthz` and `/readyz`) new connections get a 503 and are closed.
+    #[arg(long, env = "COOPGATE_MAX_CONNECTIONS", value_name = "COOPGATE_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub max_connections: usize,
+
+    /// Longest a websocket may stay open without `connection_init` (closed with 4408).
+    #[arg(long, env = "COOPGATE_WS_INIT_TIMEOUT", value_name = "COOPGATE_WS_INIT_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub ws_init_timeout: Duration,
+
+    /// Most subscriptions running on one websocket connection.
+    #[arg(long, env = "COOPGATE_MAX_SUBSCRIPTIONS_PER_CONNECTION", value_name = "COOPGATE_MAX_SUBSCRIPTIONS_PER_CONNECTION", default_value_t = DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000))]
+    pub max_subscriptions_per_connection: usize,
+
+    /// Most subscriptions one principal (token subject; anonymous: client
+    /// address) runs at once, over all its connections to this replica.
+    #[arg(long, env = "COOPGATE_MAX_SUBSCRIPTIONS_PER_PRINCIPAL", value_name = "COOPGATE_MAX_SUBSCRIPTIONS_PER_PRINCIPAL", default_value_t = DEFAULT_MAX_SUBSCRIPTIONS_PER_PRINCIPAL, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub max_subscriptions_per_principal: usize,
+
+    /// Most messages waiting to be sent on one websocket connection; a
+    /// client that lets it fill is a slow consumer and is disconnected
+    /// (close code 1013).
+    #[arg(long, env = "COOPGATE_SUBSCRIPTION_QUEUE", value_name = "COOPGATE_SUBSCRIPTION_QUEUE", default_value_t = DEFAULT_SUBSCRIPTION_QUEUE, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    pub subscription_queue: usize,
+
     /// Largest number of operations in one batched POST; 0 turns batching off.
     #[arg(long, env = "COOPGATE_MAX_BATCH", value_name = "COOPGATE_MAX_BATCH", default_value_t = DEFAULT_MAX_BATCH, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=100))]
     pub max_batch: usize,
@@ -143,6 +205,16 @@ impl Default for LimitsConfig {
             max_fragment_depth: DEFAULT_MAX_FRAGMENT_DEPTH,
             max_fields: DEFAULT_MAX_FIELDS,
             max_cost: DEFAULT_MAX_COST,
+            max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
+            max_variables: DEFAULT_MAX_VARIABLES,
+            max_fragments: DEFAULT_MAX_FRAGMENTS,
+            max_arguments: DEFAULT_MAX_ARGUMENTS,
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            ws_init_timeout: Duration::from_secs(10),
+            max_subscriptions_per_connection: DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+            max_subscriptions_per_principal: DEFAULT_MAX_SUBSCRIPTIONS_PER_PRINCIPAL,
+            subscription_queue: DEFAULT_SUBSCRIPTION_QUEUE,
             max_batch: DEFAULT_MAX_BATCH,
             request_timeout: Duration::from_secs(30),
             db_statement_timeout: Duration::from_secs(20),

@@ -394,6 +394,7 @@ impl Application {
             });
         }
         let metrics_routes = self.metrics.and_then(|m| m.start(&self.state, &shutdown));
+        let serve_limits = self.edge.config.clone();
         let mut router = http::router(HttpState {
             app: self.state,
             schema,
@@ -404,9 +405,7 @@ impl Application {
         if let Some(m) = metrics_routes {
             router = router.merge(m);
         }
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        let served =
-            axum::serve(self.listener, service).with_graceful_shutdown(async move { shutdown.cancelled().await }).await;
+        let served = http::serve::serve(self.listener, router, (&serve_limits).into(), shutdown).await;
         if let Some(sandbox) = national.and_then(|n| n.sandbox) {
             sandbox.shutdown().await;
         }

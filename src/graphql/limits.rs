@@ -26,6 +26,15 @@ use std::collections::HashMap;
 pub const LIST_ESTIMATE: u64 = 10;
 /// What one mutation field costs.
 pub const MUTATION_COST: u64 = 10;
+/// What `statistics` costs on top of its objects: it aggregates every row of
+/// its territory (a full scan of the registry for the country), measured at
+/// national scale against a page of 20 cooperatives (see docs/hardening.md).
+pub const STATISTICS_COST: u64 = 600;
+/// What a connection's `totalCount` costs when the connection is filtered:
+/// a count over the filter, a scan of the matching table.
+pub const FILTERED_COUNT_COST: u64 = 200;
+/// What an unfiltered `totalCount` costs (a count of a whole table).
+pub const COUNT_COST: u64 = 300;
 /// A connection's page size when `first` is not given.
 pub const DEFAULT_FIRST: u64 = crate::service::page::DEFAULT_PAGE_SIZE;
 /// The largest page size counted (more is refused by the resolvers).
@@ -160,6 +169,119 @@ pub fn check_text(query: &str) -> Result<(), LimitError> {
     Ok(())
 }
 
+/// What a document's text may hold, counted by [`scan_text`] before the
+/// document is parsed (the parser and the library's validation cost more than
+/// linear time on some of these: 40,000 variable definitions took 2.4 s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextLimits {
+    /// Largest document, in bytes.
+    pub max_bytes: usize,
+    /// Most variable definitions (`$name` in an operation's parentheses).
+    pub max_variables: usize,
+    /// Most fragment definitions.
+    pub max_fragments: usize,
+    /// Most arguments (of fields and directives inside selections).
+    pub max_arguments: usize,
+}
+
+impl From<&crate::limits::LimitsConfig> for TextLimits {
+    /// The text limits a deployment's settings ask for.
+    fn from(c: &crate::limits::LimitsConfig) -> Self {
+        TextLimits {
+            max_bytes: c.max_document_bytes,
+            max_variables: c.max_variables,
+            max_fragments: c.max_fragments,
+            max_arguments: c.max_arguments,
+        }
+    }
+}
+
+impl Default for TextLimits {
+    /// The limits of a deployment that sets none.
+    fn default() -> Self {
+        TextLimits::from(&crate::limits::LimitsConfig::default())
+    }
+}
+
+/// Refuses a document text over a [`TextLimits`] or with brackets nested
+/// deeper than [`MAX_BRACKET_NESTING`], in one pass over its bytes and
+/// without parsing it (strings, block strings and comments are skipped).
+/// Counted lexically: a `fragment` keyword outside any bracket is a fragment
+/// definition; a `$` directly inside an operation's parentheses a variable
+/// definition; a `:` directly inside parentheses within a selection set an
+/// argument.
+pub fn scan_text(query: &str, limits: &TextLimits) -> Result<(), LimitError> {
+    if query.len() > limits.max_bytes {
+        return Err(LimitError::over("document size in bytes", query.len(), limits.max_bytes));
+    }
+    let bytes = query.as_bytes();
+    let mut stack: Vec<u8> = Vec::with_capacity(16);
+    let (mut variables, mut fragments, mut arguments) = (0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                    i += if bytes[i] == b'\\' && bytes[i..].starts_with(b"\\\"\"\"") { 4 } else { 1 };
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b @ (b'{' | b'[' | b'(') => {
+                stack.push(b);
+                if stack.len() > MAX_BRACKET_NESTING {
+                    return Err(LimitError::over("bracket nesting", stack.len(), MAX_BRACKET_NESTING));
+                }
+            }
+            b'}' | b']' | b')' => {
+                stack.pop();
+            }
+            b'$' if stack.len() == 1 && stack[0] == b'(' => {
+                variables += 1;
+                if variables > limits.max_variables {
+                    return Err(LimitError::over("number of variable definitions", variables, limits.max_variables));
+                }
+            }
+            b':' if stack.len() > 1 && stack.last() == Some(&b'(') => {
+                arguments += 1;
+                if arguments > limits.max_arguments {
+                    return Err(LimitError::over("number of arguments", arguments, limits.max_arguments));
+                }
+            }
+            b if b == b'_' || b.is_ascii_alphanumeric() => {
+                let start = i;
+                while i + 1 < bytes.len() && (bytes[i + 1] == b'_' || bytes[i + 1].is_ascii_alphanumeric()) {
+                    i += 1;
+                }
+                if stack.is_empty() && &bytes[start..=i] == b"fragment" {
+                    fragments += 1;
+                    if fragments > limits.max_fragments {
+                        return Err(LimitError::over(
+                            "number of fragment definitions",
+                            fragments,
+                            limits.max_fragments,
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
 /// What the analysis needs of the schema: for each object or interface type,
 /// its fields' result types.
 #[derive(Debug, Clone, Default)]
@@ -272,6 +394,9 @@ struct Summary {
     per_item: u64,
     /// Selects `__schema` or `__type` somewhere.
     introspection: bool,
+    /// `totalCount` selections at this level of a connection, paid by the
+    /// field that returns the connection (by whether it is filtered).
+    counts: u64,
 }
 
 impl Summary {
@@ -284,6 +409,7 @@ impl Summary {
         self.fixed = self.fixed.saturating_add(o.fixed);
         self.per_item = self.per_item.saturating_add(o.per_item);
         self.introspection |= o.introspection;
+        self.counts = self.counts.saturating_add(o.counts);
     }
 }
 
@@ -438,7 +564,23 @@ impl<'a> Analyser<'a> {
         } else {
             0
         };
-        let one = own.saturating_add(children.fixed);
+        // Fields whose database work is more than their objects.
+        let own = match (parent, name) {
+            (Some(p), "statistics") if Some(p) == schema.root(OperationType::Query) => {
+                own.saturating_add(STATISTICS_COST)
+            }
+            _ => own,
+        };
+        let counted = match shape {
+            // Root connections count with SQL over their table; counts
+            // below (a union's members) are batched by a loader on an index.
+            Some(s) if s.connection && children.counts > 0 && parent == schema.root(OperationType::Query) => {
+                let filtered = self.argument(f, "filter").is_some_and(|v| v != ConstValue::Null);
+                children.counts.saturating_mul(if filtered { FILTERED_COUNT_COST } else { COUNT_COST })
+            }
+            _ => 0,
+        };
+        let one = own.saturating_add(children.fixed).saturating_add(counted);
         let in_page = parent.is_some_and(|p| p.ends_with("Connection")) && matches!(name, "edges" | "nodes");
         let cost = match shape {
             _ if in_page => one.saturating_add(children.per_item),
@@ -456,6 +598,7 @@ impl<'a> Analyser<'a> {
             fixed,
             per_item,
             introspection: children.introspection || matches!(name, "__schema" | "__type"),
+            counts: u64::from(name == "totalCount" && parent.is_some_and(|p| p.ends_with("Connection"))),
         })
     }
 
@@ -584,6 +727,8 @@ pub struct DocumentGuard {
     pub shape: SchemaShape,
     /// The limits.
     pub limits: DocumentLimits,
+    /// The limits counted on the text before parsing.
+    pub text: TextLimits,
     /// Whether `__schema` and `__type` may be asked for.
     pub introspection: bool,
 }
@@ -644,7 +789,7 @@ impl async_graphql::extensions::Extension for GuardExtension {
         }
         // Measured on a parse of our own first: the library's parse step
         // also walks fragments expanded (its recursion-depth check).
-        check_text(query).map_err(|e| refusal(&e))?;
+        scan_text(query, &self.0.text).map_err(|e| refusal(&e))?;
         let doc = async_graphql::parser::parse_query(query).map_err(crate::graphql::error::syntax_error)?;
         self.0.check(&doc, None, variables).map_err(|e| refusal(&e))?;
         let types = crate::graphql::shape::types();

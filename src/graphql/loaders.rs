@@ -237,3 +237,95 @@ impl Loaders {
         }
     }
 }
+
+/// The loaders a resolver reads through: the request's own set, or, over a
+/// subscription, the set shared by every subscriber for the feed's current
+/// event ([`EventLoaders`]).
+pub enum LoadersRef<'c> {
+    /// The request's own loaders (queries and mutations).
+    Request(&'c Loaders),
+    /// The loaders shared by the subscribers of one event.
+    Shared(Arc<Loaders>),
+}
+
+impl std::ops::Deref for LoadersRef<'_> {
+    type Target = Loaders;
+
+    fn deref(&self) -> &Loaders {
+        match self {
+            LoadersRef::Request(l) => l,
+            LoadersRef::Shared(l) => l,
+        }
+    }
+}
+
+/// The loaders of `ctx`: the request's, else the subscriptions' shared ones.
+/// Neither is an internal error (coded, logged, generic for the client),
+/// never a library message naming a Rust type.
+pub fn of<'c>(ctx: &async_graphql::Context<'c>) -> async_graphql::Result<LoadersRef<'c>> {
+    if let Some(l) = ctx.data_opt::<Loaders>() {
+        return Ok(LoadersRef::Request(l));
+    }
+    if let Some(shared) = ctx.data_opt::<Arc<EventLoaders>>() {
+        return Ok(LoadersRef::Shared(shared.current()));
+    }
+    Err(crate::graphql::error::internal(&"no DataLoaders in the request context"))
+}
+
+/// Longest a shared set of loaders serves before a fresh one replaces it,
+/// when no newer event arrives (e.g. while a subscriber replays the log).
+pub const EVENT_LOADERS_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// DataLoaders shared by every subscription of this process, renewed for
+/// each new event of the change feed: all subscribers resolving one event
+/// load its entity (and the persons, unions, reports… below it) once, in
+/// one batch, whatever their number. A fresh set begins when a change newer
+/// than the last one seen arrives (so nothing cached before a commit is
+/// served for it) or after [`EVENT_LOADERS_TTL`].
+pub struct EventLoaders {
+    state: crate::state::AppState,
+    current: std::sync::Mutex<EventEpoch>,
+}
+
+struct EventEpoch {
+    sequence: i64,
+    born: std::time::Instant,
+    loaders: Arc<Loaders>,
+}
+
+impl EventLoaders {
+    /// Shared loaders over `state`'s database.
+    pub fn new(state: &crate::state::AppState) -> Self {
+        let epoch = EventEpoch { sequence: 0, born: std::time::Instant::now(), loaders: Arc::new(Loaders::new(state)) };
+        EventLoaders { state: state.clone(), current: std::sync::Mutex::new(epoch) }
+    }
+
+    /// Notes that a subscriber is about to resolve the change `sequence`:
+    /// begins a fresh set when it is newer than any seen.
+    pub fn advance(&self, sequence: i64) {
+        if let Ok(mut e) = self.current.lock() {
+            if sequence > e.sequence {
+                *e = EventEpoch {
+                    sequence,
+                    born: std::time::Instant::now(),
+                    loaders: Arc::new(Loaders::new(&self.state)),
+                };
+            }
+        }
+    }
+
+    /// The set in force (a fresh one when the current is older than the TTL).
+    pub fn current(&self) -> Arc<Loaders> {
+        match self.current.lock() {
+            Ok(mut e) => {
+                if e.born.elapsed() > EVENT_LOADERS_TTL {
+                    e.born = std::time::Instant::now();
+                    e.loaders = Arc::new(Loaders::new(&self.state));
+                }
+                e.loaders.clone()
+            }
+            // A poisoned lock: serve uncached rather than fail.
+            Err(_) => Arc::new(Loaders::new(&self.state)),
+        }
+    }
+}

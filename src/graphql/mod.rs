@@ -92,7 +92,8 @@ pub async fn execute(
 /// directly (`Schema::execute`): null completion is installed as an
 /// extension. Reads no environment and touches no database.
 pub fn build_schema(state: AppState) -> CoopgateSchema {
-    builder().data(state).extension(nulls::Completion).finish()
+    let shared = std::sync::Arc::new(loaders::EventLoaders::new(&state));
+    builder().data(state).data(shared).extension(nulls::Completion).finish()
 }
 
 /// Builds the schema that [`execute`] runs (queries and mutations over HTTP
@@ -117,7 +118,8 @@ pub fn build_streaming_schema(
     guard: std::sync::Arc<limits::DocumentGuard>,
 ) -> CoopgateSchema {
     let profile = state.profile;
-    let b = builder().data(state).extension(limits::GuardFactory(guard)).extension(nulls::Completion);
+    let shared = std::sync::Arc::new(loaders::EventLoaders::new(&state));
+    let b = builder().data(state).data(shared).extension(limits::GuardFactory(guard)).extension(nulls::Completion);
     hardened(b, profile, limits)
 }
 
@@ -134,6 +136,40 @@ fn hardened(
         b = b.disable_suggestions();
     }
     b.finish()
+}
+
+/// Runs one subscription as `principal`: every event is resolved with the
+/// loaders shared by all subscribers of that event (schema data, see
+/// [`loaders::EventLoaders`]), each person whose restricted data an event
+/// revealed gets an audit row before the event is sent (an event whose audit
+/// write fails is withheld and replaced by an INTERNAL error), and every
+/// error passes [`error::finalize`].
+pub fn subscribe(
+    schema: &CoopgateSchema,
+    state: &AppState,
+    principal: Principal,
+    request_id: String,
+    req: async_graphql::Request,
+) -> impl futures_util::Stream<Item = async_graphql::Response> + Send + 'static {
+    use futures_util::StreamExt;
+    let reads = std::sync::Arc::new(PersonalReads::default());
+    let actor = crate::service::write::Actor { principal: principal.clone(), request_id: request_id.clone() };
+    let req = req.data(principal).data(RequestId(request_id)).data(reads.clone());
+    let state = state.clone();
+    schema.execute_stream(req).then(move |mut resp| {
+        let (state, actor, reads) = (state.clone(), actor.clone(), reads.clone());
+        async move {
+            let revealed = reads.take();
+            if let Err(e) = crate::service::write::audit_reads(&state, &actor, &revealed).await {
+                tracing::error!(error = %e, "could not record reads of personal data; withholding the event");
+                resp = async_graphql::Response::from_errors(vec![
+                    error::internal(&e).into_server_error(async_graphql::Pos::default())
+                ]);
+            }
+            error::finalize(&mut resp);
+            resp
+        }
+    })
 }
 
 /// Adds what every request carries: the caller and fresh DataLoaders.

@@ -8,7 +8,7 @@
 //! the DataLoaders.
 
 use super::error::internal;
-use super::loaders::{Cached, Loaders, MemberPage};
+use super::loaders::{Cached, MemberPage};
 use crate::service::page::PageRequest;
 use crate::storage::organisations::{OrderField, Ordering, OrgKind};
 use async_graphql::dataloader::Loader;
@@ -19,8 +19,8 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 
-fn loaders<'c>(ctx: &Context<'c>) -> Result<&'c Loaders> {
-    ctx.data::<Loaders>()
+fn loaders<'c>(ctx: &Context<'c>) -> Result<crate::graphql::loaders::LoadersRef<'c>> {
+    crate::graphql::loaders::of(ctx)
 }
 
 /// Whether any selection of `field` under `node` passes the argument `arg`.

@@ -3,7 +3,6 @@
 
 use super::error::{bad_user_input, internal, ApiResult};
 use super::ids::{self, NodeKind};
-use super::loaders::Loaders;
 use super::prefetch;
 use super::types::enums::AdministrativeLevel;
 use super::types::feed::{AuditEvent, AuditEventConnection, AuditEventEdge, Change, ChangeConnection, ChangeEdge};
@@ -47,7 +46,7 @@ fn state<'c>(ctx: &Context<'c>) -> Result<&'c AppState> {
 }
 
 async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i64) -> Result<Option<Node>> {
-    let l = ctx.data::<Loaders>()?;
+    let l = crate::graphql::loaders::of(ctx)?;
     Ok(match kind {
         NodeKind::Cooperative => {
             l.cooperatives.load_one(id).await.map_err(|e| internal(&e))?.map(|m| Node::Cooperative(Cooperative(m)))
@@ -112,7 +111,7 @@ impl QueryRoot {
             .map(|(i, id)| ids::decode(&format!("ids[{i}]"), id))
             .collect::<Result<Vec<_>, _>>()
             .api()?;
-        let l = ctx.data::<Loaders>()?;
+        let l = crate::graphql::loaders::of(ctx)?;
         let of =
             |k: NodeKind| decoded.iter().filter(move |(kind, _)| *kind == k).map(|(_, id)| *id).collect::<Vec<_>>();
         let mut registered = std::collections::HashMap::new();

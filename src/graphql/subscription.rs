@@ -33,6 +33,14 @@ impl SubscriptionRoot {
         let stream = crate::service::feed::follow(&state.feed, &state.db, after.as_deref(), province_code)
             .await
             .map_err(super::error::from_service)?;
-        Ok(stream.map(Change))
+        // Each event starts (at most) one fresh set of shared loaders, so
+        // that every subscriber of it reads its entity from one load.
+        let shared = ctx.data_opt::<std::sync::Arc<super::loaders::EventLoaders>>().cloned();
+        Ok(stream.map(move |m| {
+            if let Some(s) = &shared {
+                s.advance(m.sequence);
+            }
+            Change(m)
+        }))
     }
 }

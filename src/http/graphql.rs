@@ -55,17 +55,22 @@ pub async fn get_graphql(State(state): State<HttpState>, req: Request) -> Respon
         };
         let max = state.edge.config.max_body_bytes;
         let upgrade = upgrade.max_message_size(max).max_frame_size(max);
+        let slot = parts.extensions.get::<super::serve::ConnectionSlot>().cloned();
         if wants_transport_ws(&headers) {
+            let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
+            let client = super::rate_limit::client_ip(&headers, state.edge.config.client_ip_header.as_ref(), peer);
             return upgrade
                 .protocols(["graphql-transport-ws"])
-                .on_upgrade(move |socket| super::websocket::serve(socket, state))
+                .on_upgrade(move |socket| super::websocket::serve(socket, state, client, slot))
                 .into_response();
         }
         let schema = state.streaming.clone();
         let app = state.app.clone();
         return upgrade
             .protocols(ALL_WEBSOCKET_PROTOCOLS)
-            .on_upgrade(move |socket| {
+            .on_upgrade(move |socket| async move {
+                // The connection's slot is held until the websocket closes.
+                let _slot = slot;
                 GraphQLWebSocket::new(socket, schema, protocol)
                     .on_connection_init(move |payload| async move {
                         let principal = super::auth::websocket_caller(&app, &payload)
@@ -76,6 +81,7 @@ pub async fn get_graphql(State(state): State<HttpState>, req: Request) -> Respon
                         Ok(data)
                     })
                     .serve()
+                    .await
             })
             .into_response();
     }

@@ -11,6 +11,7 @@ pub mod persisted;
 pub mod protocol;
 pub mod rate_limit;
 mod security;
+pub mod serve;
 mod websocket;
 
 use crate::graphql::CoopgateSchema;

@@ -44,6 +44,8 @@ pub struct Edge {
     pub persisted: Option<PersistedOperations>,
     /// The rate limiter, unless turned off.
     pub rate: Option<CostLimiter>,
+    /// Subscriptions running per principal.
+    pub subscriptions: super::rate_limit::SubscriptionCounter,
 }
 
 impl Edge {
@@ -89,10 +91,12 @@ impl Edge {
             guard: std::sync::Arc::new(DocumentGuard {
                 shape,
                 limits: crate::graphql::limits::DocumentLimits::from(config),
+                text: crate::graphql::limits::TextLimits::from(config),
                 introspection: config.introspection_enabled(profile == crate::config::Profile::Dev),
             }),
             persisted,
             rate: CostLimiter::new(config.rate_limit_cost_per_minute),
+            subscriptions: super::rate_limit::SubscriptionCounter::new(config.max_subscriptions_per_principal),
         })
     }
 }
@@ -219,13 +223,22 @@ pub async fn post(state: &HttpState, req: Request) -> Response {
     let body = match Bytes::from_request(req, &()).await {
         Ok(b) => b,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return refuse(media, StatusCode::PAYLOAD_TOO_LARGE, code::BAD_USER_INPUT, "the request body is too large")
+            let points = refusal_charge(state.edge.config.max_body_bytes);
+            if let Some(limited) = charge_client(state, &headers, peer, media, points) {
+                return limited;
+            }
+            return refuse(media, StatusCode::PAYLOAD_TOO_LARGE, code::BAD_USER_INPUT, "the request body is too large");
         }
         Err(_) => return refuse(media, StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, "unreadable request body"),
     };
     let parsed: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(_) => return refuse(media, StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, "the body is not valid JSON"),
+        Err(_) => {
+            if let Some(limited) = charge_client(state, &headers, peer, media, refusal_charge(body.len())) {
+                return limited;
+            }
+            return refuse(media, StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, "the body is not valid JSON");
+        }
     };
     let max_batch = state.edge.config.max_batch;
     let (items, batched) = match parsed {
@@ -338,7 +351,7 @@ pub(super) fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepa
         let body = error_body(code::PERSISTED_QUERY_NOT_FOUND, "persisted operations are not enabled; send the query");
         return Prepared::Refused(body, 0);
     }
-    if let Err(e) = limits::check_text(&request.query) {
+    if let Err(e) = limits::scan_text(&request.query, &edge.guard.text) {
         return limit_error(&e);
     }
     let doc = match crate::graphql::documents::parse(&request.query) {
@@ -357,6 +370,30 @@ pub(super) fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepa
         }
         Err(e) => limit_error(&e),
     }
+}
+
+/// What a refused document spends from the caller's bucket: 1 point per
+/// started KiB of its text (at least 1), or its computed cost when that is
+/// known and higher, so that floods of large refused documents run into the
+/// rate limit like the work they would have asked for.
+pub fn refusal_charge(bytes: usize) -> u64 {
+    1 + (bytes as u64) / 1024
+}
+
+/// Spends `points` from the client address's bucket for a request refused
+/// before its caller is known (a body over the limit, unreadable JSON);
+/// `Some(429)` when the bucket is empty.
+fn charge_client(
+    state: &HttpState,
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    media: Media,
+    points: u64,
+) -> Option<Response> {
+    let limiter = state.edge.rate.as_ref()?;
+    let client = client_ip(headers, state.edge.config.client_ip_header.as_ref(), peer);
+    let key = principal_key(&crate::auth::Principal::anonymous(), client);
+    limiter.spend(&key, points).err().map(|l| rate_limited(media, l.retry_after_secs, points))
 }
 
 /// Documents larger than this are parsed and measured on the blocking pool.
@@ -387,7 +424,8 @@ async fn run(
             return super::auth::unauthenticated();
         }
     };
-    let total_query_bytes: usize = requests.iter().map(|r| r.query.len()).sum();
+    let sizes: Vec<usize> = requests.iter().map(|r| r.query.len()).collect();
+    let total_query_bytes: usize = sizes.iter().sum();
     // Parsing and measuring are linear but not free: large documents are
     // handled off the async workers so that they cannot stall other requests.
     let edge = state.edge.clone();
@@ -417,9 +455,10 @@ async fn run(
     }
     let requested: u64 = prepared
         .iter()
-        .map(|p| match p {
+        .zip(&sizes)
+        .map(|(p, bytes)| match p {
             Prepared::Run(_, a) => a.cost.max(1),
-            Prepared::Refused(..) => 1,
+            Prepared::Refused(_, cost) => (*cost).max(refusal_charge(*bytes)),
         })
         .fold(0, u64::saturating_add);
     let remaining = match &state.edge.rate {
@@ -579,7 +618,7 @@ async fn answer(
     (kind, to_bytes(&with_cost(body, cost)))
 }
 
-fn rate_limited(media: Media, retry_after_secs: u64, requested: u64) -> Response {
+pub(super) fn rate_limited(media: Media, retry_after_secs: u64, requested: u64) -> Response {
     let body = with_cost(
         error_body(code::RATE_LIMITED, &format!("rate limit exceeded; retry after {retry_after_secs} s")),
         json!({"requested": requested, "actual": 0}),

@@ -229,6 +229,55 @@ pub fn client_ip(headers: &HeaderMap, header: Option<&HeaderName>, peer: Option<
     from_header.or(peer.map(|p| p.ip()))
 }
 
+/// Subscriptions running per principal in this process, capped.
+pub struct SubscriptionCounter {
+    per_principal: usize,
+    counts: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+}
+
+/// One running subscription of a principal; dropping it frees the place.
+pub struct SubscriptionSlot {
+    key: String,
+    counts: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+}
+
+impl SubscriptionCounter {
+    /// A counter allowing `per_principal` subscriptions per principal.
+    pub fn new(per_principal: usize) -> Self {
+        SubscriptionCounter { per_principal, counts: Default::default() }
+    }
+
+    /// Takes a place for `key` (see [`principal_key`]), or `None` when it
+    /// already runs as many subscriptions as allowed.
+    pub fn acquire(&self, key: &str) -> Option<SubscriptionSlot> {
+        let mut counts = self.counts.lock().ok()?;
+        let n = counts.entry(key.to_owned()).or_insert(0);
+        if *n >= self.per_principal {
+            return None;
+        }
+        *n += 1;
+        Some(SubscriptionSlot { key: key.to_owned(), counts: self.counts.clone() })
+    }
+
+    /// The limit per principal.
+    pub fn per_principal(&self) -> usize {
+        self.per_principal
+    }
+}
+
+impl Drop for SubscriptionSlot {
+    fn drop(&mut self) {
+        if let Ok(mut counts) = self.counts.lock() {
+            if let Some(n) = counts.get_mut(&self.key) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    counts.remove(&self.key);
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,5 +332,16 @@ mod tests {
         assert_eq!(principal_key(&anon, Some(peer.ip())), "ip:127.0.0.1");
         let officer = Principal { subject: "u1".into(), role: Role::ProvincialOfficer, province: None };
         assert_eq!(principal_key(&officer, Some(peer.ip())), "sub:u1");
+    }
+
+    #[test]
+    fn subscriptions_are_counted_per_principal_and_freed_when_dropped() {
+        let c = SubscriptionCounter::new(2);
+        let a = c.acquire("ip:1").expect("first");
+        let _b = c.acquire("ip:1").expect("second");
+        assert!(c.acquire("ip:1").is_none(), "third refused");
+        assert!(c.acquire("ip:2").is_some(), "another principal");
+        drop(a);
+        assert!(c.acquire("ip:1").is_some(), "a place freed");
     }
 }

@@ -6,9 +6,18 @@
 //! | 4400 | a message that is not valid JSON of the protocol, or binary |
 //! | 4401 | `subscribe` before the connection was acknowledged |
 //! | 4403 | `connection_init` with a token that does not verify |
-//! | 4408 | no `connection_init` within [`INIT_TIMEOUT`] |
+//! | 4408 | no `connection_init` within `COOPGATE_WS_INIT_TIMEOUT` (default 10 s) |
 //! | 4409 | `subscribe` with the id of an operation still running |
 //! | 4429 | a second `connection_init` |
+//! | 1013 | a slow consumer: messages waited more than [`SLOW_CONSUMER_GRACE`] for a full queue (`COOPGATE_SUBSCRIPTION_QUEUE`) or the socket; reconnect and resume with `after:` |
+//!
+//! Subscriptions are capped per connection
+//! (`COOPGATE_MAX_SUBSCRIPTIONS_PER_CONNECTION`) and per principal (token
+//! subject, or client address when anonymous;
+//! `COOPGATE_MAX_SUBSCRIPTIONS_PER_PRINCIPAL`): a `subscribe` over a cap is
+//! answered with an `error` message (`RATE_LIMITED`) and the connection
+//! stays open. Every operation spends its requested cost from the
+//! principal's rate-limit bucket, as over HTTP (refused ones by their size).
 //!
 //! Each operation passes the same checks as over HTTP (allow-list, limits,
 //! variables) first; a refused operation, or a subscription that fails
@@ -17,7 +26,7 @@
 
 use super::protocol::{prepare, Prepared};
 use super::HttpState;
-use crate::auth::{Principal, RequestId};
+use crate::auth::Principal;
 use async_graphql::parser::types::OperationType;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::StreamExt;
@@ -28,8 +37,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-/// How long a client has to send `connection_init`.
-pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a message may wait for room in the connection's queue, or for
+/// the socket to take it, before the client counts as a slow consumer.
+pub const SLOW_CONSUMER_GRACE: Duration = Duration::from_secs(2);
 
 /// The close codes of graphql-transport-ws.
 pub mod close {
@@ -45,6 +55,8 @@ pub mod close {
     pub const DUPLICATE_ID: u16 = 4409;
     /// More than one `connection_init`.
     pub const TOO_MANY_INIT: u16 = 4429;
+    /// A slow consumer (standard "Try Again Later").
+    pub const SLOW_CONSUMER: u16 = 1013;
 }
 
 /// A message from the client.
@@ -94,13 +106,20 @@ enum Report {
 }
 
 /// Serves one graphql-transport-ws connection until either side closes it.
-pub async fn serve(mut socket: WebSocket, state: HttpState) {
-    let (tx, mut rx) = mpsc::channel::<Report>(64);
+pub async fn serve(
+    mut socket: WebSocket,
+    state: HttpState,
+    client: Option<std::net::IpAddr>,
+    _slot: Option<super::serve::ConnectionSlot>,
+) {
+    let config = &state.edge.config;
+    let (tx, mut rx) = mpsc::channel::<Report>(config.subscription_queue);
+    let slow = tokio_util::sync::CancellationToken::new();
     let mut principal: Option<Principal> = None;
     let mut initialised = false;
     let mut running: HashMap<String, (u64, AbortHandle)> = HashMap::new();
     let mut generation = 0u64;
-    let deadline = tokio::time::sleep(INIT_TIMEOUT);
+    let deadline = tokio::time::sleep(config.ws_init_timeout);
     tokio::pin!(deadline);
     loop {
         let incoming = tokio::select! {
@@ -120,10 +139,20 @@ pub async fn serve(mut socket: WebSocket, state: HttpState) {
                     }
                     _ => continue,
                 };
-                if socket.send(Message::Text(text.to_string().into())).await.is_err() {
-                    break;
+                match tokio::time::timeout(SLOW_CONSUMER_GRACE, socket.send(Message::Text(text.to_string().into()))).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => break,
+                    Err(_) => {
+                        tracing::debug!("websocket: slow consumer dropped (socket not writable)");
+                        break;
+                    }
                 }
                 None
+            }
+            () = slow.cancelled() => {
+                tracing::debug!("websocket: slow consumer dropped (queue full)");
+                shut(&mut socket, close::SLOW_CONSUMER, "Slow consumer: events were not read in time").await;
+                break;
             }
             () = &mut deadline, if !initialised => {
                 shut(&mut socket, close::INIT_TIMEOUT, "Connection initialisation timeout").await;
@@ -186,8 +215,41 @@ pub async fn serve(mut socket: WebSocket, state: HttpState) {
                     shut(&mut socket, close::DUPLICATE_ID, &format!("Subscriber for {id} already exists")).await;
                     break;
                 }
+                let key = super::rate_limit::principal_key(&caller, client);
+                let refusal = if running.len() >= config.max_subscriptions_per_connection {
+                    Some(format!(
+                        "at most {} operations may run on one connection",
+                        config.max_subscriptions_per_connection
+                    ))
+                } else {
+                    None
+                };
+                let place = if refusal.is_none() { state.edge.subscriptions.acquire(&key) } else { None };
+                let refusal = refusal.or_else(|| {
+                    place.is_none().then(|| {
+                        format!(
+                            "at most {} subscriptions may run at once for one caller",
+                            state.edge.subscriptions.per_principal()
+                        )
+                    })
+                });
+                if let Some(message) = refusal {
+                    let error = json!({"id": id, "type": "error", "payload": [
+                        {"message": message, "extensions": {"code": crate::graphql::error::code::RATE_LIMITED}}]});
+                    if socket.send(Message::Text(error.to_string().into())).await.is_err() {
+                        break;
+                    }
+                    continue;
+                }
                 generation += 1;
-                let task = tokio::spawn(operation(state.clone(), caller, id.clone(), generation, payload, tx.clone()));
+                let task = tokio::spawn(operation(
+                    state.clone(),
+                    Caller { principal: caller, key, place, slow: slow.clone() },
+                    id.clone(),
+                    generation,
+                    payload,
+                    tx.clone(),
+                ));
                 running.insert(id, (generation, task.abort_handle()));
             }
             ClientMessage::Complete { id } => {
@@ -221,10 +283,34 @@ fn errors_of(resp: &async_graphql::Response) -> Value {
     serde_json::to_value(&resp.errors).unwrap_or_else(|_| json!([{"message": "internal error"}]))
 }
 
+/// Who runs an operation, and what it holds.
+struct Caller {
+    principal: Principal,
+    /// The rate-limit bucket.
+    key: String,
+    /// The principal's subscription place, freed when the operation ends.
+    place: Option<super::rate_limit::SubscriptionSlot>,
+    /// Cancelled when the connection's queue stays full: a slow consumer.
+    slow: tokio_util::sync::CancellationToken,
+}
+
+/// Queues a report, or marks the connection a slow consumer when the queue
+/// stays full for [`SLOW_CONSUMER_GRACE`]. Returns whether it was queued.
+async fn report(tx: &mpsc::Sender<Report>, slow: &tokio_util::sync::CancellationToken, r: Report) -> bool {
+    match tx.send_timeout(r, SLOW_CONSUMER_GRACE).await {
+        Ok(()) => true,
+        Err(mpsc::error::SendTimeoutError::Timeout(_)) => {
+            slow.cancel();
+            false
+        }
+        Err(mpsc::error::SendTimeoutError::Closed(_)) => false,
+    }
+}
+
 /// Runs one operation of a connection and reports its results.
 async fn operation(
     state: HttpState,
-    principal: Principal,
+    caller: Caller,
     id: String,
     generation: u64,
     payload: SubscribePayload,
@@ -242,42 +328,56 @@ async fn operation(
             }
         }
     }
+    let Caller { principal, key, place: _place, slow } = caller;
     let edge = state.edge.clone();
-    let (request, analysis) = match prepare(&edge, request) {
+    let bytes = request.query.len();
+    let prepared = prepare(&edge, request);
+    // Charged like an HTTP request: the requested cost, a refusal by its size.
+    let charge = match &prepared {
+        Prepared::Run(_, a) => a.cost.max(1),
+        Prepared::Refused(_, cost) => (*cost).max(super::protocol::refusal_charge(bytes)),
+    };
+    if let Some(limiter) = &edge.rate {
+        if let Err(limited) = limiter.spend(&key, charge) {
+            let errors = json!([{"message": format!("rate limit exceeded; retry after {} s", limited.retry_after_secs),
+                "extensions": {"code": crate::graphql::error::code::RATE_LIMITED}}]);
+            report(&tx, &slow, Report::Error(id, generation, errors)).await;
+            return;
+        }
+    }
+    let (request, analysis) = match prepared {
         Prepared::Run(r, a) => (*r, a),
         Prepared::Refused(body, _) => {
-            let _ = tx.send(Report::Error(id, generation, body["errors"].clone())).await;
+            report(&tx, &slow, Report::Error(id, generation, body["errors"].clone())).await;
             return;
         }
     };
     let request_id = format!("websocket-{}", uuid::Uuid::new_v4());
     if analysis.operation != OperationType::Subscription {
         let resp = crate::graphql::execute(&state.schema, &state.app, principal, request_id, request).await;
-        let report = if failed_before_execution(&resp) && resp.errors.iter().all(|e| e.path.is_empty()) {
+        let answer = if failed_before_execution(&resp) && resp.errors.iter().all(|e| e.path.is_empty()) {
             Report::Error(id.clone(), generation, errors_of(&resp))
         } else {
             Report::Next(id.clone(), generation, to_json(&resp))
         };
-        let done = matches!(report, Report::Next(..));
-        let _ = tx.send(report).await;
-        if done {
-            let _ = tx.send(Report::Done(id, generation)).await;
+        let done = matches!(answer, Report::Next(..));
+        if report(&tx, &slow, answer).await && done {
+            report(&tx, &slow, Report::Done(id, generation)).await;
         }
         return;
     }
-    let request = request.data(principal).data(RequestId(request_id));
-    let mut stream = state.streaming.execute_stream(request);
+    let stream = crate::graphql::subscribe(&state.streaming, &state.app, principal, request_id, request);
+    tokio::pin!(stream);
     let mut first = true;
-    while let Some(mut resp) = stream.next().await {
-        crate::graphql::error::finalize(&mut resp);
+    while let Some(resp) = stream.next().await {
         if first && failed_before_execution(&resp) {
-            let _ = tx.send(Report::Error(id, generation, errors_of(&resp))).await;
+            report(&tx, &slow, Report::Error(id, generation, errors_of(&resp))).await;
             return;
         }
         first = false;
-        if tx.send(Report::Next(id.clone(), generation, to_json(&resp))).await.is_err() {
+        if !report(&tx, &slow, Report::Next(id.clone(), generation, to_json(&resp))).await {
             return;
         }
     }
-    let _ = tx.send(Report::Done(id, generation)).await;
+    report(&tx, &slow, Report::Done(id, generation)).await;
 }

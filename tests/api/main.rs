@@ -5,6 +5,7 @@
 mod databases;
 mod helpers;
 
+mod abuse;
 mod auth;
 mod authorization;
 mod cli;
@@ -37,6 +38,7 @@ mod seed;
 mod statements;
 mod statistics;
 mod storage_safety;
+mod subscriptions;
 mod sync;
 mod sync_detail;
 mod sync_exactly_once;

@@ -12,17 +12,17 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-type Ws = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Ws = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// What the server sent next: a message, or the close code.
 #[derive(Debug, PartialEq)]
-enum Got {
+pub(crate) enum Got {
     Message(Value),
     Closed(u16),
     Nothing,
 }
 
-async fn connect(app: &TestApp) -> Ws {
+pub(crate) async fn connect(app: &TestApp) -> Ws {
     let url = format!("{}/graphql", app.address.replace("http://", "ws://"));
     let mut req = url.into_client_request().expect("request");
     req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().expect("header"));
@@ -34,11 +34,11 @@ async fn connect(app: &TestApp) -> Ws {
     ws
 }
 
-async fn send(ws: &mut Ws, v: Value) {
+pub(crate) async fn send(ws: &mut Ws, v: Value) {
     ws.send(Message::text(v.to_string())).await.expect("send");
 }
 
-async fn next(ws: &mut Ws, wait: Duration) -> Got {
+pub(crate) async fn next(ws: &mut Ws, wait: Duration) -> Got {
     loop {
         match tokio::time::timeout(wait, ws.next()).await {
             Ok(Some(Ok(Message::Text(t)))) => return Got::Message(serde_json::from_str(t.as_str()).expect("json")),
@@ -49,7 +49,7 @@ async fn next(ws: &mut Ws, wait: Duration) -> Got {
     }
 }
 
-async fn ready(app: &TestApp, token: Option<&str>) -> Ws {
+pub(crate) async fn ready(app: &TestApp, token: Option<&str>) -> Ws {
     let mut ws = connect(app).await;
     let payload = token.map_or(json!({}), |t| json!({"Authorization": format!("Bearer {t}")}));
     send(&mut ws, json!({"type": "connection_init", "payload": payload})).await;
@@ -57,7 +57,7 @@ async fn ready(app: &TestApp, token: Option<&str>) -> Ws {
     ws
 }
 
-const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
 /// Every protocol violation closes the socket with the protocol's code.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

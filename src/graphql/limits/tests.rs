@@ -195,3 +195,43 @@ fn last_is_charged_like_first() {
         measure("{ cooperatives(first: 100) { edges { node { name } } } }").cost
     );
 }
+
+#[test]
+fn the_text_scan_counts_definitions_and_arguments_lexically() {
+    let l = TextLimits { max_bytes: 1 << 20, max_variables: 2, max_fragments: 1, max_arguments: 3 };
+    // Two variable definitions, one fragment, three arguments; aliases,
+    // input-object fields, variable uses and strings do not count.
+    let ok = "query Q($a: Int, $b: String = \"$x: fragment\") { x: cooperatives(first: $a, filter: {name: $b, p: 1}) { ...F } }
+              fragment F on CooperativeConnection { totalCount nodes(ids: []) { id } } # fragment $c: (";
+    assert_eq!(scan_text(ok, &l), Ok(()));
+    let what = |q: &str| scan_text(q, &l).map_err(what_of);
+    assert_eq!(what("query($a: Int, $b: Int, $c: Int) { me { role } }"), Err("number of variable definitions"));
+    assert_eq!(
+        what("{ me { role } } fragment A on Query { me { role } } fragment B on Query { me { role } }"),
+        Err("number of fragment definitions")
+    );
+    assert_eq!(what("{ a(x: 1, y: 2) { b(z: 3) { c(w: 4) } } }"), Err("number of arguments"));
+    let big = TextLimits { max_bytes: 10, ..l };
+    assert_eq!(scan_text("{ me { role } }", &big).map_err(what_of), Err("document size in bytes"));
+}
+
+fn what_of(e: LimitError) -> &'static str {
+    what(e)
+}
+
+#[test]
+fn the_text_scan_is_linear_on_hostile_documents() {
+    let l = TextLimits::default();
+    let vars = format!(
+        "query Q({}) {{ __typename }}",
+        (0..40_000).map(|i| format!("$v{i}: Int")).collect::<Vec<_>>().join(", ")
+    );
+    let wide = TextLimits { max_bytes: usize::MAX, ..l };
+    let started = std::time::Instant::now();
+    assert!(matches!(
+        scan_text(&vars, &wide),
+        Err(LimitError::TooComplex { what: "number of variable definitions", .. })
+    ));
+    assert!(matches!(scan_text(&vars, &l), Err(LimitError::TooComplex { what: "document size in bytes", .. })));
+    eprintln!("40k variable definitions refused in {:?}", started.elapsed());
+}

@@ -1,7 +1,6 @@
 //! Relay connections. `totalCount` is computed only when selected.
 
 use crate::graphql::error::{internal, ApiResult};
-use crate::graphql::loaders::Loaders;
 use crate::service::registry;
 use crate::state::AppState;
 use crate::storage::organisations::{OrgFilter, OrgKind};
@@ -60,9 +59,12 @@ impl Total {
                 }
                 .api()? as i64
             }
-            Total::UnionMembers(id) => {
-                ctx.data::<Loaders>()?.member_counts.load_one(*id).await.map_err(|e| internal(&e))?.unwrap_or(0)
-            }
+            Total::UnionMembers(id) => crate::graphql::loaders::of(ctx)?
+                .member_counts
+                .load_one(*id)
+                .await
+                .map_err(|e| internal(&e))?
+                .unwrap_or(0),
         };
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }

@@ -7,10 +7,7 @@ use super::Node;
 use crate::domain;
 use crate::graphql::error::internal;
 use crate::graphql::ids;
-use crate::graphql::loaders::Loaders;
 use crate::graphql::scalars::DateTime;
-use crate::state::AppState;
-use crate::storage::organisations;
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use entity::{audit_event, change_event};
 use std::sync::Arc;
@@ -72,31 +69,28 @@ impl Change {
     /// The entity as it is now (not as it was at this change); null when gone.
     async fn entity(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
         let id = self.0.entity_id;
-        let loaders = ctx.data_opt::<Loaders>();
-        let db = &ctx.data::<AppState>()?.db;
+        // Over a subscription these are the loaders shared by every
+        // subscriber of this event, so the entity is read once for all.
+        let l = crate::graphql::loaders::of(ctx)?;
         Ok(match domain::EntityKind::parse(&self.0.entity_kind) {
-            Some(domain::EntityKind::Cooperative) => match loaders {
-                Some(l) => l.cooperatives.load_one(id).await.map_err(|e| internal(&e))?,
-                None => {
-                    organisations::cooperatives_by_id(db, &[id]).await.map_err(|e| internal(&e))?.pop().map(Arc::new)
-                }
+            Some(domain::EntityKind::Cooperative) => {
+                l.cooperatives.load_one(id).await.map_err(|e| internal(&e))?.map(|m| Node::Cooperative(Cooperative(m)))
             }
-            .map(|m| Node::Cooperative(Cooperative(m))),
-            Some(domain::EntityKind::CooperativeUnion) => match loaders {
-                Some(l) => l.unions.load_one(id).await.map_err(|e| internal(&e))?,
-                None => organisations::unions_by_id(db, &[id]).await.map_err(|e| internal(&e))?.pop().map(Arc::new),
+            Some(domain::EntityKind::CooperativeUnion) => l
+                .unions
+                .load_one(id)
+                .await
+                .map_err(|e| internal(&e))?
+                .map(|m| Node::CooperativeUnion(CooperativeUnion(m))),
+            Some(domain::EntityKind::CooperativeGroup) => l
+                .groups
+                .load_one(id)
+                .await
+                .map_err(|e| internal(&e))?
+                .map(|m| Node::CooperativeGroup(CooperativeGroup(m))),
+            Some(domain::EntityKind::Target) => {
+                l.targets.load_one(id).await.map_err(|e| internal(&e))?.map(|m| Node::Target(super::targets::Target(m)))
             }
-            .map(|m| Node::CooperativeUnion(CooperativeUnion(m))),
-            Some(domain::EntityKind::CooperativeGroup) => match loaders {
-                Some(l) => l.groups.load_one(id).await.map_err(|e| internal(&e))?,
-                None => organisations::groups_by_id(db, &[id]).await.map_err(|e| internal(&e))?.pop().map(Arc::new),
-            }
-            .map(|m| Node::CooperativeGroup(CooperativeGroup(m))),
-            Some(domain::EntityKind::Target) => match loaders {
-                Some(l) => l.targets.load_one(id).await.map_err(|e| internal(&e))?,
-                None => crate::storage::targets::by_id(db, &[id]).await.map_err(|e| internal(&e))?.pop().map(Arc::new),
-            }
-            .map(|m| Node::Target(super::targets::Target(m))),
             _ => None,
         })
     }

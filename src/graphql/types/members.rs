@@ -115,7 +115,7 @@ impl Member {
 pub async fn load(ctx: &Context<'_>, id: i64) -> Result<Option<Member>> {
     let db = &ctx.data::<AppState>()?.db;
     let Some(model) = register::by_id(db, id).await.map_err(|e| internal(&e))? else { return Ok(None) };
-    let loaders = ctx.data::<crate::graphql::loaders::Loaders>()?;
+    let loaders = crate::graphql::loaders::of(ctx)?;
     let coop = loaders.cooperatives.load_one(model.cooperative_id).await.map_err(|e| internal(&e))?;
     Ok(coop.map(|c| Member { province_id: c.province_id, model: std::sync::Arc::new(model) }))
 }

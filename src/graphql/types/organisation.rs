@@ -8,7 +8,7 @@ use crate::auth::{may_read_personal_data, may_read_sync_detail, Principal};
 use crate::domain::{self, money, UnitId};
 use crate::graphql::error::internal;
 use crate::graphql::ids::{self, NodeKind};
-use crate::graphql::loaders::{Loaders, MemberPage};
+use crate::graphql::loaders::MemberPage;
 use crate::graphql::scalars::{Date, DateTime, Decimal};
 use crate::service::page::{self, PageRequest};
 use crate::state::AppState;
@@ -17,8 +17,8 @@ use async_graphql::{Context, Object, Result, ID};
 use entity::{annual_report, cooperative, cooperative_group, cooperative_union, person};
 use std::sync::Arc;
 
-fn loaders<'c>(ctx: &Context<'c>) -> Result<&'c Loaders> {
-    ctx.data::<Loaders>()
+fn loaders<'c>(ctx: &Context<'c>) -> Result<crate::graphql::loaders::LoadersRef<'c>> {
+    crate::graphql::loaders::of(ctx)
 }
 
 fn decimal(minor: Option<i64>) -> Option<Decimal> {

@@ -7,7 +7,6 @@ use super::write::UserError;
 use crate::domain;
 use crate::graphql::error::{internal, ApiResult};
 use crate::graphql::ids::{self, NodeKind};
-use crate::graphql::loaders::Loaders;
 use crate::graphql::scalars::{Date, DateTime};
 use crate::service::targets::{self as service, TargetDraft};
 use crate::state::AppState;
@@ -103,10 +102,12 @@ impl Target {
     /// the 2025 wards that succeeded its wards), or the latest reported figure.
     async fn progress(&self, ctx: &Context<'_>) -> Result<TargetProgress> {
         let state = ctx.data::<AppState>()?;
-        let facts = match ctx.data_opt::<Loaders>() {
-            Some(l) => l.facts.load_one(self.0.jurisdiction_id).await.map_err(|e| internal(&e))?.unwrap_or_default(),
-            None => Arc::new(Vec::new()),
-        };
+        let facts = crate::graphql::loaders::of(ctx)?
+            .facts
+            .load_one(self.0.jurisdiction_id)
+            .await
+            .map_err(|e| internal(&e))?
+            .unwrap_or_default();
         let p = service::progress(state, &self.0, &facts).await.api()?;
         Ok(TargetProgress {
             actual: p.actual,
