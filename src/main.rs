@@ -195,6 +195,7 @@ fn cli_state(
         authenticator: None,
         write_gate: Default::default(),
         feed: Default::default(),
+        aggregates: Default::default(),
     }
 }
 
@@ -400,6 +401,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 authenticator: None,
                 write_gate: Default::default(),
                 feed: Default::default(),
+                aggregates: Default::default(),
             };
             let token = CancellationToken::new();
             cancel_on_signal(token.clone());

@@ -229,6 +229,7 @@ impl Application {
             authenticator,
             write_gate: Default::default(),
             feed: crate::service::feed::FeedHub::default(),
+            aggregates: Default::default(),
         };
         if seeded {
             let targets = seed::demo_targets(&state).await?;

@@ -23,4 +23,6 @@ pub struct AppState {
     pub write_gate: Arc<crate::storage::WriteGate>,
     /// Committed changes, fanned out to subscribers.
     pub feed: crate::storage::tail::FeedHub,
+    /// Statistics and target facts kept until the registry changes.
+    pub aggregates: Arc<crate::storage::aggregates::Aggregates>,
 }
