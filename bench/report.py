@@ -25,6 +25,9 @@ lines = []
 w = lines.append
 w("# coopgate benchmark results")
 w("")
+if notes:
+    w(notes.strip())
+    w("")
 w(f"Written by `bench/report.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} from one run of `bench/run.sh`.")
 w("")
 w("**The machine was shared**: 2 cores, with up to seven other engineers compiling on them during the run,")
@@ -91,7 +94,7 @@ for q in ["Q3", "Q4"]:
     p99 = med(q, "coopgate", "p99_ms")
     goals += [(f"{q} ≥ 3× hand-written SQL req/s", f"{f(r_sql, 2)}×", r_sql is not None and r_sql >= 3),
               (f"{q} p99 ≤ 50 ms", f"{f(p99, 1)} ms", p99 is not None and p99 <= 50)]
-goals += [("statements/request Q1 ≤ 2, Q2 ≤ 2, Q3 ≤ 2, Q4 ≤ 3", "2, 2, 2, 4", False)]
+goals += [("statements/request Q1 ≤ 2, Q2 ≤ 2, Q3 ≤ 2, Q4 ≤ 3", "2, 2, 2 (1 when kept), 4 (kept facts)", False)]
 rss = d["coop_peak_rss_mb"]
 goals += [("coopgate peak RSS under load ≤ 100 MB", f"{f(rss, 0)} MB", rss <= 100),
           ("ready in < 1 s on a migrated database", f"{d['coop_ready_s']:.2f} s", d["coop_ready_s"] < 1)]
@@ -103,9 +106,6 @@ goals += [("W1 ≥ 300 registrations/s (PostgreSQL)", f"{f(w1)} /s (p99 {f(w1p99
 for g, m, ok in goals:
     w(f"| {g} | {m} | {'yes' if ok else '**no**'} |")
 w("")
-if notes:
-    w(notes.strip())
-    w("")
 w("## Raw rounds")
 w("")
 w("`bench/results/runs.json` (not committed) holds every run; the rounds' req/s:")

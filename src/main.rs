@@ -220,6 +220,7 @@ fn cli_state(
         write_gate: Default::default(),
         feed: Default::default(),
         operations: std::sync::Arc::new(config.operations.clone()),
+        aggregates: Default::default(),
     }
 }
 
@@ -468,6 +469,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 write_gate: Default::default(),
                 feed: Default::default(),
                 operations: std::sync::Arc::new(config.operations.clone()),
+                aggregates: Default::default(),
             };
             let token = CancellationToken::new();
             cancel_on_signal(token.clone());

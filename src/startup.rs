@@ -328,6 +328,7 @@ impl Application {
             write_gate: Default::default(),
             feed: crate::service::feed::FeedHub::default(),
             operations: Arc::new(config.operations.clone()),
+            aggregates: Default::default(),
         };
         if seeded {
             let targets = seed::demo_targets(&state).await?;

@@ -25,4 +25,6 @@ pub struct AppState {
     pub feed: crate::storage::tail::FeedHub,
     /// The reporting calendar, exports and the sandbox.
     pub operations: Arc<crate::config::OperationsConfig>,
+    /// Statistics and target facts kept until the registry changes.
+    pub aggregates: Arc<crate::storage::aggregates::Aggregates>,
 }

@@ -178,15 +178,7 @@ impl Loader<i32> for Facts {
     type Error = LoadError;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
-        let g = &self.state.gazetteer;
-        let mut out = HashMap::new();
-        for k in keys {
-            if let Some(unit) = g.unit(*k) {
-                let t = crate::service::targets::territory(g, unit);
-                out.insert(*k, Arc::new(crate::storage::targets::facts(&self.state.db, &t).await?));
-            }
-        }
-        Ok(out)
+        Ok(crate::service::aggregates::facts(&self.state, keys).await?)
     }
 }
 

@@ -95,6 +95,15 @@ pub fn cooperatives<'a>(
     })
 }
 
+/// Loads the annual reports of one cooperative, when `node` (the selection
+/// on it) asks for them, with one direct call (no DataLoader timer or task).
+pub async fn reports_of_cooperative(ctx: &Context<'_>, node: &Lookahead<'_>, id: i64) -> Result<()> {
+    if needs_reports(node) {
+        reports(ctx, OrgKind::Cooperative, std::iter::once(id)).await?;
+    }
+    Ok(())
+}
+
 /// Feeds the loaders with a union read together with its cooperative (and
 /// its member count, when it was counted).
 pub async fn union_read_with(ctx: &Context<'_>, union: cooperative_union::Model, members: Option<i64>) -> Result<()> {

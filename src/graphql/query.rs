@@ -175,6 +175,7 @@ impl QueryRoot {
         if let Some(u) = found.union {
             crate::graphql::prefetch::union_read_with(ctx, u, found.union_members).await?;
         }
+        crate::graphql::prefetch::reports_of_cooperative(ctx, &look, found.cooperative.id).await?;
         Ok(Some(Cooperative(Arc::new(found.cooperative))))
     }
 
@@ -478,9 +479,8 @@ impl QueryRoot {
             by_rating: asked("byRating"),
             by_sector: asked("bySector"),
         };
-        let figures = registry::statistics_of(
-            &s.db,
-            &s.gazetteer,
+        let figures = crate::service::aggregates::statistics(
+            s,
             province_code.as_deref(),
             legacy_unit_code.as_deref(),
             year,
@@ -488,7 +488,7 @@ impl QueryRoot {
         )
         .await
         .api()?;
-        Ok(figures.into())
+        Ok(crate::storage::statistics::RegistryFigures::clone(&figures).into())
     }
     /// The reporting calendar of `year` (lịch báo cáo năm) for the country, a
     /// 2025 province (`provinceCode`) or the former territory of a legacy

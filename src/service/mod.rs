@@ -3,6 +3,7 @@
 //! no statement is built here (they are all in `storage`). Knows nothing
 //! about GraphQL or HTTP.
 
+pub mod aggregates;
 pub mod cooperatives;
 pub mod export;
 pub mod feed;

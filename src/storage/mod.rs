@@ -7,6 +7,7 @@
 //! per dialect in the one function that runs them.
 
 pub mod export;
+pub mod aggregates;
 pub mod journal;
 pub mod members;
 pub mod organisations;

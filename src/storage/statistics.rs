@@ -59,6 +59,14 @@ struct Totals {
 }
 
 #[derive(FromQueryResult)]
+struct SectorTotals {
+    k: Option<String>,
+    n: i64,
+    members: i64,
+    high_tech: i64,
+}
+
+#[derive(FromQueryResult)]
 struct Bucket {
     k: Option<String>,
     n: i64,
@@ -162,12 +170,6 @@ pub async fn registry_figures_of(
     rating_year: Option<i32>,
     wanted: Wanted,
 ) -> Result<RegistryFigures, StorageError> {
-    let coops = totals_query(
-        "cooperative",
-        "cooperative.official_members + cooperative.associate_members",
-        &OPERATING,
-        territory,
-    );
     let unions = totals_query("cooperative_union", "0", &OPERATING, territory);
     let groups = totals_query("cooperative_group", "cooperative_group.members", &["ACTIVE"], territory);
     let union_members = Query::select()
@@ -212,23 +214,38 @@ pub async fn registry_figures_of(
                 .group_by_col((Alias::new("annual_report"), Alias::new("rating")));
         }
     }
+    // Per sector, with the operating cooperatives' totals (summed below):
+    // one statement gives `cooperatives`, `cooperative_members`,
+    // `high_tech_cooperatives` and `by_sector`.
     let by_sector = Query::select()
         .expr_as(Expr::col((Alias::new("cooperative"), Alias::new("sector"))), Alias::new("k"))
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .expr_as(
+            Expr::cust("COALESCE(SUM(cooperative.official_members + cooperative.associate_members), 0)"),
+            Alias::new("members"),
+        )
+        .expr_as(
+            Expr::cust("COALESCE(SUM(CASE WHEN cooperative.high_tech THEN 1 ELSE 0 END), 0)"),
+            Alias::new("high_tech"),
+        )
         .from(Alias::new("cooperative"))
         .cond_where(operating_coops)
         .group_by_col((Alias::new("cooperative"), Alias::new("sector")))
         .to_owned();
 
-    let (c, u, g, um, r, s) = tokio::try_join!(
-        one_if::<Totals>(wanted.cooperatives, db, &coops),
+    let (u, g, um, r, s) = tokio::try_join!(
         one_if::<Totals>(wanted.unions, db, &unions),
         one_if::<Totals>(wanted.groups, db, &groups),
         one_if::<Totals>(wanted.union_members, db, &union_members),
         all_if::<Bucket>(wanted.by_rating, db, &by_rating),
-        all_if::<Bucket>(wanted.by_sector, db, &by_sector),
+        all_if::<SectorTotals>(wanted.by_sector || wanted.cooperatives, db, &by_sector),
     )?;
-    let c = c.unwrap_or(Totals { n: 0, members: 0, high_tech: 0 });
+    let c = s.iter().fold(Totals { n: 0, members: 0, high_tech: 0 }, |t, b| Totals {
+        n: t.n + b.n,
+        members: t.members + b.members,
+        high_tech: t.high_tech + b.high_tech,
+    });
+    let s: Vec<Bucket> = s.into_iter().map(|b| Bucket { k: b.k, n: b.n }).collect();
     let buckets = |v: Vec<Bucket>| v.into_iter().filter_map(|b| Some((b.k?, b.n))).collect::<Vec<_>>();
     Ok(RegistryFigures {
         cooperatives: c.n,
