@@ -40,6 +40,9 @@ pub enum StartupError {
     /// The JWT keys are misconfigured.
     #[error(transparent)]
     Keys(#[from] crate::auth::jwt::KeyError),
+    /// The audit signing key is unusable.
+    #[error(transparent)]
+    EvidenceKeys(#[from] crate::evidence::KeyError),
     /// The national-systems settings are invalid.
     #[error("{0}")]
     National(String),
@@ -163,6 +166,30 @@ pub async fn national(config: &Config) -> Result<Option<National>, StartupError>
     Ok(Some(National { client: Arc::new(client), sandbox }))
 }
 
+/// The audit evidence keys the configuration names; in production without
+/// a signing key, checkpoints are off and a warning says so at every start
+/// (`announce`: long-running roles; one-shot commands keep their output clean).
+pub fn evidence_keys(config: &Config, announce: bool) -> Result<crate::evidence::Keys, StartupError> {
+    let keys = crate::evidence::Keys::load(&config.evidence.key_settings(config.profile))?;
+    if !announce {
+        return Ok(keys);
+    }
+    if !keys.signs() {
+        tracing::warn!(
+            "COOPGATE_AUDIT_SIGNING_KEY_FILE is not set: audit checkpoints are NOT signed, so the trail proves \
+             nothing against an operator who rewrites it whole (see docs/evidence.md)"
+        );
+    } else if config.profile == Profile::Dev && config.evidence.audit_signing_key_file.is_none() {
+        tracing::warn!("dev profile: audit checkpoints are signed with the public development key");
+    }
+    if keys.person_key("0").is_none() {
+        tracing::warn!(
+            "no person-hash secret (COOPGATE_AUDIT_PERSON_SECRET or a signing key): personalDataReads cannot answer"
+        );
+    }
+    Ok(keys)
+}
+
 /// The worker settings from the configuration.
 pub fn worker_settings(config: &Config) -> crate::sync::worker::WorkerSettings {
     crate::sync::worker::WorkerSettings {
@@ -229,12 +256,16 @@ impl Application {
             authenticator,
             write_gate: Default::default(),
             feed: crate::service::feed::FeedHub::default(),
+            evidence: Arc::new(evidence_keys(config, true)?),
         };
         if seeded {
             let targets = seed::demo_targets(&state).await?;
             tracing::info!(targets, "the plans' targets imported into the demo registry");
         }
         let national = national(config).await?;
+        if let Some(n) = &national {
+            n.client.set_log(Arc::new(crate::service::evidence::TrailExchangeLog::new(state.clone())));
+        }
         let worker = (config.national.sync_worker && national.is_some()).then(|| worker_settings(config));
         let dev_tokens = http::ide::DevTokens::for_config(config).map(Arc::new);
         Ok(Application { listener, state, port, national, worker, edge, dev_tokens })
@@ -253,6 +284,7 @@ impl Application {
     /// Serves until `shutdown` is cancelled, then finishes in-flight requests.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
         tokio::spawn(self.state.feed.clone().run_tailer(self.state.db.clone(), shutdown.clone()));
+        let checkpoints = tokio::spawn(crate::service::evidence::run_checkpoints(self.state.clone(), shutdown.clone()));
         if let (Some(n), Some(settings)) = (&self.national, self.worker.clone()) {
             let worker = crate::sync::worker::Worker::new(self.state.clone(), n.client.clone(), settings);
             tokio::spawn(worker.run(shutdown.clone()));
@@ -275,6 +307,10 @@ impl Application {
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let served =
             axum::serve(self.listener, service).with_graceful_shutdown(async move { shutdown.cancelled().await }).await;
+        // The last checkpoint covers everything written before the stop.
+        if checkpoints.await.is_err() {
+            tracing::error!("the audit checkpoint task ended abnormally");
+        }
         if let Some(sandbox) = national.and_then(|n| n.sandbox) {
             sandbox.shutdown().await;
         }

@@ -23,4 +23,6 @@ pub struct AppState {
     pub write_gate: Arc<crate::storage::WriteGate>,
     /// Committed changes, fanned out to subscribers.
     pub feed: crate::storage::tail::FeedHub,
+    /// Audit evidence keys and settings (checkpoints, person hashes).
+    pub evidence: Arc<crate::evidence::Keys>,
 }

@@ -21,7 +21,7 @@ use crate::state::AppState;
 use async_graphql::{Schema, SchemaBuilder};
 use mutation::MutationRoot;
 use query::QueryRoot;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use subscription::SubscriptionRoot;
 
@@ -32,20 +32,37 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(QueryRoot, MutationRoot, SubscriptionRoot).extension(nulls::Completion)
 }
 
-/// Persons whose restricted fields a request revealed ("who read my data").
+/// Persons whose restricted fields a request revealed ("who read my data"):
+/// each person's id, identity number (hashed before it is stored) and the
+/// province of the record it was read on.
 #[derive(Default)]
-pub struct PersonalReads(Mutex<BTreeSet<i64>>);
+pub struct PersonalReads(Mutex<BTreeMap<i64, Noted>>);
+
+/// A noted read: the identity number and the record's province.
+type Noted = (Option<String>, Option<String>);
 
 impl PersonalReads {
     /// Notes that a person's restricted field was revealed.
-    pub fn note(&self, person_id: i64) {
+    pub fn note(&self, person_id: i64, id_number: Option<&str>, record_province: Option<&str>) {
         if let Ok(mut s) = self.0.lock() {
-            s.insert(person_id);
+            s.entry(person_id).or_insert_with(|| (id_number.map(str::to_owned), record_province.map(str::to_owned)));
         }
     }
 
-    fn take(&self) -> Vec<i64> {
-        self.0.lock().map(|mut s| std::mem::take(&mut *s).into_iter().collect()).unwrap_or_default()
+    fn take(&self) -> Vec<crate::service::write::Revealed> {
+        self.0
+            .lock()
+            .map(|mut s| {
+                std::mem::take(&mut *s)
+                    .into_iter()
+                    .map(|(person_id, (id_number, record_province))| crate::service::write::Revealed {
+                        person_id,
+                        id_number,
+                        record_province,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -61,9 +78,10 @@ pub async fn execute(
     let reads = std::sync::Arc::new(PersonalReads::default());
     let actor = crate::service::write::Actor { principal: principal.clone(), request_id: request_id.clone() };
     let req = prepare(req, state, principal).data(RequestId(request_id)).data(reads.clone());
+    let operation = req_operation(&req);
     let mut resp = schema.execute(req).await;
     let revealed = reads.take();
-    if let Err(e) = crate::service::write::audit_reads(state, &actor, &revealed).await {
+    if let Err(e) = crate::service::write::audit_reads(state, &actor, &revealed, operation.as_deref()).await {
         tracing::error!(error = %e, "could not record reads of personal data; withholding the response");
         resp = async_graphql::Response::from_errors(vec![
             error::internal(&e).into_server_error(async_graphql::Pos::default())
@@ -71,6 +89,11 @@ pub async fn execute(
     }
     error::finalize(&mut resp);
     resp
+}
+
+/// The request's operation name, if it gives one (recorded with reads).
+fn req_operation(req: &async_graphql::Request) -> Option<String> {
+    req.operation_name.as_deref().map(|n| n.chars().take(64).collect())
 }
 
 /// Builds the schema over the application state. Reads no environment and

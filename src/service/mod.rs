@@ -4,6 +4,7 @@
 //! about GraphQL or HTTP.
 
 pub mod cooperatives;
+pub mod evidence;
 pub mod feed;
 pub mod groups;
 pub mod national;

@@ -6,6 +6,7 @@
 //! Statements that differ between SQLite and PostgreSQL are written out
 //! per dialect in the one function that runs them.
 
+pub mod evidence;
 pub mod journal;
 pub mod organisations;
 pub mod outbox;

@@ -294,7 +294,8 @@ impl<N: NationalSystems> Worker<N> {
                 return apply::settle(&self.state, row.id, row.attempts, record, Settlement::Rejected { error }).await;
             }
         };
-        let outcome = match self.perform(&row, kind, &delivery).await {
+        let performed = crate::national::exchange::for_outbox_row(row.id, self.perform(&row, kind, &delivery));
+        let outcome = match performed.await {
             Ok(s) => s,
             Err(f) => self.failed(&row, f),
         };

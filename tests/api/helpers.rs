@@ -255,6 +255,7 @@ impl TestApp {
                 ..Default::default()
             },
             db_max_connections: 5,
+            evidence: Default::default(),
         };
         let serve = ServeConfig {
             listen: "127.0.0.1:0".parse().expect("addr"),

@@ -13,6 +13,7 @@ mod dashboard;
 mod dataloaders;
 mod docs_examples;
 mod errors_doc;
+mod evidence;
 mod feed;
 mod filters;
 mod http;

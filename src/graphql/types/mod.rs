@@ -3,6 +3,7 @@
 
 pub mod connection;
 pub mod enums;
+pub mod evidence;
 pub mod feed;
 pub mod filter;
 pub mod organisation;
