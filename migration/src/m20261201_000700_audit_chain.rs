@@ -5,7 +5,7 @@
 
 use entity::{audit_chain_head, audit_event};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ActiveModelTrait, DbBackend, EntityTrait, QueryOrder, Set};
+use sea_orm_migration::sea_orm::{ActiveModelTrait, DbBackend, EntityTrait, QueryOrder, Set, TransactionTrait};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -95,7 +95,9 @@ impl MigrationTrait for Migration {
 
         // Chain the rows written before this migration, in id order. The
         // append-only triggers are lifted for this one backfill only.
-        let db = manager.get_connection();
+        // One transaction on one connection: the trigger changes and the
+        // backfill see each other (a pool would spread them over connections).
+        let db = manager.get_connection().begin().await?;
         let backend = manager.get_database_backend();
         match backend {
             DbBackend::Postgres => {
@@ -106,7 +108,7 @@ impl MigrationTrait for Migration {
                 db.execute_unprepared("DROP TRIGGER audit_event_no_delete").await?;
             }
         }
-        let rows = audit_event::Entity::find().order_by_asc(audit_event::Column::Id).all(db).await?;
+        let rows = audit_event::Entity::find().order_by_asc(audit_event::Column::Id).all(&db).await?;
         let mut previous = audit_event::GENESIS.to_owned();
         let mut seq = 0;
         for mut m in rows {
@@ -115,7 +117,7 @@ impl MigrationTrait for Migration {
             m.hash = audit_event::chain_hash(&previous, &m);
             previous = m.hash.clone();
             audit_event::ActiveModel { id: Set(m.id), seq: Set(m.seq), hash: Set(m.hash), ..Default::default() }
-                .update(db)
+                .update(&db)
                 .await?;
         }
         match backend {
@@ -128,8 +130,8 @@ impl MigrationTrait for Migration {
                 }
             }
         }
-        audit_chain_head::ActiveModel { id: Set(1), seq: Set(seq), hash: Set(previous) }.insert(db).await?;
-        Ok(())
+        audit_chain_head::ActiveModel { id: Set(1), seq: Set(seq), hash: Set(previous) }.insert(&db).await?;
+        db.commit().await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -289,3 +289,77 @@ storage_tests!(
     who_read_my_data_lists_exactly_the_reads,
     a_refused_read_of_the_sync_queue_is_audited,
 );
+
+async fn every_national_call_is_one_chained_exchange_entry_linked_to_its_outbox_row(backend: Backend) {
+    use coopgate::sim::{self, Faults, SimConfig};
+    use coopgate::sync::client::{Endpoints, HttpNational};
+    use coopgate::sync::worker::{Worker, WorkerSettings};
+    use entity::{audit_event, sync_outbox};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use std::time::Duration;
+
+    let app = TestApp::spawn(backend).await;
+    let faults =
+        Faults { error_rate: 0.3, timeout_rate: 0.1, hang_ms: 600, lose_answer_rate: 0.1, ..Default::default() };
+    let sim =
+        sim::spawn(SimConfig { listen: "127.0.0.1:0".parse().expect("addr"), faults, seed: 11, ..Default::default() })
+            .await
+            .expect("simulator");
+    let t = officer("40");
+    for i in 0..12 {
+        crate::writes::registered(&app, &t, crate::writes::coop(&format!("HTX nhật ký {i}"), "16681")).await;
+    }
+    let client = HttpNational::new(Endpoints {
+        tax_url: sim.base_url(),
+        ncrs_url: sim.base_url(),
+        client_id: sim::DEFAULT_CLIENT_ID.into(),
+        client_secret: sim::DEFAULT_CLIENT_SECRET.into(),
+        timeout: Duration::from_millis(300),
+    })
+    .expect("client");
+    client.set_log(std::sync::Arc::new(coopgate::service::evidence::TrailExchangeLog::new(app.state.clone())));
+    let settings = WorkerSettings {
+        max_attempts: 200,
+        backoff_base: Duration::from_millis(5),
+        backoff_cap: Duration::from_millis(50),
+        lease: Duration::from_secs(30),
+        concurrency: 4,
+        ..Default::default()
+    };
+    let w = Worker::new(app.state.clone(), std::sync::Arc::new(client), settings);
+    assert!(w.drain(Duration::from_secs(120)).await.expect("drain"), "the queue empties");
+
+    let exchanges = audit_event::Entity::find()
+        .filter(audit_event::Column::Outcome.eq("EXCHANGE"))
+        .all(app.conn())
+        .await
+        .expect("rows");
+    let received = sim.calls_received();
+    println!("{} national calls received, {} exchange entries", received, exchanges.len());
+    assert_eq!(exchanges.len() as u64, received, "one entry per call the national side received");
+    let outbox: std::collections::HashSet<i64> =
+        sync_outbox::Entity::find().all(app.conn()).await.expect("outbox").into_iter().map(|r| r.id).collect();
+    let mut failed_calls = 0;
+    for e in &exchanges {
+        let d: Value = serde_json::from_str(e.detail.as_deref().expect("detail")).expect("exchange JSON");
+        let row = d["outboxRow"].as_i64().unwrap_or_else(|| panic!("linked to an outbox row: {d}"));
+        assert!(outbox.contains(&row), "{d}");
+        assert_eq!(e.entity_kind.as_deref(), Some("SYNC_OUTBOX"));
+        assert_eq!(e.entity_id, Some(row));
+        if d["status"].as_u64().is_some_and(|s| s < 300) && d["path"] != "/oauth/token" {
+            assert_eq!(d["nationalHashMatches"], true, "the national side's hash is checked: {d}");
+            assert_eq!(d["requestSha256"], d["nationalRequestHash"]);
+        }
+        if d["error"].is_string() || d["status"].as_u64().is_none_or(|s| s >= 500) {
+            failed_calls += 1;
+        }
+        assert!(d.get("requestBody").is_none(), "bodies are off by default");
+    }
+    println!("{failed_calls} calls failed under faults");
+    assert!(failed_calls > 0, "the faults were exercised");
+    assert_eq!(verify(&app).await["verified"], true, "the chain verifies with the exchanges in it");
+    sim.shutdown().await;
+    app.stop().await;
+}
+
+storage_tests!(every_national_call_is_one_chained_exchange_entry_linked_to_its_outbox_row);
