@@ -363,3 +363,28 @@ async fn every_national_call_is_one_chained_exchange_entry_linked_to_its_outbox_
 }
 
 storage_tests!(every_national_call_is_one_chained_exchange_entry_linked_to_its_outbox_row);
+
+async fn retention_exports_then_removes_and_the_rest_still_verifies(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let cut = audited_refusals(&app, 4).await;
+    assert_eq!(coopgate::service::evidence::checkpoint(&app.state, true).await.expect("sign"), Some(cut));
+    let head = audited_refusals(&app, 3).await;
+    let dir = tempfile::tempdir().expect("dir");
+    // Nothing is old enough under a one-day retention.
+    assert_eq!(coopgate::service::evidence::prune(&app.state, 1, dir.path()).await.expect("prune"), None);
+    // Retention of zero days: everything up to the checkpoint goes, exported first.
+    let (through, file) =
+        coopgate::service::evidence::prune(&app.state, 0, dir.path()).await.expect("prune").expect("pruned");
+    assert_eq!(through, cut);
+    let bytes = std::fs::read(&file).expect("bundle written");
+    let key = app.state.evidence.public_key_hex().expect("key");
+    let v = coopgate::evidence::verify_bundle(&bytes, Some(&key)).expect("bundle");
+    assert!(v.verified() && v.signed_through.map(|s| s.0) == Some(cut), "{v:?}");
+    assert_eq!(coopgate::storage::evidence::first_seq(app.conn()).await.expect("first"), Some(cut + 1));
+    let left = verify(&app).await;
+    assert_eq!(left["verified"], true, "verifiable from the kept checkpoint: {left}");
+    assert_eq!(left["events"], head - cut);
+    app.stop().await;
+}
+
+storage_tests!(retention_exports_then_removes_and_the_rest_still_verifies);
