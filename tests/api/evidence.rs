@@ -388,3 +388,56 @@ async fn retention_exports_then_removes_and_the_rest_still_verifies(backend: Bac
 }
 
 storage_tests!(retention_exports_then_removes_and_the_rest_still_verifies);
+
+/// The grants of the production runtime role, as docs/evidence.md gives them.
+const RUNTIME_GRANTS: &str = "
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_event, audit_checkpoint FROM {role};
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};";
+
+/// On PostgreSQL the runtime role (not the table owner) can append to the
+/// audit trail but cannot change, remove or truncate it, nor lift its trigger.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runtime_role_can_append_but_not_rewrite_the_trail() {
+    use sea_orm::TransactionTrait;
+    let db = crate::helpers::TestDb::create(Backend::Postgres).await;
+    let (conn, _) = coopgate::storage::connect(&db.url, &Default::default()).await.expect("connect");
+    let role = format!("rt_{}", db.url.rsplit('/').next().expect("name")).replace(['-', '.'], "_");
+    conn.execute_unprepared(&format!("CREATE ROLE {role} NOLOGIN")).await.expect("role");
+    conn.execute_unprepared(&RUNTIME_GRANTS.replace("{role}", &role)).await.expect("grants");
+    let txn = conn.begin().await.expect("txn");
+    txn.execute_unprepared(&format!("SET LOCAL ROLE {role}")).await.expect("become the runtime role");
+    let attempt = |sql: &'static str| {
+        let txn = &txn;
+        async move {
+            let sp = txn.begin().await.expect("savepoint");
+            let r = sp.execute_unprepared(sql).await.map(|_| ()).map_err(|e| e.to_string());
+            sp.rollback().await.expect("back to the savepoint");
+            r
+        }
+    };
+    assert!(attempt("SELECT seq FROM audit_event").await.is_ok());
+    assert!(
+        attempt(
+            "INSERT INTO audit_event (at, subject, role, request_id, operation, outcome, seq, hash) \
+             VALUES (now(), 's', 'r', 'q', 'o', 'DENIED', 1, 'h')"
+        )
+        .await
+        .is_ok(),
+        "the runtime role appends"
+    );
+    for sql in [
+        "UPDATE audit_event SET subject = 'x'",
+        "DELETE FROM audit_event",
+        "TRUNCATE audit_event",
+        "ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update",
+        "ALTER TABLE audit_event DISABLE TRIGGER ALL",
+        "DROP TRIGGER audit_event_no_update ON audit_event",
+        "DELETE FROM audit_checkpoint",
+    ] {
+        let e = attempt(sql).await.expect_err(sql);
+        assert!(e.contains("permission denied") || e.contains("must be owner"), "{sql}: {e}");
+    }
+    txn.rollback().await.expect("rollback");
+    conn.execute_unprepared(&format!("DROP OWNED BY {role}; DROP ROLE {role}")).await.expect("drop role");
+}
