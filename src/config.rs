@@ -92,6 +92,8 @@ pub struct Config {
 
     /// The reporting calendar, exports and the sandbox.
     pub operations: OperationsConfig,
+    /// Audit evidence: checkpoint signing, person hashes, exchange bodies, retention.
+    pub evidence: EvidenceConfig,
 }
 
 fn parse_secret(s: &str) -> Result<String, String> {
@@ -270,6 +272,7 @@ impl Config {
             national,
             db_max_connections: database.db_max_connections,
             operations: OperationsConfig::default(),
+            evidence: EvidenceConfig::default(),
         }
     }
 
@@ -360,6 +363,58 @@ impl Default for OpsConfig {
     }
 }
 
+fn parse_person_secret(s: &str) -> Result<String, String> {
+    if s.len() < 32 {
+        Err("must be at least 32 bytes".to_owned())
+    } else {
+        Ok(s.to_owned())
+    }
+}
+
+/// The audit trail's evidence settings: signed checkpoints, the keyed hash
+/// of identity numbers, exchange bodies and retention (`docs/evidence.md`).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Audit evidence")]
+pub struct EvidenceConfig {
+    /// Ed25519 signing key of audit checkpoints: a file holding the 32-byte
+    /// seed as 64 hex digits. Dev without it: a public development key.
+    /// Production without it: no checkpoints are signed (a warning at start).
+    #[arg(long, env = "COOPGATE_AUDIT_SIGNING_KEY_FILE", value_name = "COOPGATE_AUDIT_SIGNING_KEY_FILE")]
+    pub audit_signing_key_file: Option<std::path::PathBuf>,
+    /// Server secret of the keyed hash (HMAC-SHA256) stored instead of an
+    /// identity number; derived from the signing key when unset.
+    #[arg(long, env = "COOPGATE_AUDIT_PERSON_SECRET", value_name = "COOPGATE_AUDIT_PERSON_SECRET", value_parser = parse_person_secret, hide_env_values = true)]
+    pub audit_person_secret: Option<String>,
+    /// Sign a checkpoint after this many new audit events.
+    #[arg(long, env = "COOPGATE_AUDIT_CHECKPOINT_EVERY", value_name = "COOPGATE_AUDIT_CHECKPOINT_EVERY", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub audit_checkpoint_every: u32,
+    /// …or after this many minutes with new events (and at shutdown).
+    #[arg(long, env = "COOPGATE_AUDIT_CHECKPOINT_MINUTES", value_name = "COOPGATE_AUDIT_CHECKPOINT_MINUTES", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub audit_checkpoint_minutes: u32,
+    /// Store the request and answer bodies of national exchanges in the
+    /// trail (off: only their SHA-256; the bodies hold personal data).
+    #[arg(long, env = "COOPGATE_AUDIT_EXCHANGE_BODIES", value_name = "COOPGATE_AUDIT_EXCHANGE_BODIES", default_value_t = false, action = clap::ArgAction::Set)]
+    pub audit_exchange_bodies: bool,
+    /// Days audit events stay online; `coopgate audit prune` exports older
+    /// ranges as bundles and removes them. Unset: kept for ever.
+    #[arg(long, env = "COOPGATE_AUDIT_RETENTION_DAYS", value_name = "COOPGATE_AUDIT_RETENTION_DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub audit_retention_days: Option<u32>,
+}
+
+impl EvidenceConfig {
+    /// What the evidence keys are made from under `profile`.
+    pub fn key_settings(&self, profile: Profile) -> crate::evidence::KeySettings {
+        crate::evidence::KeySettings {
+            dev: profile == Profile::Dev,
+            signing_key_file: self.audit_signing_key_file.clone(),
+            person_secret: self.audit_person_secret.clone(),
+            keep_bodies: self.audit_exchange_bodies,
+            checkpoint_every: i64::from(self.audit_checkpoint_every),
+            checkpoint_interval: std::time::Duration::from_secs(u64::from(self.audit_checkpoint_minutes) * 60),
+        }
+    }
+}
+
 fn parse_due_day(s: &str) -> Result<crate::domain::calendar::DueDay, String> {
     crate::domain::calendar::DueDay::parse(s).map_err(|e| e.to_string())
 }
@@ -382,5 +437,18 @@ pub struct OperationsConfig {
 impl Default for OperationsConfig {
     fn default() -> Self {
         OperationsConfig { report_due: Default::default(), export_ttl: std::time::Duration::from_secs(24 * 3600) }
+    }
+}
+
+impl Default for EvidenceConfig {
+    fn default() -> Self {
+        EvidenceConfig {
+            audit_signing_key_file: None,
+            audit_person_secret: None,
+            audit_checkpoint_every: 1000,
+            audit_checkpoint_minutes: 10,
+            audit_exchange_bodies: false,
+            audit_retention_days: None,
+        }
     }
 }

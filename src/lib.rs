@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod config;
 pub mod domain;
+pub mod evidence;
 pub mod graphql;
 pub mod http;
 pub mod limits;

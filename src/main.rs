@@ -2,7 +2,8 @@
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use coopgate::config::{
-    AuthConfig, Config, DatabaseArgs, LogArgs, LogFormat, NationalConfig, Profile, ProfileArgs, ServeConfig,
+    AuthConfig, Config, DatabaseArgs, EvidenceConfig, LogArgs, LogFormat, NationalConfig, Profile, ProfileArgs,
+    ServeConfig,
 };
 use coopgate::startup::{self, Application};
 use coopgate::{graphql, seed, sim, telemetry};
@@ -68,6 +69,69 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// The audit trail as evidence: verify its hash chain and signed
+    /// checkpoints, export and check evidence bundles, retention (docs/evidence.md).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the chain and check the checkpoints' signatures; exits 1 and
+    /// names the first broken sequence when a row was altered, removed or inserted.
+    Verify {
+        /// Start at this sequence (trusting the stored hash before it).
+        #[arg(long, value_name = "SEQ", conflicts_with = "bundle")]
+        from: Option<i64>,
+        /// Check an evidence bundle file instead of the database (no database needed).
+        #[arg(long, value_name = "FILE")]
+        bundle: Option<std::path::PathBuf>,
+        /// The trusted Ed25519 public key (hex) a bundle's checkpoints must be signed with.
+        #[arg(long, value_name = "HEX", requires = "bundle")]
+        public_key: Option<String>,
+        #[command(flatten)]
+        args: AuditArgs,
+    },
+    /// Write a self-contained evidence bundle (events, checkpoints, public key).
+    Export {
+        /// First sequence (default: the first online).
+        #[arg(long, value_name = "SEQ")]
+        from: Option<i64>,
+        /// Last sequence (default: the chain head).
+        #[arg(long, value_name = "SEQ")]
+        to: Option<i64>,
+        /// The bundle file to write.
+        #[arg(long, short, value_name = "FILE")]
+        output: std::path::PathBuf,
+        #[command(flatten)]
+        args: AuditArgs,
+    },
+    /// Sign a checkpoint of the chain head now (when it moved since the last one).
+    Checkpoint {
+        #[command(flatten)]
+        args: AuditArgs,
+    },
+    /// Retention: export the events older than COOPGATE_AUDIT_RETENTION_DAYS,
+    /// up to the newest checkpoint among them, as a verified bundle in DIR,
+    /// then remove them. Run with the migration (owner) role.
+    Prune {
+        /// Where to write the bundle.
+        #[arg(long, value_name = "DIR")]
+        dir: std::path::PathBuf,
+        #[command(flatten)]
+        args: AuditArgs,
+    },
+}
+
+/// Settings of the `audit` commands.
+#[derive(Args)]
+struct AuditArgs {
+    #[command(flatten)]
+    profile: ProfileArgs,
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(flatten)]
+    evidence: EvidenceConfig,
 }
 
 /// `serve`: every group of settings.
@@ -87,6 +151,7 @@ struct ServeArgs {
     national: NationalConfig,
     #[command(flatten)]
     operations: coopgate::config::OperationsConfig,
+    evidence: EvidenceConfig,
 }
 
 /// Commands that only open the database.
@@ -117,6 +182,7 @@ struct WorkerArgs {
     national: NationalConfig,
     #[command(flatten)]
     ops: coopgate::config::OpsConfig,
+    evidence: EvidenceConfig,
 }
 
 #[derive(Args)]
@@ -210,8 +276,9 @@ fn cli_state(
     db: sea_orm::DatabaseConnection,
     statements: coopgate::storage::StatementCounter,
     gazetteer: std::sync::Arc<coopgate::domain::Gazetteer>,
-) -> coopgate::state::AppState {
-    coopgate::state::AppState {
+) -> Result<coopgate::state::AppState, startup::StartupError> {
+    let evidence = std::sync::Arc::new(startup::evidence_keys(config, false)?);
+    Ok(coopgate::state::AppState {
         db,
         statements,
         gazetteer,
@@ -221,6 +288,92 @@ fn cli_state(
         feed: Default::default(),
         operations: std::sync::Arc::new(config.operations.clone()),
         aggregates: Default::default(),
+        evidence,
+    })
+}
+
+/// The state of an `audit` command over a migrated database.
+async fn audit_state(args: AuditArgs) -> Result<coopgate::state::AppState, Box<dyn std::error::Error>> {
+    let mut config = args.store.config();
+    config.profile = args.profile.profile;
+    config.evidence = args.evidence;
+    let (db, statements) = startup::open_database(&config).await?;
+    let pending = migration::Migrator::get_pending_migrations(&db).await?;
+    if !pending.is_empty() {
+        return Err(format!(
+            "the database schema is {} migration(s) behind: run `coopgate migrate` first",
+            pending.len()
+        )
+        .into());
+    }
+    let gazetteer = startup::load_gazetteer(&db).await?;
+    Ok(cli_state(&config, db, statements, gazetteer)?)
+}
+
+/// Prints what a verification found; an error when it found a break.
+fn report(v: &coopgate::evidence::Verification) -> Result<(), Box<dyn std::error::Error>> {
+    let signed = match v.signed_through {
+        Some((seq, at)) => format!("signed through sequence {seq} (checkpoint of {})", at.to_rfc3339()),
+        None => "no signed checkpoint covers it".to_owned(),
+    };
+    match &v.broken {
+        None => {
+            println!(
+                "verified: {} events up to sequence {}, {} checkpoints, {signed}",
+                v.events, v.last_seq, v.checkpoints
+            );
+            Ok(())
+        }
+        Some(b) => Err(format!("NOT verified: first broken sequence {}: {}", b.seq, b.reason).into()),
+    }
+}
+
+async fn audit(cmd: AuditCommand) -> Result<(), Box<dyn std::error::Error>> {
+    use coopgate::service::evidence;
+    match cmd {
+        AuditCommand::Verify { bundle: Some(file), public_key, .. } => {
+            let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let v = coopgate::evidence::verify_bundle(&bytes, public_key.as_deref())?;
+            if public_key.is_none() {
+                println!("note: checked against the bundle's own public key (pass --public-key to pin the gateway's)");
+            }
+            report(&v)
+        }
+        AuditCommand::Verify { from, args, .. } => {
+            let state = audit_state(args).await?;
+            report(&evidence::verify_trail(&state, from).await?)
+        }
+        AuditCommand::Export { from, to, output, args } => {
+            let state = audit_state(args).await?;
+            let bundle = evidence::export_bundle(&state, from, to).await?;
+            std::fs::write(&output, serde_json::to_vec(&bundle)?).map_err(|e| format!("{}: {e}", output.display()))?;
+            println!(
+                "wrote {} events ({}..={}) and {} checkpoints to {}",
+                bundle.events.len(),
+                bundle.from,
+                bundle.to,
+                bundle.checkpoints.len(),
+                output.display()
+            );
+            Ok(())
+        }
+        AuditCommand::Checkpoint { args } => {
+            let state = audit_state(args).await?;
+            match evidence::checkpoint(&state, true).await? {
+                Some(seq) => println!("checkpoint signed at sequence {seq}"),
+                None => println!("no checkpoint signed (no key, or nothing new since the last one)"),
+            }
+            Ok(())
+        }
+        AuditCommand::Prune { dir, args } => {
+            let days = args.evidence.audit_retention_days.ok_or("COOPGATE_AUDIT_RETENTION_DAYS: required to prune")?;
+            let state = audit_state(args).await?;
+            match evidence::prune(&state, days, &dir).await? {
+                Some((seq, path)) => println!("exported and removed events through sequence {seq}: {path}"),
+                None => println!("nothing older than {days} days up to a checkpoint"),
+            }
+            Ok(())
+        }
     }
 }
 
@@ -241,7 +394,7 @@ async fn import_targets(
         .into());
     }
     let gazetteer = startup::load_gazetteer(&db).await?;
-    let state = cli_state(config, db, statements, gazetteer);
+    let state = cli_state(config, db, statements, gazetteer)?;
     let actor = coopgate::service::write::Actor {
         principal: coopgate::auth::Principal {
             subject: format!("cli:{subject}"),
@@ -418,6 +571,12 @@ fn log_format(command: &Command) -> LogFormat {
         Command::Targets(TargetsCommand::Import { store, .. }) => store.log.log_format,
         Command::Export(a) => a.store.log.log_format,
         Command::NationalSim(a) => a.log.log_format,
+        Command::Audit(
+            AuditCommand::Verify { args, .. }
+            | AuditCommand::Export { args, .. }
+            | AuditCommand::Checkpoint { args }
+            | AuditCommand::Prune { args, .. },
+        ) => args.store.log.log_format,
         Command::ExportSchema { .. } | Command::Token(_) | Command::Healthcheck(_) | Command::Completions { .. } => {
             LogFormat::Text
         }
@@ -427,9 +586,10 @@ fn log_format(command: &Command) -> LogFormat {
 async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
     match command {
         Command::Serve(args) => {
-            let ServeArgs { serve, profile, log, database, auth, national, operations } = *args;
+            let ServeArgs { serve, profile, log, database, auth, national, operations, evidence } = *args;
             let mut config = Config::new(database, profile.profile, log.log_format, auth, national);
             config.operations = operations;
+            config.evidence = evidence;
             tracing::info!(database = %config.redacted_database_url(), profile = ?config.profile, "starting");
             let app = Application::build(&config, &serve).await?;
             tracing::info!("coopgate listening on http://{}:{}/graphql", serve.listen.ip(), app.port());
@@ -439,13 +599,14 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             tracing::info!("stopped");
         }
         Command::Worker(args) => {
-            let config = Config::new(
+            let mut config = Config::new(
                 args.database,
                 args.profile.profile,
                 args.log.log_format,
                 AuthConfig::default(),
                 args.national,
             );
+            config.evidence = args.evidence;
             let settings = startup::worker_settings(&config)?;
             let (db, statements) = startup::open_database(&config).await?;
             let pending = migration::Migrator::get_pending_migrations(&db).await?;
@@ -460,17 +621,10 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let national = startup::national(&config)
                 .await?
                 .ok_or("COOPGATE_NATIONAL: the worker needs the national systems (sandbox or URLs), not off")?;
-            let state = coopgate::state::AppState {
-                db,
-                statements,
-                gazetteer,
-                profile: config.profile,
-                authenticator: None,
-                write_gate: Default::default(),
-                feed: Default::default(),
-                operations: std::sync::Arc::new(config.operations.clone()),
-                aggregates: Default::default(),
-            };
+            let state = cli_state(&config, db, statements, gazetteer)?;
+            national
+                .client
+                .set_log(std::sync::Arc::new(coopgate::service::evidence::TrailExchangeLog::new(state.clone())));
             let token = CancellationToken::new();
             cancel_on_signal(token.clone());
             // A worker has no main port: it serves /metrics only on COOPGATE_METRICS_LISTEN.
@@ -500,7 +654,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let gazetteer = startup::load_gazetteer(&db).await?;
             let started = std::time::Instant::now();
             let s = seed::demo(&db, &gazetteer, args.scale, true).await?;
-            let state = cli_state(&config, db, Default::default(), gazetteer);
+            let state = cli_state(&config, db, Default::default(), gazetteer)?;
             let targets = seed::demo_targets(&state).await?;
             println!(
                 "seeded {} cooperatives, {} unions, {} groups, {} annual reports, {} persons in {:.1} s",
@@ -553,6 +707,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 None => to_stdout(sdl.as_bytes())?,
             }
         }
+        Command::Audit(cmd) => return audit(cmd).await,
         Command::Completions { shell } => {
             // Into memory first: the generator panics on a failed write.
             let mut script = Vec::new();

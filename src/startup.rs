@@ -40,6 +40,9 @@ pub enum StartupError {
     /// The JWT keys are misconfigured.
     #[error(transparent)]
     Keys(#[from] crate::auth::jwt::KeyError),
+    /// The audit signing key is unusable.
+    #[error(transparent)]
+    EvidenceKeys(#[from] crate::evidence::KeyError),
     /// The national-systems settings are invalid.
     #[error("{0}")]
     National(String),
@@ -167,6 +170,30 @@ pub async fn national(config: &Config) -> Result<Option<National>, StartupError>
     };
     let client = HttpNational::new(endpoints).map_err(|e| StartupError::National(format!("national client: {e}")))?;
     Ok(Some(National { client: Arc::new(client), sandbox }))
+}
+
+/// The audit evidence keys the configuration names; in production without
+/// a signing key, checkpoints are off and a warning says so at every start
+/// (`announce`: long-running roles; one-shot commands keep their output clean).
+pub fn evidence_keys(config: &Config, announce: bool) -> Result<crate::evidence::Keys, StartupError> {
+    let keys = crate::evidence::Keys::load(&config.evidence.key_settings(config.profile))?;
+    if !announce {
+        return Ok(keys);
+    }
+    if !keys.signs() {
+        tracing::warn!(
+            "COOPGATE_AUDIT_SIGNING_KEY_FILE is not set: audit checkpoints are NOT signed, so the trail proves \
+             nothing against an operator who rewrites it whole (see docs/evidence.md)"
+        );
+    } else if config.profile == Profile::Dev && config.evidence.audit_signing_key_file.is_none() {
+        tracing::warn!("dev profile: audit checkpoints are signed with the public development key");
+    }
+    if keys.person_key("0").is_none() {
+        tracing::warn!(
+            "no person-hash secret (COOPGATE_AUDIT_PERSON_SECRET or a signing key): personalDataReads cannot answer"
+        );
+    }
+    Ok(keys)
 }
 
 /// The worker settings from the configuration; refuses a lease a delivery
@@ -329,12 +356,16 @@ impl Application {
             feed: crate::service::feed::FeedHub::default(),
             operations: Arc::new(config.operations.clone()),
             aggregates: Default::default(),
+            evidence: Arc::new(evidence_keys(config, true)?),
         };
         if seeded {
             let targets = seed::demo_targets(&state).await?;
             tracing::info!(targets, "the plans' targets imported into the demo registry");
         }
         let national = national(config).await?;
+        if let Some(n) = &national {
+            n.client.set_log(Arc::new(crate::service::evidence::TrailExchangeLog::new(state.clone())));
+        }
         let worker = match config.national.sync_worker && national.is_some() {
             true => Some(worker_settings(config)?),
             false => None,
@@ -374,6 +405,7 @@ impl Application {
         if Engine::of_url(&self.database_url) == Some(Engine::Postgres) {
             tokio::spawn(self.state.feed.clone().listen(self.database_url.clone(), shutdown.clone()));
         }
+        let checkpoints = tokio::spawn(crate::service::evidence::run_checkpoints(self.state.clone(), shutdown.clone()));
         if let (Some(n), Some(settings)) = (&self.national, self.worker.clone()) {
             let worker = crate::sync::worker::Worker::new(self.state.clone(), n.client.clone(), settings);
             tokio::spawn(worker.run(shutdown.clone()));
@@ -407,6 +439,10 @@ impl Application {
             router = router.merge(m);
         }
         let served = http::serve::serve(self.listener, router, (&serve_limits).into(), shutdown).await;
+        // The last checkpoint covers everything written before the stop.
+        if checkpoints.await.is_err() {
+            tracing::error!("the audit checkpoint task ended abnormally");
+        }
         if let Some(sandbox) = national.and_then(|n| n.sandbox) {
             sandbox.shutdown().await;
         }

@@ -27,4 +27,6 @@ pub struct AppState {
     pub operations: Arc<crate::config::OperationsConfig>,
     /// Statistics and target facts kept until the registry changes.
     pub aggregates: Arc<crate::storage::aggregates::Aggregates>,
+    /// Audit evidence keys and settings (checkpoints, person hashes).
+    pub evidence: Arc<crate::evidence::Keys>,
 }

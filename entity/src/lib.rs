@@ -7,6 +7,8 @@
 
 pub mod administrative_unit;
 pub mod annual_report;
+pub mod audit_chain_head;
+pub mod audit_checkpoint;
 pub mod audit_event;
 pub mod change_event;
 pub mod cooperative;

@@ -13,6 +13,7 @@ mod m20261201_000100_sync_fencing;
 mod m20261201_000400_member_register;
 mod m20261201_000400_report_versions;
 mod m20261201_000600_exports;
+mod m20261201_000700_audit_chain;
 pub mod reference;
 
 /// All migrations in the order they apply.
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000400_report_versions::Migration),
             Box::new(m20261201_000400_member_register::Migration),
             Box::new(m20261201_000600_exports::Migration),
+            Box::new(m20261201_000700_audit_chain::Migration),
         ]
     }
 }

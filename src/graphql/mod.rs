@@ -22,7 +22,7 @@ use crate::state::AppState;
 use async_graphql::{Schema, SchemaBuilder};
 use mutation::MutationRoot;
 use query::QueryRoot;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use subscription::SubscriptionRoot;
 
@@ -38,20 +38,37 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
 }
 
-/// Persons whose restricted fields a request revealed ("who read my data").
+/// Persons whose restricted fields a request revealed ("who read my data"):
+/// each person's id, identity number (hashed before it is stored) and the
+/// province of the record it was read on.
 #[derive(Default)]
-pub struct PersonalReads(Mutex<BTreeSet<i64>>);
+pub struct PersonalReads(Mutex<BTreeMap<i64, Noted>>);
+
+/// A noted read: the identity number and the record's province.
+type Noted = (Option<String>, Option<String>);
 
 impl PersonalReads {
     /// Notes that a person's restricted field was revealed.
-    pub fn note(&self, person_id: i64) {
+    pub fn note(&self, person_id: i64, id_number: Option<&str>, record_province: Option<&str>) {
         if let Ok(mut s) = self.0.lock() {
-            s.insert(person_id);
+            s.entry(person_id).or_insert_with(|| (id_number.map(str::to_owned), record_province.map(str::to_owned)));
         }
     }
 
-    fn take(&self) -> Vec<i64> {
-        self.0.lock().map(|mut s| std::mem::take(&mut *s).into_iter().collect()).unwrap_or_default()
+    fn take(&self) -> Vec<crate::service::write::Revealed> {
+        self.0
+            .lock()
+            .map(|mut s| {
+                std::mem::take(&mut *s)
+                    .into_iter()
+                    .map(|(person_id, (id_number, record_province))| crate::service::write::Revealed {
+                        person_id,
+                        id_number,
+                        record_province,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -71,10 +88,11 @@ pub async fn execute(
     let query = req.query.clone();
     let operation_name = req.operation_name.clone();
     let req = prepare(req, state, principal).data(RequestId(request_id)).data(reads.clone()).data(member_reads.clone());
+    let operation = req_operation(&req);
     let mut resp = schema.execute(req).await;
     nulls::complete_text(&mut resp, &query, operation_name.as_deref());
     let revealed = reads.take();
-    let recorded = match crate::service::write::audit_reads(state, &actor, &revealed).await {
+    let recorded = match crate::service::write::audit_reads(state, &actor, &revealed, operation.as_deref()).await {
         Ok(()) => crate::service::write::audit_member_reads(state, &actor, &member_reads.take()).await,
         Err(e) => Err(e),
     };
@@ -86,6 +104,11 @@ pub async fn execute(
     }
     error::finalize(&mut resp);
     resp
+}
+
+/// The request's operation name, if it gives one (recorded with reads).
+fn req_operation(req: &async_graphql::Request) -> Option<String> {
+    req.operation_name.as_deref().map(|n| n.chars().take(64).collect())
 }
 
 /// Builds the schema over the application state, for callers that run it
@@ -154,13 +177,14 @@ pub fn subscribe(
     use futures_util::StreamExt;
     let reads = std::sync::Arc::new(PersonalReads::default());
     let actor = crate::service::write::Actor { principal: principal.clone(), request_id: request_id.clone() };
+    let operation = req_operation(&req);
     let req = req.data(principal).data(RequestId(request_id)).data(reads.clone());
     let state = state.clone();
     schema.execute_stream(req).then(move |mut resp| {
-        let (state, actor, reads) = (state.clone(), actor.clone(), reads.clone());
+        let (state, actor, reads, operation) = (state.clone(), actor.clone(), reads.clone(), operation.clone());
         async move {
             let revealed = reads.take();
-            if let Err(e) = crate::service::write::audit_reads(&state, &actor, &revealed).await {
+            if let Err(e) = crate::service::write::audit_reads(&state, &actor, &revealed, operation.as_deref()).await {
                 tracing::error!(error = %e, "could not record reads of personal data; withholding the event");
                 resp = async_graphql::Response::from_errors(vec![
                     error::internal(&e).into_server_error(async_graphql::Pos::default())

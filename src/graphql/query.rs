@@ -383,9 +383,9 @@ impl QueryRoot {
     /// The national sync queue by operation and state, with the age of the
     /// oldest row of each (national admins only).
     async fn sync_queue(&self, ctx: &Context<'_>) -> Result<Vec<super::types::write::SyncQueueFigure>> {
-        let who = ctx.data_opt::<auth::Principal>().cloned().unwrap_or_else(auth::Principal::anonymous);
+        let actor = super::types::evidence::actor(ctx);
         let now = chrono::Utc::now();
-        Ok(crate::service::sync::queue(state(ctx)?, &who)
+        Ok(crate::service::sync::queue(state(ctx)?, &actor)
             .await
             .api()?
             .into_iter()
@@ -415,7 +415,6 @@ impl QueryRoot {
         last: Option<i32>,
         #[graphql(desc = "Only nodes before this cursor (page backward with `last`).")] before: Option<String>,
     ) -> Result<AuditEventConnection> {
-        let who = ctx.data_opt::<auth::Principal>().cloned().unwrap_or_else(auth::Principal::anonymous);
         let AuditEventFilter { subject, operation, outcome, entity_id } = filter.unwrap_or_default();
         let entity = match &entity_id {
             None => None,
@@ -441,7 +440,8 @@ impl QueryRoot {
         };
         let filter = write::AuditFilter { subject, operation, outcome, entity };
         let window = page::SequenceWindow::new("audit", after.as_deref(), first, before.as_deref(), last).api()?;
-        let (rows, has_previous, has_next) = write::audit_page(&state(ctx)?.db, &who, window, filter).await.api()?;
+        let actor = super::types::evidence::actor(ctx);
+        let (rows, has_previous, has_next) = write::audit_page(state(ctx)?, &actor, window, filter).await.api()?;
         let edges: Vec<AuditEventEdge> = rows
             .into_iter()
             .map(|r| AuditEventEdge { cursor: page::encode_sequence("audit", r.id), node: AuditEvent(r) })
@@ -519,5 +519,40 @@ impl QueryRoot {
         .await
         .api()?;
         Ok(status.into())
+    }
+
+    /// Recomputes the audit trail's hash chain and checks its signed
+    /// checkpoints (national admins only; a refusal is audited).
+    async fn verify_audit_trail(&self, ctx: &Context<'_>) -> Result<super::types::evidence::AuditVerification> {
+        let actor = super::types::evidence::actor(ctx);
+        Ok(crate::service::evidence::verify_for(state(ctx)?, &actor).await.api()?.into())
+    }
+
+    /// "Who read my data": every read of restricted fields of the person
+    /// holding this identity number (who, when, role, province, request id,
+    /// operation), oldest first. National admins see every read; officers
+    /// the reads made on records of their province. The trail stores a
+    /// keyed hash of the number, never the number.
+    async fn personal_data_reads(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The citizen identity number (số định danh cá nhân) as registered.")] id_number: String,
+        #[graphql(desc = "How many nodes to return: 20 when omitted, at most 100 (more is BAD_USER_INPUT).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return the nodes after this cursor (an edge's `cursor`); from the start when omitted.")]
+        after: Option<String>,
+    ) -> Result<AuditEventConnection> {
+        let actor = super::types::evidence::actor(ctx);
+        let window = page::SequenceWindow::new("audit", after.as_deref(), first, None, None).api()?;
+        let (rows, has_previous, has_next) =
+            crate::service::evidence::personal_data_reads(state(ctx)?, &actor, &id_number, window).await.api()?;
+        let edges: Vec<AuditEventEdge> = rows
+            .into_iter()
+            .map(|r| AuditEventEdge { cursor: page::encode_sequence("audit", r.id), node: AuditEvent(r) })
+            .collect();
+        Ok(AuditEventConnection {
+            page_info: PageInfo::of(edges.iter().map(|e| &e.cursor), has_next, has_previous),
+            edges,
+        })
     }
 }

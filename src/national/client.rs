@@ -151,6 +151,16 @@ pub struct HttpNational {
     http: reqwest::Client,
     endpoints: Endpoints,
     tokens: tokio::sync::Mutex<[Option<(String, std::time::Instant)>; 2]>,
+    log: std::sync::OnceLock<std::sync::Arc<dyn super::exchange::ExchangeLog>>,
+}
+
+/// An answer as it came, before it is judged.
+struct Raw {
+    status: u16,
+    etag: Option<i32>,
+    location: Option<String>,
+    retry_after: Option<Duration>,
+    body: Value,
 }
 
 impl HttpNational {
@@ -161,7 +171,116 @@ impl HttpNational {
             .connect_timeout(endpoints.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(HttpNational { http, endpoints, tokens: Default::default() })
+        Ok(HttpNational { http, endpoints, tokens: Default::default(), log: Default::default() })
+    }
+
+    /// Appends every exchange from now on to `log` (the first log set stays).
+    pub fn set_log(&self, log: std::sync::Arc<dyn super::exchange::ExchangeLog>) {
+        let _first_stays = self.log.set(log);
+    }
+
+    fn system_name(s: System) -> &'static str {
+        match s {
+            System::Tax => "tax",
+            System::Ncrs => "ncrs",
+        }
+    }
+
+    /// Sends one request, reads its answer and records the exchange.
+    /// `body` is sent as is (its SHA-256 is what the log keeps); `secret`
+    /// bodies (the token request) are neither hashed nor kept.
+    async fn exchange(
+        &self,
+        call: &Call,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        secret: bool,
+    ) -> Result<Raw, CallError> {
+        use super::exchange::{national_id, sha256_hex, Exchange, REQUEST_HASH_HEADER};
+        let started = chrono::Utc::now();
+        let clock = std::time::Instant::now();
+        let request_sha256 = if secret { None } else { body.as_deref().map(sha256_hex) };
+        let keep = !secret && self.log.get().is_some_and(|l| l.keep_bodies());
+        let request_body = if keep { body.as_deref().map(|b| String::from_utf8_lossy(b).into_owned()) } else { None };
+        let mut req = self.http.request(call.method.clone(), format!("{}{}", self.base(call.system), call.path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(k) = &call.idempotency_key {
+            req = req.header("Idempotency-Key", k);
+        }
+        if let Some(v) = call.if_match {
+            req = req.header("If-Match", format!("\"{v}\""));
+        }
+        if call.if_none_match {
+            req = req.header("If-None-Match", "*");
+        }
+        if let Some(b) = body {
+            let kind = if secret { "application/x-www-form-urlencoded" } else { "application/json" };
+            req = req.header(reqwest::header::CONTENT_TYPE, kind).body(b);
+        }
+        let sent = req.send().await.map_err(|e| unreachable(&call.path, e));
+        let (status, headers, bytes) = match sent {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let headers = resp.headers().clone();
+                (Some(status), Some(headers), read_bytes(resp).await)
+            }
+            Err(e) => (None, None, Err(e)),
+        };
+        let national_request_hash = headers
+            .as_ref()
+            .and_then(|h| h.get(REQUEST_HASH_HEADER))
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(128).collect::<String>());
+        let national_hash_matches = match (&national_request_hash, &request_sha256) {
+            (Some(theirs), Some(ours)) => Some(theirs.eq_ignore_ascii_case(ours)),
+            _ => None,
+        };
+        if national_hash_matches == Some(false) {
+            tracing::error!(path = %call.path, "national systems: their hash of our request differs from ours");
+        }
+        let parsed = bytes.as_ref().ok().map(|b| parse(b));
+        if let Some(log) = self.log.get() {
+            let answer = parsed.as_ref().and_then(|p| p.as_ref().ok());
+            let e = Exchange {
+                system: Self::system_name(call.system),
+                method: call.method.to_string(),
+                path: call.path.clone(),
+                status,
+                idempotency_key: call.idempotency_key.clone(),
+                request_sha256,
+                answer_sha256: bytes.as_ref().ok().filter(|_| !secret).map(|b| sha256_hex(b)),
+                national_request_hash,
+                national_hash_matches,
+                started_at: started.to_rfc3339(),
+                duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+                outbox_row: super::exchange::current_outbox_row(),
+                national_id: if secret { None } else { national_id(&call.path, answer) },
+                error: match (&bytes, &parsed) {
+                    (Err(e), _) | (_, Some(Err(e))) => Some(e.to_string()),
+                    _ => None,
+                },
+                request_body,
+                answer_body: if keep {
+                    bytes.as_ref().ok().map(|b| String::from_utf8_lossy(b).into_owned())
+                } else {
+                    None
+                },
+            };
+            log.record(e).await;
+        }
+        let body =
+            parsed.unwrap_or_else(|| Err(bytes.err().unwrap_or_else(|| CallError::Refused("no answer".into()))))?;
+        let headers = headers.unwrap_or_default();
+        let etag = headers.get("etag").and_then(|v| v.to_str().ok()).and_then(|v| v.trim_matches('"').parse().ok());
+        let location = headers.get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let retry_after = headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+            .map(Duration::from_secs);
+        Ok(Raw { status: status.unwrap_or_default(), etag, location, retry_after, body })
     }
 
     fn base(&self, s: System) -> &str {
@@ -189,17 +308,16 @@ impl HttpNational {
             ("client_id", self.endpoints.client_id.as_str()),
             ("client_secret", self.endpoints.client_secret.as_str()),
         ];
-        let resp = self
-            .http
-            .post(format!("{}/oauth/token", self.base(s)))
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| unreachable("token", e))?;
-        let status = resp.status();
-        let body = read(resp).await?;
-        if !status.is_success() {
-            return Err(classify(status.as_u16(), None, &body, "token"));
+        let encoded = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()))
+            .collect::<Vec<_>>()
+            .join("&");
+        let call = Call { method: reqwest::Method::POST, ..Call::get(s, "/oauth/token") };
+        let raw = self.exchange(&call, None, Some(encoded.into_bytes()), true).await?;
+        let body = raw.body;
+        if !(200..300).contains(&raw.status) {
+            return Err(classify(raw.status, None, &body, "token"));
         }
         let token = body["access_token"]
             .as_str()
@@ -209,26 +327,6 @@ impl HttpNational {
         let until = std::time::Instant::now() + Duration::from_secs(ttl.saturating_sub(5).max(1));
         tokens[slot] = Some((token.to_owned(), until));
         Ok(token.to_owned())
-    }
-
-    async fn send(&self, call: &Call, token: &str) -> Result<reqwest::Response, CallError> {
-        let mut req = self
-            .http
-            .request(call.method.clone(), format!("{}{}", self.base(call.system), call.path))
-            .bearer_auth(token);
-        if let Some(k) = &call.idempotency_key {
-            req = req.header("Idempotency-Key", k);
-        }
-        if let Some(v) = call.if_match {
-            req = req.header("If-Match", format!("\"{v}\""));
-        }
-        if call.if_none_match {
-            req = req.header("If-None-Match", "*");
-        }
-        if let Some(b) = &call.body {
-            req = req.json(b);
-        }
-        req.send().await.map_err(|e| unreachable(&call.path, e))
     }
 }
 
@@ -245,7 +343,7 @@ fn unreachable(what: &str, e: reqwest::Error) -> CallError {
     CallError::Transient { retry_after: None, detail }
 }
 
-async fn read(resp: reqwest::Response) -> Result<Value, CallError> {
+async fn read_bytes(resp: reqwest::Response) -> Result<Vec<u8>, CallError> {
     let mut resp = resp;
     let mut buf: Vec<u8> = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(|e| unreachable("answer", e))? {
@@ -254,10 +352,14 @@ async fn read(resp: reqwest::Response) -> Result<Value, CallError> {
         }
         buf.extend_from_slice(&chunk);
     }
+    Ok(buf)
+}
+
+fn parse(buf: &[u8]) -> Result<Value, CallError> {
     if buf.is_empty() {
         return Ok(Value::Null);
     }
-    serde_json::from_slice(&buf)
+    serde_json::from_slice(buf)
         .map_err(|_| CallError::Transient { retry_after: None, detail: "answer is not JSON".into() })
 }
 
@@ -287,32 +389,19 @@ fn classify(status: u16, retry_after: Option<Duration>, body: &Value, what: &str
     }
 }
 
-fn etag(resp: &reqwest::Response) -> Option<i32> {
-    resp.headers().get("etag")?.to_str().ok()?.trim_matches('"').parse().ok()
-}
-
 impl NationalSystems for HttpNational {
     async fn call(&self, call: Call) -> Result<Answer, CallError> {
-        let mut token = self.token(call.system, false).await?;
-        let mut resp = self.send(&call, &token).await?;
-        if resp.status().as_u16() == 401 {
-            token = self.token(call.system, true).await?;
-            resp = self.send(&call, &token).await?;
+        let body = call.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default());
+        let token = self.token(call.system, false).await?;
+        let mut raw = self.exchange(&call, Some(&token), body.clone(), false).await?;
+        if raw.status == 401 {
+            let token = self.token(call.system, true).await?;
+            raw = self.exchange(&call, Some(&token), body, false).await?;
         }
-        let status = resp.status().as_u16();
-        let tag = etag(&resp);
-        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse().ok())
-            .map(Duration::from_secs);
-        let body = read(resp).await?;
-        match status {
-            200..=299 => Ok(Answer { status, etag: tag, location, body }),
-            412 => Err(CallError::Precondition(tag)),
-            _ => Err(classify(status, retry_after, &body, &call.path)),
+        match raw.status {
+            200..=299 => Ok(Answer { status: raw.status, etag: raw.etag, location: raw.location, body: raw.body }),
+            412 => Err(CallError::Precondition(raw.etag)),
+            _ => Err(classify(raw.status, raw.retry_after, &raw.body, &call.path)),
         }
     }
 }

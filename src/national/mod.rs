@@ -11,6 +11,7 @@
 //! compiler finds every `match` that needs it.
 
 pub mod client;
+pub mod exchange;
 pub mod feed;
 
 use serde::{Deserialize, Serialize};

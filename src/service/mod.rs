@@ -6,6 +6,7 @@
 pub mod aggregates;
 pub mod cooperatives;
 pub mod export;
+pub mod evidence;
 pub mod feed;
 pub mod groups;
 pub mod members;

@@ -134,7 +134,10 @@ pub async fn retry(
 }
 
 /// The sync queue by operation and state (national admins only).
-pub async fn queue(state: &AppState, who: &auth::Principal) -> Result<Vec<QueueFigure>, ServiceError> {
-    auth::may_read_audit(who)?;
+pub async fn queue(state: &AppState, actor: &super::write::Actor) -> Result<Vec<QueueFigure>, ServiceError> {
+    if let Err(d) = auth::may_read_audit(&actor.principal) {
+        // A refused read of the queue is audited (DENIED).
+        return Err(super::uow::deny_outside(state, actor, "syncQueue", None, d).await);
+    }
     Ok(outbox::figures(&state.db).await?)
 }

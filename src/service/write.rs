@@ -5,9 +5,8 @@
 use super::ServiceError;
 use crate::auth::Principal;
 use crate::domain::rules::{Problem, ProblemKind};
-use crate::domain::EntityKind;
 use crate::state::AppState;
-use crate::storage::journal::{self, AuditActor, AuditOutcome, AuditRow};
+use crate::storage::journal::{self, AuditActor};
 use chrono::Utc;
 use entity::audit_event;
 use serde::Serialize;
@@ -53,21 +52,36 @@ pub fn audit_actor(actor: &Actor) -> AuditActor {
     }
 }
 
+/// A person whose restricted data a request revealed.
+#[derive(Debug, Clone)]
+pub struct Revealed {
+    /// The person's row.
+    pub person_id: i64,
+    /// Their identity number (only its keyed hash is stored).
+    pub id_number: Option<String>,
+    /// The 2025 province of the record it was read on.
+    pub record_province: Option<String>,
+}
+
 /// Records that restricted personal data of these persons was read (one
-/// statement for the whole request).
-pub async fn audit_reads(state: &AppState, actor: &Actor, person_ids: &[i64]) -> Result<(), ServiceError> {
-    let rows = person_ids
+/// transaction for the whole request), each under the keyed hash of the
+/// identity number, never the number.
+pub async fn audit_reads(
+    state: &AppState,
+    actor: &Actor,
+    revealed: &[Revealed],
+    operation: Option<&str>,
+) -> Result<(), ServiceError> {
+    let reads = revealed
         .iter()
-        .map(|id| AuditRow {
-            operation: "readPersonalData".to_owned(),
-            entity: Some((EntityKind::Person, *id)),
-            outcome: AuditOutcome::Read,
-            before: None,
-            after: None,
-            detail: None,
+        .map(|r| journal::PersonalRead {
+            person_id: r.person_id,
+            person_key: r.id_number.as_deref().and_then(|n| state.evidence.person_key(n)),
+            record_province: r.record_province.clone(),
+            detail: operation.map(|o| format!("operation {o}")),
         })
         .collect();
-    journal::audit_alone(&state.db, &state.write_gate, &audit_actor(actor), rows).await?;
+    journal::audit_personal_reads(&state.db, &state.write_gate, &audit_actor(actor), reads).await?;
     Ok(())
 }
 
@@ -96,14 +110,18 @@ pub async fn audit_member_reads(state: &AppState, actor: &Actor, reads: &[(i64, 
 /// A page of the audit trail (national admins only), with whether entries
 /// precede and follow it.
 pub async fn audit_page(
-    db: &sea_orm::DatabaseConnection,
-    who: &Principal,
+    state: &AppState,
+    actor: &Actor,
     window: super::page::SequenceWindow,
     filter: AuditFilter,
 ) -> Result<(Vec<audit_event::Model>, bool, bool), ServiceError> {
-    crate::auth::may_read_audit(who)?;
+    if let Err(d) = crate::auth::may_read_audit(&actor.principal) {
+        // A refused read of the trail is itself audited.
+        return Err(super::uow::deny_outside(state, actor, "auditEvents", None, d).await);
+    }
     let rows =
-        journal::audit_between(db, window.after, window.before, window.size + 1, window.from_end, &filter).await?;
+        journal::audit_between(&state.db, window.after, window.before, window.size + 1, window.from_end, &filter)
+            .await?;
     Ok(window.finish(rows))
 }
 

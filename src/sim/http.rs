@@ -82,7 +82,9 @@ pub(crate) fn all_routes() -> impl Iterator<Item = (&'static str, &'static str)>
 /// The whole simulator: faults on everything but `/_sim`, a bearer token on
 /// everything but `/oauth/token` and `/_sim`.
 pub(crate) fn router(sim: Sim) -> Router {
-    let systems = add_system_routes(Router::new()).route_layer(middleware::from_fn_with_state(sim.clone(), bearer));
+    let systems = add_system_routes(Router::new())
+        .route_layer(middleware::from_fn_with_state(sim.clone(), bearer))
+        .route_layer(middleware::from_fn(request_hash));
     let faulty = add_token_routes(Router::new())
         .merge(systems)
         .route_layer(middleware::from_fn_with_state(sim.clone(), inject_faults));
@@ -133,7 +135,25 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Params<
 // ---- faults ----
 
 /// Draws the request's fate; see [`super::Faults`].
+/// Answers every call of the national systems with the SHA-256 of the
+/// request body as received (`X-National-Request-Hash`, as X-Road's
+/// `X-Road-Request-Hash`), so the caller can log and check what arrived.
+async fn request_hash(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, 1 << 20).await {
+        Ok(b) => b,
+        Err(_) => return Answer::message(413, "request body larger than 1 MiB").into_response(),
+    };
+    let hash = crate::national::exchange::sha256_hex(&bytes);
+    let mut response = next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await;
+    if let Ok(v) = HeaderValue::try_from(hash) {
+        response.headers_mut().insert(crate::national::exchange::REQUEST_HASH_HEADER, v);
+    }
+    response
+}
+
 async fn inject_faults(State(sim): State<Sim>, request: Request, next: Next) -> Response {
+    sim.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let (fault, latency_ms) = sim.dice().draw();
     if latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(latency_ms)).await;

@@ -185,6 +185,12 @@ impl SimHandle {
         self.shared.lock().state.snapshot()
     }
 
+    /// How many calls the national systems' routes received (the token
+    /// endpoint included, `/_sim` not), answered or not.
+    pub fn calls_received(&self) -> u64 {
+        self.shared.calls.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// The faults in force.
     pub fn faults(&self) -> Faults {
         self.shared.dice().faults().clone()

@@ -42,6 +42,8 @@ pub(crate) struct Shared {
     state_file: Option<PathBuf>,
     inner: Mutex<Inner>,
     dice: Mutex<FaultDice>,
+    /// Calls received on the national systems' routes (token included).
+    pub calls: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -54,6 +56,7 @@ impl Shared {
             state_file: config.state_file.clone(),
             inner: Mutex::new(Inner { state, rng: StdRng::seed_from_u64(config.seed), tokens: HashMap::new() }),
             dice: Mutex::new(FaultDice::new(config.faults.clone(), config.seed.wrapping_add(1))),
+            calls: Default::default(),
         }
     }
 

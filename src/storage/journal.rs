@@ -6,9 +6,9 @@ use super::write::{self, WriteGate, WriteTxn};
 use super::StorageError;
 use crate::domain::{ChangeKind, EntityKind};
 use chrono::{DateTime, Utc};
-use entity::{audit_event, change_event, mutation_receipt};
+use entity::{audit_chain_head, audit_event, change_event, mutation_receipt};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
 
@@ -85,33 +85,177 @@ fn fit(s: &str, n: usize) -> String {
     }
 }
 
-fn audit_model(who: &AuditActor, at: DateTime<Utc>, e: AuditRow) -> audit_event::ActiveModel {
-    audit_event::ActiveModel {
-        at: Set(at),
-        subject: Set(fit(&who.subject, SUBJECT_CHARS)),
-        role: Set(fit(who.role, ROLE_CHARS)),
-        province: Set(who.province.as_deref().map(|p| fit(p, PROVINCE_CHARS))),
-        request_id: Set(fit(&who.request_id, REQUEST_ID_CHARS)),
-        operation: Set(fit(&e.operation, OPERATION_CHARS)),
-        entity_kind: Set(e.entity.map(|(k, _)| k.as_str().to_owned())),
-        entity_id: Set(e.entity.map(|(_, id)| id)),
-        outcome: Set(e.outcome.as_str().to_owned()),
-        before_digest: Set(e.before),
-        after_digest: Set(e.after),
-        detail: Set(e.detail),
-        ..Default::default()
+fn audit_model(who: &AuditActor, at: DateTime<Utc>, e: AuditRow) -> audit_event::Model {
+    audit_event::Model {
+        id: 0,
+        at,
+        subject: fit(&who.subject, SUBJECT_CHARS),
+        role: fit(who.role, ROLE_CHARS),
+        province: who.province.as_deref().map(|p| fit(p, PROVINCE_CHARS)),
+        request_id: fit(&who.request_id, REQUEST_ID_CHARS),
+        operation: fit(&e.operation, OPERATION_CHARS),
+        entity_kind: e.entity.map(|(k, _)| k.as_str().to_owned()),
+        entity_id: e.entity.map(|(_, id)| id),
+        outcome: e.outcome.as_str().to_owned(),
+        before_digest: e.before,
+        after_digest: e.after,
+        detail: e.detail,
+        seq: 0,
+        hash: String::new(),
+        person_key: None,
+        record_province: None,
     }
+}
+
+fn active(m: audit_event::Model) -> audit_event::ActiveModel {
+    audit_event::ActiveModel {
+        id: NotSet,
+        at: Set(m.at),
+        subject: Set(m.subject),
+        role: Set(m.role),
+        province: Set(m.province),
+        request_id: Set(m.request_id),
+        operation: Set(m.operation),
+        entity_kind: Set(m.entity_kind),
+        entity_id: Set(m.entity_id),
+        outcome: Set(m.outcome),
+        before_digest: Set(m.before_digest),
+        after_digest: Set(m.after_digest),
+        detail: Set(m.detail),
+        seq: Set(m.seq),
+        hash: Set(m.hash),
+        person_key: Set(m.person_key),
+        record_province: Set(m.record_province),
+    }
+}
+
+/// The one insert path of the audit trail: locks the chain head (a row
+/// lock, so on PostgreSQL every replica takes its turn, in commit order),
+/// numbers and hashes `rows` after it, inserts them and moves the head.
+async fn append(w: &WriteTxn, rows: Vec<audit_event::Model>) -> Result<(), StorageError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let head = audit_chain_head::Entity::find_by_id(1)
+        .lock_exclusive()
+        .one(&w.txn)
+        .await?
+        .ok_or_else(|| StorageError::Corrupt("the audit chain head is missing".into()))?;
+    let (mut seq, mut previous) = (head.seq, head.hash);
+    let mut models = Vec::with_capacity(rows.len());
+    for mut m in rows {
+        seq += 1;
+        m.seq = seq;
+        m.at = crate::evidence::micros(m.at);
+        m.hash = audit_event::chain_hash(&previous, &m);
+        previous = m.hash.clone();
+        models.push(active(m));
+    }
+    audit_event::Entity::insert_many(models).exec_without_returning(&w.txn).await?;
+    audit_chain_head::ActiveModel { id: Set(1), seq: Set(seq), hash: Set(previous) }.update(&w.txn).await?;
+    Ok(())
 }
 
 /// Appends audit rows in a unit of work's transaction.
 pub async fn insert_audit(w: &WriteTxn, who: &AuditActor, rows: Vec<AuditRow>) -> Result<(), StorageError> {
-    if rows.is_empty() {
+    let now = Utc::now();
+    append(w, rows.into_iter().map(|r| audit_model(who, now, r)).collect()).await
+}
+
+/// A read of a person's restricted data, as the trail records it.
+#[derive(Debug, Clone)]
+pub struct PersonalRead {
+    /// The person's row.
+    pub person_id: i64,
+    /// Keyed hash of the identity number (never the number).
+    pub person_key: Option<String>,
+    /// The 2025 province of the record the person is named on.
+    pub record_province: Option<String>,
+    /// Free text (which request operation read it).
+    pub detail: Option<String>,
+}
+
+/// Records reads of personal data in their own serialised transaction.
+pub async fn audit_personal_reads(
+    db: &DatabaseConnection,
+    gate: &WriteGate,
+    who: &AuditActor,
+    reads: Vec<PersonalRead>,
+) -> Result<(), StorageError> {
+    if reads.is_empty() {
         return Ok(());
     }
     let now = Utc::now();
-    let models = rows.into_iter().map(|r| audit_model(who, now, r));
-    audit_event::Entity::insert_many(models).exec_without_returning(&w.txn).await?;
-    Ok(())
+    let rows = reads
+        .into_iter()
+        .map(|r| {
+            let row = AuditRow {
+                operation: "readPersonalData".to_owned(),
+                entity: Some((EntityKind::Person, r.person_id)),
+                outcome: AuditOutcome::Read,
+                before: None,
+                after: None,
+                detail: r.detail,
+            };
+            audit_event::Model {
+                person_key: r.person_key,
+                record_province: r.record_province.as_deref().map(|p| fit(p, PROVINCE_CHARS)),
+                ..audit_model(who, now, row)
+            }
+        })
+        .collect();
+    let w = write::begin(db, gate).await?;
+    append(&w, rows).await?;
+    w.commit().await
+}
+
+/// One exchange with a national system as the trail records it (the
+/// exchange itself as JSON in `detail`).
+#[derive(Debug, Clone)]
+pub struct ExchangeRow {
+    /// e.g. `national.tax.POST`.
+    pub operation: String,
+    /// The outbox row the call was made for.
+    pub outbox_row: Option<i64>,
+    /// Digest of the request body sent.
+    pub request_digest: Option<String>,
+    /// Digest of the answer body received.
+    pub answer_digest: Option<String>,
+    /// The exchange as JSON.
+    pub detail: String,
+}
+
+/// Appends one exchange with a national system in its own serialised transaction.
+pub async fn audit_exchange(
+    db: &DatabaseConnection,
+    gate: &WriteGate,
+    who: &AuditActor,
+    e: ExchangeRow,
+) -> Result<(), StorageError> {
+    let row = audit_event::Model {
+        entity_kind: e.outbox_row.map(|_| "SYNC_OUTBOX".to_owned()),
+        entity_id: e.outbox_row,
+        outcome: "EXCHANGE".to_owned(),
+        before_digest: e.request_digest,
+        after_digest: e.answer_digest,
+        detail: Some(e.detail),
+        operation: fit(&e.operation, OPERATION_CHARS),
+        ..audit_model(
+            who,
+            Utc::now(),
+            AuditRow {
+                operation: String::new(),
+                entity: None,
+                outcome: AuditOutcome::Success,
+                before: None,
+                after: None,
+                detail: None,
+            },
+        )
+    };
+    let w = write::begin(db, gate).await?;
+    append(&w, vec![row]).await?;
+    w.commit().await
 }
 
 /// Appends audit rows in their own serialised transaction (refusals, and

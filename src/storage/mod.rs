@@ -8,6 +8,7 @@
 
 pub mod export;
 pub mod aggregates;
+pub mod evidence;
 pub mod journal;
 pub mod members;
 pub mod organisations;

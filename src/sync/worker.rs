@@ -421,8 +421,9 @@ impl<N: NationalSystems> Worker<N> {
             }
         };
         let mut progress = Progress::from_stored(row.progress.as_deref());
-        let done = match tokio::time::timeout(self.deadline(), self.perform(&row, kind, &delivery, &mut progress)).await
-        {
+        let performed =
+            crate::national::exchange::for_outbox_row(row.id, self.perform(&row, kind, &delivery, &mut progress));
+        let done = match tokio::time::timeout(self.deadline(), performed).await {
             Ok(done) => done,
             Err(_) => Err(Failure::National(CallError::Transient {
                 retry_after: None,

@@ -71,7 +71,11 @@ async fn sqlite_template() -> PathBuf {
                 }
             }
             let path = dir.join(format!("tpl-{}.db", std::process::id()));
-            let _ = std::fs::remove_file(&path);
+            // A stale WAL of an earlier process with the same pid would be
+            // replayed into the fresh file: remove it too.
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
             let url = format!("sqlite://{}", path.display());
             let (db, _) = coopgate::storage::connect(&url, &Default::default()).await.expect("template db");
             startup::migrate(&db).await.expect("migrations apply on SQLite");
@@ -258,6 +262,7 @@ impl TestApp {
             },
             db_max_connections: 5,
             operations: options.operations.clone(),
+            evidence: Default::default(),
         };
         let serve = ServeConfig {
             listen: "127.0.0.1:0".parse().expect("addr"),

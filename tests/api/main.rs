@@ -15,6 +15,7 @@ mod dataloaders;
 mod docs_examples;
 mod errors_doc;
 mod export;
+mod evidence;
 mod feed;
 mod filters;
 mod http;

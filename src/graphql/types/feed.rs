@@ -151,11 +151,13 @@ impl AuditEvent {
     /// Global id of the entity concerned.
     async fn entity_id(&self) -> Option<ID> {
         match (&self.0.entity_kind, self.0.entity_id) {
-            (Some(k), Some(id)) => Some(entity_id(k, id)),
+            // Exchange rows name an outbox row (in `detail`), not a node.
+            (Some(k), Some(id)) if domain::EntityKind::parse(k).is_some() => Some(entity_id(k, id)),
             _ => None,
         }
     }
-    /// SUCCESS, DENIED, REJECTED or READ.
+    /// SUCCESS, DENIED, REJECTED, READ, or EXCHANGE (a call to a national
+    /// system, described in `detail`).
     async fn outcome(&self) -> &str {
         &self.0.outcome
     }
@@ -170,6 +172,11 @@ impl AuditEvent {
     /// Reason, errors or other detail.
     async fn detail(&self) -> Option<&str> {
         self.0.detail.as_deref()
+    }
+    /// SHA-256 over the previous event's hash and this event's canonical
+    /// form (hex): the audit trail's hash chain (docs/evidence.md).
+    async fn hash(&self) -> &str {
+        &self.0.hash
     }
 }
 

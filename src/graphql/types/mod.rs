@@ -4,6 +4,7 @@
 pub mod connection;
 pub mod enums;
 pub mod export;
+pub mod evidence;
 pub mod feed;
 pub mod filter;
 pub mod organisation;

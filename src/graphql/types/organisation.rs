@@ -518,8 +518,10 @@ impl Person {
         if value.is_none() || !self.may_read(ctx)? {
             return Ok(None);
         }
+        let state = ctx.data::<AppState>()?;
+        let province = state.gazetteer.province_of(self.province_id).map(|p| p.code.as_str());
         match ctx.data_opt::<std::sync::Arc<crate::graphql::PersonalReads>>() {
-            Some(reads) => reads.note(self.model.id),
+            Some(reads) => reads.note(self.model.id, self.model.id_number.as_deref(), province),
             // No place to record the read: do not reveal it.
             None => return Ok(None),
         }
