@@ -151,6 +151,7 @@ struct ServeArgs {
     national: NationalConfig,
     #[command(flatten)]
     operations: coopgate::config::OperationsConfig,
+    #[command(flatten)]
     evidence: EvidenceConfig,
 }
 
@@ -182,6 +183,7 @@ struct WorkerArgs {
     national: NationalConfig,
     #[command(flatten)]
     ops: coopgate::config::OpsConfig,
+    #[command(flatten)]
     evidence: EvidenceConfig,
 }
 
@@ -514,7 +516,7 @@ async fn export(args: ExportArgs) -> Result<(), Box<dyn std::error::Error>> {
         .into());
     }
     let gazetteer = startup::load_gazetteer(&db).await?;
-    let state = cli_state(&config, db, statements, gazetteer);
+    let state = cli_state(&config, db, statements, gazetteer)?;
     let admin = coopgate::auth::Principal {
         subject: "cli:export".into(),
         role: coopgate::auth::Role::NationalAdmin,

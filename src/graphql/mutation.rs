@@ -374,17 +374,7 @@ impl MutationRoot {
             .api()?;
         member_payload(ctx, outcome).await
     }
-}
 
-async fn member_payload(
-    ctx: &Context<'_>,
-    outcome: Result<entity::member::Model, Vec<crate::domain::rules::Problem>>,
-) -> Result<super::types::members::MemberPayload> {
-    let (member, user_errors) = match outcome {
-        Ok(m) => (super::types::members::load(ctx, m.id).await?, Vec::new()),
-        Err(problems) => (None, problems.into_iter().map(UserError::from).collect()),
-    };
-    Ok(super::types::members::MemberPayload { member, user_errors })
     /// Starts a bulk export (xuất dữ liệu) in the background: national admins
     /// the country or one province, officers their own province. Poll the job
     /// with `node(id:)`; when DONE, GET its `downloadUrl` with the same token.
@@ -402,4 +392,15 @@ async fn member_payload(
             user_errors: Vec::new(),
         })
     }
+}
+
+async fn member_payload(
+    ctx: &Context<'_>,
+    outcome: Result<entity::member::Model, Vec<crate::domain::rules::Problem>>,
+) -> Result<super::types::members::MemberPayload> {
+    let (member, user_errors) = match outcome {
+        Ok(m) => (super::types::members::load(ctx, m.id).await?, Vec::new()),
+        Err(problems) => (None, problems.into_iter().map(UserError::from).collect()),
+    };
+    Ok(super::types::members::MemberPayload { member, user_errors })
 }

@@ -224,7 +224,7 @@ pub async fn post(state: &HttpState, req: Request) -> Response {
         Ok(b) => b,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             let points = refusal_charge(state.edge.config.max_body_bytes);
-            if let Some(limited) = charge_client(state, &headers, peer, media, points) {
+            if let Some(limited) = charge_client(state, &headers, peer, media, points).await {
                 return limited;
             }
             return refuse(media, StatusCode::PAYLOAD_TOO_LARGE, code::BAD_USER_INPUT, "the request body is too large");
@@ -234,7 +234,7 @@ pub async fn post(state: &HttpState, req: Request) -> Response {
     let parsed: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(_) => {
-            if let Some(limited) = charge_client(state, &headers, peer, media, refusal_charge(body.len())) {
+            if let Some(limited) = charge_client(state, &headers, peer, media, refusal_charge(body.len())).await {
                 return limited;
             }
             return refuse(media, StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, "the body is not valid JSON");
@@ -383,7 +383,7 @@ pub fn refusal_charge(bytes: usize) -> u64 {
 /// Spends `points` from the client address's bucket for a request refused
 /// before its caller is known (a body over the limit, unreadable JSON);
 /// `Some(429)` when the bucket is empty.
-fn charge_client(
+async fn charge_client(
     state: &HttpState,
     headers: &HeaderMap,
     peer: Option<SocketAddr>,
@@ -393,7 +393,7 @@ fn charge_client(
     let limiter = state.edge.rate.as_ref()?;
     let client = client_ip(headers, state.edge.config.client_ip_header.as_ref(), peer);
     let key = principal_key(&crate::auth::Principal::anonymous(), client);
-    limiter.spend(&key, points).err().map(|l| rate_limited(media, l.retry_after_secs, points))
+    limiter.spend(&key, points).await.err().map(|l| rate_limited(media, l.retry_after_secs, points))
 }
 
 /// Documents larger than this are parsed and measured on the blocking pool.

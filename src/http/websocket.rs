@@ -338,7 +338,7 @@ async fn operation(
         Prepared::Refused(_, cost) => (*cost).max(super::protocol::refusal_charge(bytes)),
     };
     if let Some(limiter) = &edge.rate {
-        if let Err(limited) = limiter.spend(&key, charge) {
+        if let Err(limited) = limiter.spend(&key, charge).await {
             let errors = json!([{"message": format!("rate limit exceeded; retry after {} s", limited.retry_after_secs),
                 "extensions": {"code": crate::graphql::error::code::RATE_LIMITED}}]);
             report(&tx, &slow, Report::Error(id, generation, errors)).await;
