@@ -14,6 +14,8 @@ pub mod cooperative_group;
 pub mod cooperative_union;
 pub mod mutation_receipt;
 pub mod person;
+pub mod reorganisation_link;
+pub mod status_change;
 pub mod sync_cursor;
 pub mod sync_outbox;
 pub mod target;

@@ -9,6 +9,7 @@ mod m20261122_000003_registry;
 mod m20261122_000004_audit_changes_receipts;
 mod m20261122_000005_targets;
 mod m20261122_000006_sync;
+mod m20261201_000300_lifecycle;
 pub mod reference;
 
 /// All migrations in the order they apply.
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_audit_changes_receipts::Migration),
             Box::new(m20261122_000005_targets::Migration),
             Box::new(m20261122_000006_sync::Migration),
+            Box::new(m20261201_000300_lifecycle::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod ids;
+pub mod lifecycle_loaders;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;

@@ -6,10 +6,12 @@
 pub mod cooperatives;
 pub mod feed;
 pub mod groups;
+pub mod lifecycle;
 pub mod national;
 pub mod national_form;
 pub mod page;
 pub mod registry;
+pub mod reorganisation;
 pub mod reports;
 pub mod sync;
 pub mod targets;

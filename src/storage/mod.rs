@@ -7,6 +7,7 @@
 //! per dialect in the one function that runs them.
 
 pub mod journal;
+pub mod lifecycle;
 pub mod organisations;
 pub mod outbox;
 pub mod records;
@@ -142,7 +143,8 @@ pub async fn analyze(db: &DatabaseConnection) -> Result<(), StorageError> {
 }
 
 /// The tables the seed generator loads with explicit ids.
-pub const BULK_LOADED: [&str; 5] = ["person", "cooperative_union", "cooperative", "cooperative_group", "annual_report"];
+pub const BULK_LOADED: [&str; 6] =
+    ["person", "cooperative_union", "cooperative", "cooperative_group", "annual_report", "status_change"];
 
 /// Sets PostgreSQL sequences past explicitly inserted ids (after a bulk load).
 pub async fn reset_sequences(db: &DatabaseConnection, tables: &[&str]) -> Result<(), StorageError> {

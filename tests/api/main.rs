@@ -17,6 +17,7 @@ mod feed;
 mod filters;
 mod http;
 mod ide;
+mod lifecycle;
 mod lookups;
 mod national_form;
 mod pagination;

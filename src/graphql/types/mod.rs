@@ -5,6 +5,7 @@ pub mod connection;
 pub mod enums;
 pub mod feed;
 pub mod filter;
+pub mod lifecycle;
 pub mod organisation;
 pub mod principal;
 pub mod statistics;
