@@ -39,6 +39,8 @@ pub struct Model {
     /// Year of the latest annual report.
     pub latest_report_year: Option<i32>,
     /// Optimistic-concurrency version.
+    /// The day it was disbanded (chấm dứt hợp đồng hợp tác).
+    pub disbanded_on: Option<Date>,
     pub version: i32,
     /// When the row was created.
     pub created_at: DateTimeUtc,

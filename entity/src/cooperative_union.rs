@@ -56,6 +56,10 @@ pub struct Model {
     /// Optimistic-concurrency version.
     pub version: i32,
     /// When the row was created.
+    /// Director (giám đốc); null for unions registered before it was recorded.
+    pub director_id: Option<i64>,
+    /// Operating member cooperatives below the legal minimum (3) since this day.
+    pub below_minimum_since: Option<Date>,
     pub created_at: DateTimeUtc,
     /// When the row last changed.
     pub updated_at: DateTimeUtc,

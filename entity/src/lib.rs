@@ -18,6 +18,8 @@ pub mod export_chunk;
 pub mod export_job;
 pub mod mutation_receipt;
 pub mod person;
+pub mod reorganisation_link;
+pub mod status_change;
 pub mod sync_cursor;
 pub mod sync_outbox;
 pub mod target;

@@ -14,6 +14,7 @@ mod m20261201_000400_member_register;
 mod m20261201_000400_report_versions;
 mod m20261201_000600_exports;
 mod m20261201_000700_audit_chain;
+mod m20261201_000300_lifecycle;
 pub mod reference;
 
 /// All migrations in the order they apply.
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000400_member_register::Migration),
             Box::new(m20261201_000600_exports::Migration),
             Box::new(m20261201_000700_audit_chain::Migration),
+            Box::new(m20261201_000300_lifecycle::Migration),
         ]
     }
 }

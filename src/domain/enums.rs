@@ -55,6 +55,46 @@ stored_enum!(
         Dissolved = "DISSOLVED",
         /// Certificate revoked (thu hồi giấy chứng nhận).
         Revoked = "REVOKED",
+        /// Dissolving: decided, not yet completed (đang làm thủ tục giải thể).
+        InDissolution = "IN_DISSOLUTION",
+        /// Declared bankrupt by a court (phá sản).
+        Bankrupt = "BANKRUPT",
+        /// An application withdrawn before registration (rút hồ sơ).
+        Withdrawn = "WITHDRAWN",
+    }
+);
+
+stored_enum!(
+    /// How a dissolution came about (giải thể tự nguyện / bắt buộc).
+    DissolutionKind {
+        /// Decided by the general assembly (tự nguyện).
+        Voluntary = "VOLUNTARY",
+        /// Imposed by the state (bắt buộc), e.g. after revocation.
+        Compulsory = "COMPULSORY",
+    }
+);
+
+stored_enum!(
+    /// Who made a status change.
+    ChangeOrigin {
+        /// The provincial registration office, through this registry.
+        Province = "PROVINCE",
+        /// The national systems (registration, compulsory changes on their side).
+        National = "NATIONAL",
+    }
+);
+
+stored_enum!(
+    /// A reorganisation of cooperatives (tổ chức lại).
+    ReorganisationKind {
+        /// Sáp nhập: the sources end, absorbed into an existing cooperative.
+        Merger = "MERGER",
+        /// Hợp nhất: the sources end, forming one new cooperative.
+        Consolidation = "CONSOLIDATION",
+        /// Chia: the source ends, divided into several new cooperatives.
+        Split = "SPLIT",
+        /// Tách: the source continues; new cooperatives split off.
+        Separation = "SEPARATION",
     }
 );
 
@@ -185,6 +225,12 @@ impl RegistrationStatus {
     pub fn is_operating(self) -> bool {
         matches!(self, Self::Active | Self::Suspended)
     }
+
+    /// The legal entity no longer exists (or never came to): DISSOLVED,
+    /// BANKRUPT or WITHDRAWN. Such a record is no union's member.
+    pub fn has_ended(self) -> bool {
+        matches!(self, Self::Dissolved | Self::Bankrupt | Self::Withdrawn)
+    }
 }
 
 impl GroupStatus {
@@ -195,7 +241,11 @@ impl GroupStatus {
         match status {
             RegistrationStatus::Active => Some(Self::Active),
             RegistrationStatus::Dissolved | RegistrationStatus::Revoked => Some(Self::Disbanded),
-            RegistrationStatus::Pending | RegistrationStatus::Suspended => None,
+            RegistrationStatus::Pending
+            | RegistrationStatus::Suspended
+            | RegistrationStatus::InDissolution
+            | RegistrationStatus::Bankrupt
+            | RegistrationStatus::Withdrawn => None,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod codes;
 #[macro_use]
 pub mod enums;
 pub mod gazetteer;
+pub mod lifecycle;
 pub mod money;
 pub mod national_form;
 pub mod rules;
@@ -18,6 +19,7 @@ pub mod members;
 
 pub use codes::{CodeError, LegacyUnitCode, ProvinceCode, TaxCode, WardCode};
 pub use enums::{
-    AdministrativeLevel, ChangeKind, EntityKind, Gender, GroupStatus, Rating, RegistrationStatus, Sector, SyncState,
+    AdministrativeLevel, ChangeKind, ChangeOrigin, DissolutionKind, EntityKind, Gender, GroupStatus, Rating,
+    RegistrationStatus, ReorganisationKind, Sector, SyncState,
 };
 pub use gazetteer::{Gazetteer, Unit, UnitId};

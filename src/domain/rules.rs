@@ -275,46 +275,35 @@ pub struct TransitionError {
     pub to: RegistrationStatus,
 }
 
-/// The status changes a client may ask for: ACTIVE ⇄ SUSPENDED, and ACTIVE or
-/// SUSPENDED → DISSOLVED or REVOKED. PENDING → ACTIVE happens only when the
-/// national registration succeeds; DISSOLVED and REVOKED are final.
+/// The status changes a province may ask for (the state machine of
+/// [`super::lifecycle`]).
 pub fn transition(from: RegistrationStatus, to: RegistrationStatus) -> Result<(), TransitionError> {
-    use RegistrationStatus::*;
-    match (from, to) {
-        (Active, Suspended) | (Suspended, Active) | (Active | Suspended, Dissolved | Revoked) => Ok(()),
-        _ => Err(TransitionError { from, to }),
+    if super::lifecycle::province_targets(from).contains(&to) {
+        Ok(())
+    } else {
+        Err(TransitionError { from, to })
     }
 }
 
-/// Whether the national side may impose `to` (corrections keep the status;
-/// compulsory dissolution and revocation apply from any non-final state).
+/// Whether the national side may impose `to` ([`super::lifecycle::national_may_impose`]).
 pub fn national_transition(from: RegistrationStatus, to: RegistrationStatus) -> Result<(), TransitionError> {
-    use RegistrationStatus::*;
-    match (from, to) {
-        (Pending, Active) => Ok(()),
-        (Pending | Active | Suspended, Dissolved | Revoked) => Ok(()),
-        _ => transition(from, to),
+    if super::lifecycle::national_may_impose(from, to) {
+        Ok(())
+    } else {
+        Err(TransitionError { from, to })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use RegistrationStatus::*;
 
     #[test]
-    fn transitions_follow_the_law() {
-        let allowed = [
-            (Active, Suspended),
-            (Suspended, Active),
-            (Active, Dissolved),
-            (Active, Revoked),
-            (Suspended, Dissolved),
-            (Suspended, Revoked),
-        ];
+    fn transitions_follow_the_lifecycle() {
         for from in RegistrationStatus::ALL {
             for to in RegistrationStatus::ALL {
-                assert_eq!(transition(*from, *to).is_ok(), allowed.contains(&(*from, *to)), "{from} → {to}");
+                let allowed = crate::domain::lifecycle::province_targets(*from).contains(to);
+                assert_eq!(transition(*from, *to).is_ok(), allowed, "{from} → {to}");
             }
         }
     }

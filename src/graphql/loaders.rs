@@ -205,6 +205,10 @@ pub struct Loaders {
     pub facts: Cached<Facts>,
     /// Targets by id.
     pub targets: Cached<Targets>,
+    /// Status histories by record.
+    pub status_histories: Cached<super::lifecycle_loaders::StatusHistories>,
+    /// Reorganisation links by cooperative.
+    pub links: Cached<super::lifecycle_loaders::Links>,
 }
 
 fn cached<T: Send + Sync + 'static>(loader: T) -> Cached<T> {
@@ -226,6 +230,8 @@ impl Loaders {
             member_counts: cached(MemberCounts { db: db.clone() }),
             facts: cached(Facts { state: state.clone() }),
             targets: cached(Targets(by_id())),
+            status_histories: cached(super::lifecycle_loaders::StatusHistories { db: db.clone() }),
+            links: cached(super::lifecycle_loaders::Links { db: db.clone() }),
         }
     }
 }

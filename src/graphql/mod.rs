@@ -5,6 +5,7 @@
 pub mod documents;
 pub mod error;
 pub mod ids;
+pub mod lifecycle_loaders;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;

@@ -138,14 +138,12 @@ impl MutationRoot {
         let Some(id) = row_of(NodeKind::Cooperative, &input.id) else {
             return Ok(coop_payload(Err(missing("id", "cooperative"))));
         };
-        let outcome = cooperatives::change_status(
+        let outcome = crate::service::lifecycle::change_cooperative_status(
             state(ctx)?,
             &actor(ctx),
             id,
             input.expected_version,
-            input.status.into(),
-            input.effective_on.0,
-            &input.reason,
+            input.to_service(),
         )
         .await
         .api()?;
@@ -392,6 +390,160 @@ impl MutationRoot {
             user_errors: Vec::new(),
         })
     }
+
+    /// Changes a union's registered content, legal representative or director
+    /// (optimistic concurrency on `expectedVersion`); fixes a REJECTED union before `retrySync`.
+    async fn update_cooperative_union(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new content and the `version` the client read.")]
+        input: super::types::lifecycle::UpdateCooperativeUnionInput,
+    ) -> Result<CooperativeUnionPayload> {
+        let Some(id) = row_of(NodeKind::CooperativeUnion, &input.id) else {
+            return Ok(union_payload(Err(missing("id", "union"))));
+        };
+        let patch = unions::UnionPatch {
+            name: input.name,
+            sector: input.sector.map(Into::into),
+            address: input.address.map(|a| (a.street, a.ward_code)),
+            charter_capital: input.charter_capital.map(|d| d.0),
+            legal_representative: input.legal_representative.map(Into::into),
+            director: input.director.map(Into::into),
+        };
+        let outcome = unions::update(state(ctx)?, &actor(ctx), id, input.expected_version, patch).await.api()?;
+        Ok(union_payload(outcome))
+    }
+
+    /// Changes a union's status as the Law on Cooperatives allows (docs/lifecycle.md).
+    async fn change_cooperative_union_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new status, the day it takes effect and the reason.")] input: ChangeStatusInput,
+    ) -> Result<CooperativeUnionPayload> {
+        let Some(id) = row_of(NodeKind::CooperativeUnion, &input.id) else {
+            return Ok(union_payload(Err(missing("id", "union"))));
+        };
+        let outcome = crate::service::lifecycle::change_union_status(
+            state(ctx)?,
+            &actor(ctx),
+            id,
+            input.expected_version,
+            input.to_service(),
+        )
+        .await
+        .api()?;
+        Ok(union_payload(outcome))
+    }
+
+    /// Changes an ACTIVE cooperative group's record.
+    async fn update_cooperative_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new content and the `version` the client read.")]
+        input: super::types::lifecycle::UpdateCooperativeGroupInput,
+    ) -> Result<CooperativeGroupPayload> {
+        let Some(id) = row_of(NodeKind::CooperativeGroup, &input.id) else {
+            return Ok(group_payload(Err(missing("id", "group"))));
+        };
+        let patch = groups::GroupPatch {
+            name: input.name,
+            sector: input.sector.map(Into::into),
+            address: input.address.map(|a| (a.street, a.ward_code)),
+            members: input.members,
+            representative: input.representative.map(Into::into),
+            high_tech: input.high_tech,
+            value_chain_linked: input.value_chain_linked,
+        };
+        let outcome = groups::update(state(ctx)?, &actor(ctx), id, input.expected_version, patch).await.api()?;
+        Ok(group_payload(outcome))
+    }
+
+    /// Disbands an ACTIVE cooperative group (DISBANDED is final).
+    async fn disband_cooperative_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group, the day its cooperation contract ended and why.")]
+        input: super::types::lifecycle::DisbandGroupInput,
+    ) -> Result<CooperativeGroupPayload> {
+        let Some(id) = row_of(NodeKind::CooperativeGroup, &input.id) else {
+            return Ok(group_payload(Err(missing("id", "group"))));
+        };
+        let outcome =
+            groups::disband(state(ctx)?, &actor(ctx), id, input.expected_version, input.effective_on.0, &input.reason)
+                .await
+                .api()?;
+        Ok(group_payload(outcome))
+    }
+
+    /// Withdraws a PENDING cooperative's or union's application (WITHDRAWN,
+    /// final): unsent national deliveries are cancelled, or the withdrawal is
+    /// sent when the national systems may already hold the application.
+    async fn withdraw_application(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The PENDING cooperative or union, the `version` the client read, and why.")]
+        input: super::types::lifecycle::WithdrawApplicationInput,
+    ) -> Result<SyncPayload> {
+        use crate::service::lifecycle::Applicant;
+        let who = ids::decode("id", &input.id).ok().and_then(|(k, row)| match k {
+            NodeKind::Cooperative => Some(Applicant::Cooperative(row)),
+            NodeKind::CooperativeUnion => Some(Applicant::Union(row)),
+            _ => None,
+        });
+        let outcome =
+            crate::service::lifecycle::withdraw(state(ctx)?, &actor(ctx), who, input.expected_version, &input.reason)
+                .await
+                .api()?;
+        Ok(match outcome {
+            Ok(c) => SyncPayload {
+                sync: Some(super::types::organisation::sync_status(
+                    &c.tax_sync,
+                    &c.registry_sync,
+                    c.attempts,
+                    &c.last_error,
+                    c.last_synced_at,
+                )?),
+                user_errors: Vec::new(),
+            },
+            Err(problems) => {
+                SyncPayload { sync: None, user_errors: problems.into_iter().map(UserError::from).collect() }
+            }
+        })
+    }
+
+    /// Reorganises cooperatives, all or nothing: MERGER (sáp nhập), CONSOLIDATION
+    /// (hợp nhất), SPLIT (chia) or SEPARATION (tách) — docs/lifecycle.md.
+    async fn reorganise_cooperatives(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reorganisation: its kind, the sources, the absorbing or new cooperatives.")]
+        input: super::types::lifecycle::ReorganiseInput,
+    ) -> Result<super::types::lifecycle::ReorganisationPayload> {
+        use super::types::lifecycle::{new_cooperative, ReorganisationPayload};
+        let draft = crate::service::reorganisation::Reorganisation {
+            kind: input.kind.into(),
+            source_ids: input.source_ids.iter().map(|id| row_of(NodeKind::Cooperative, id)).collect(),
+            into_id: input.into_id.as_ref().map(|id| row_of(NodeKind::Cooperative, id)),
+            successors: input.successors.unwrap_or_default().into_iter().map(new_cooperative).collect(),
+            effective_on: input.effective_on.0,
+            reason: input.reason,
+            client_mutation_id: input.client_mutation_id,
+        };
+        let outcome = crate::service::reorganisation::reorganise(state(ctx)?, &actor(ctx), draft).await.api()?;
+        let wrap = |v: Vec<entity::cooperative::Model>| v.into_iter().map(|m| Cooperative(Arc::new(m))).collect();
+        Ok(match outcome {
+            Ok(r) => ReorganisationPayload {
+                sources: Some(wrap(r.sources)),
+                successors: Some(wrap(r.successors)),
+                user_errors: Vec::new(),
+            },
+            Err(problems) => ReorganisationPayload {
+                sources: None,
+                successors: None,
+                user_errors: problems.into_iter().map(UserError::from).collect(),
+            },
+        })
+    }
 }
 
 async fn member_payload(
@@ -403,4 +555,11 @@ async fn member_payload(
         Err(problems) => (None, problems.into_iter().map(UserError::from).collect()),
     };
     Ok(super::types::members::MemberPayload { member, user_errors })
+}
+
+fn group_payload(
+    outcome: Result<entity::cooperative_group::Model, Vec<crate::domain::rules::Problem>>,
+) -> CooperativeGroupPayload {
+    let (cooperative_group, user_errors) = split(outcome, |m| CooperativeGroup(Arc::new(m)));
+    CooperativeGroupPayload { cooperative_group, user_errors }
 }

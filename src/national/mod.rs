@@ -155,8 +155,9 @@ impl StatusChange {
         use crate::domain::RegistrationStatus as R;
         let tax = match status {
             R::Active => TaxpayerStatus::Active,
-            R::Suspended => TaxpayerStatus::Suspended,
-            R::Pending | R::Dissolved | R::Revoked => TaxpayerStatus::Closed,
+            // A dissolving taxpayer stops trading while its tax affairs are settled.
+            R::Suspended | R::InDissolution => TaxpayerStatus::Suspended,
+            R::Pending | R::Dissolved | R::Revoked | R::Bankrupt | R::Withdrawn => TaxpayerStatus::Closed,
         };
         StatusChange {
             ncrs: StatusBody { status: status.as_str().to_owned(), effective_on, reason: reason.to_owned() },

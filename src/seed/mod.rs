@@ -10,7 +10,7 @@ mod names;
 use crate::domain::{text, Gazetteer, Rating, RegistrationStatus, Sector, TaxCode, Unit, UnitId};
 use crate::storage::{self, StorageError};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
-use entity::{annual_report, cooperative, cooperative_group, cooperative_union, person};
+use entity::{annual_report, cooperative, cooperative_group, cooperative_union, person, status_change};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -406,6 +406,8 @@ impl<'g> Generator<'g> {
             registered_on: Some(registered_on),
             charter_capital,
             legal_representative_id: Some(legal),
+            director_id: None,
+            below_minimum_since: None,
             high_tech: false,
             value_chain_linked: true,
             latest_rating: latest.as_ref().map(|l| l.0.clone()),
@@ -461,6 +463,7 @@ impl<'g> Generator<'g> {
             value_chain_linked,
             latest_rating: latest.as_ref().map(|l| l.0.clone()),
             latest_report_year: latest.map(|l| l.1),
+            disbanded_on: (status == "DISBANDED").then(|| updated_at.date_naive()),
             version: 1,
             created_at: Utc.from_utc_datetime(&established_on.and_hms_opt(8, 0, 0).unwrap_or_default()),
             updated_at,
@@ -575,6 +578,56 @@ pub async fn demo_targets(state: &crate::state::AppState) -> Result<usize, SeedE
 
 /// Seeds the demo registry at `scale` into an empty database, in one
 /// transaction, with a progress bar when `progress` is set.
+/// The status history the generated records imply: a PENDING application
+/// from its creation day; a registered record ACTIVE from its registration
+/// day (origin NATIONAL) and, when it is in another status now, that status
+/// from its last change.
+fn status_history(coops: &[cooperative::Model], unions: &[cooperative_union::Model]) -> Vec<status_change::Model> {
+    let mut out = Vec::new();
+    let mut push = |kind: &str, id: i64, status: &str, on: NaiveDate, reason: &str, origin: &str, at: DateTime<Utc>| {
+        out.push(status_change::Model {
+            id: out.len() as i64 + 1,
+            entity_kind: kind.to_owned(),
+            entity_id: id,
+            status: status.to_owned(),
+            effective_on: on,
+            reason: reason.to_owned(),
+            dissolution_kind: (status == "DISSOLVED").then(|| "VOLUNTARY".to_owned()),
+            until: None,
+            origin: origin.to_owned(),
+            recorded_at: at,
+        });
+    };
+    let rows = coops
+        .iter()
+        .map(|c| ("COOPERATIVE", c.id, c.status.as_str(), c.registered_on, c.created_at, c.updated_at))
+        .chain(
+            unions
+                .iter()
+                .map(|u| ("COOPERATIVE_UNION", u.id, u.status.as_str(), u.registered_on, u.created_at, u.updated_at)),
+        );
+    for (kind, id, status, registered_on, created_at, updated_at) in rows {
+        match registered_on {
+            None => push(kind, id, "PENDING", created_at.date_naive(), "application submitted", "PROVINCE", created_at),
+            Some(on) => {
+                push(kind, id, "ACTIVE", on, "registered", "NATIONAL", created_at);
+                if status != "ACTIVE" {
+                    push(
+                        kind,
+                        id,
+                        status,
+                        updated_at.date_naive().max(on),
+                        "recorded by the province",
+                        "PROVINCE",
+                        updated_at,
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
 pub async fn demo(
     db: &DatabaseConnection,
     g: &Gazetteer,
@@ -601,12 +654,14 @@ pub async fn demo(
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
+    let history = status_history(&registry.cooperatives, &registry.unions);
     let txn = db.begin().await?;
     insert_all(&txn, registry.persons, &bar).await?;
     insert_all(&txn, registry.unions, &bar).await?;
     insert_all(&txn, registry.cooperatives, &bar).await?;
     insert_all(&txn, registry.groups, &bar).await?;
     insert_all(&txn, registry.reports, &bar).await?;
+    insert_all(&txn, history, &bar).await?;
     // Pending applications wait for national registration.
     for id in pending {
         let coop = storage::records::cooperative(&txn, id)
@@ -621,8 +676,11 @@ pub async fn demo(
         storage::outbox::enqueue_on(&txn, crate::domain::EntityKind::Cooperative, id, &delivery).await?;
     }
     txn.commit().await?;
-    storage::reset_sequences(db, &["person", "cooperative_union", "cooperative", "cooperative_group", "annual_report"])
-        .await?;
+    storage::reset_sequences(
+        db,
+        &["person", "cooperative_union", "cooperative", "cooperative_group", "annual_report", "status_change"],
+    )
+    .await?;
     storage::analyze(db).await?;
     bar.finish_and_clear();
     Ok(summary)

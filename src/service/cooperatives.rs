@@ -8,7 +8,7 @@ use super::ServiceError;
 use crate::auth;
 use crate::domain::rules::{self, PersonDraft, Problem, ProblemKind, Problems};
 use crate::domain::{text, ChangeKind, EntityKind, RegistrationStatus, Sector, SyncState};
-use crate::national::{Delivery, StatusChange};
+use crate::national::Delivery;
 use crate::state::AppState;
 use crate::storage::records::{self, RegisteredRow};
 use chrono::NaiveDate;
@@ -195,6 +195,8 @@ pub async fn register(
     let entity = (EntityKind::Cooperative, model.id);
     uow.audit(entity, None::<&()>, Some(&model), None);
     uow.change(ChangeKind::Created, EntityKind::Cooperative, model.id, g.province_code(model.ward_id), model.version);
+    let imported_on = imported.then(|| model.registered_on.unwrap_or(today));
+    super::lifecycle::record_registration(&uow, EntityKind::Cooperative, model.id, imported_on).await?;
     if !imported {
         let content = national::cooperative_content_now(uow.txn(), g, &model).await?;
         uow.deliver(EntityKind::Cooperative, model.id, Delivery::Register(content));
@@ -255,7 +257,7 @@ pub async fn update(
         next.street =
             rules::optional_text(&mut p, &["input", "address", "street"], street.as_deref(), rules::MAX_STREET);
     }
-    if matches!(current.registration_status()?, RegistrationStatus::Dissolved | RegistrationStatus::Revoked) {
+    if !crate::domain::lifecycle::content_may_change(current.registration_status()?) {
         return uow
             .refuse_one(
                 &["input", "id"],
@@ -344,53 +346,6 @@ pub async fn update(
     if next.syncs() {
         let content = national::cooperative_content_now(uow.txn(), g, &next).await?;
         uow.deliver(EntityKind::Cooperative, id, Delivery::Update(content));
-    }
-    uow.commit(None).await?;
-    Ok(Ok(next))
-}
-
-const CHANGE_STATUS: &str = "changeCooperativeStatus";
-
-/// Changes a cooperative's status as the law allows.
-pub async fn change_status(
-    state: &AppState,
-    actor: &Actor,
-    id: i64,
-    expected_version: i32,
-    to: RegistrationStatus,
-    effective_on: NaiveDate,
-    reason: &str,
-) -> Result<Outcome<cooperative::Model>, ServiceError> {
-    let (mut uow, current) = match open_for_write(state, actor, CHANGE_STATUS, id).await? {
-        Ok(x) => x,
-        Err(p) => return Ok(Err(p)),
-    };
-    let entity = (EntityKind::Cooperative, id);
-    let mut p = Problems::default();
-    let reason = rules::name(&mut p, &["input", "reason"], reason, rules::MAX_REASON);
-    rules::not_future(&mut p, &["input", "effectiveOn"], effective_on, write::today());
-    let from = current.registration_status()?;
-    if let Err(e) = rules::transition(from, to) {
-        p.add(&["input", "status"], ProblemKind::InvalidTransition, e.to_string());
-    }
-    if !p.is_empty() {
-        return uow.reject(Some(entity), p.into_vec()).await;
-    }
-    if current.version != expected_version {
-        return uow.conflict(expected_version, current.version).await;
-    }
-    let mut next = current.clone();
-    next.set_registration_status(to);
-    next.version = current.version + 1;
-    next.updated_at = uow.now();
-    if !records::swap_cooperative(uow.txn(), &next, expected_version).await? {
-        return uow.conflict(expected_version, current.version).await;
-    }
-    uow.audit(entity, Some(&current), Some(&next), Some(format!("{from} → {to} effective {effective_on}: {reason}")));
-    let province = uow.gazetteer().province_code(next.ward_id);
-    uow.change(ChangeKind::StatusChanged, EntityKind::Cooperative, id, province, next.version);
-    if next.syncs() {
-        uow.deliver(EntityKind::Cooperative, id, Delivery::Status(StatusChange::new(to, effective_on, &reason)));
     }
     uow.commit(None).await?;
     Ok(Ok(next))

@@ -4,7 +4,8 @@ use super::cooperatives::registration_ward;
 use super::uow::{Idempotency, Opened, UnitOfWork};
 use super::write::{self, Actor, Outcome};
 use super::ServiceError;
-use crate::domain::rules::{self, PersonDraft, Problems};
+use crate::auth;
+use crate::domain::rules::{self, PersonDraft, Problem, ProblemKind, Problems};
 use crate::domain::{text, ChangeKind, EntityKind, GroupStatus, Sector};
 use crate::state::AppState;
 use crate::storage::records;
@@ -75,6 +76,7 @@ pub async fn register(
         value_chain_linked: false,
         latest_rating: None,
         latest_report_year: None,
+        disbanded_on: None,
         version: 1,
         created_at: now,
         updated_at: now,
@@ -85,4 +87,166 @@ pub async fn register(
     uow.change(ChangeKind::Created, EntityKind::CooperativeGroup, model.id, g.province_code(model.ward_id), 1);
     uow.commit(Some(entity)).await?;
     Ok(Ok(model))
+}
+
+/// Changes to a group; `None` keeps a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct GroupPatch {
+    pub name: Option<String>,
+    pub sector: Option<Sector>,
+    /// New place of record: street and ward.
+    pub address: Option<(Option<String>, String)>,
+    pub members: Option<i32>,
+    pub representative: Option<PersonDraft>,
+    pub high_tech: Option<bool>,
+    pub value_chain_linked: Option<bool>,
+}
+
+/// Opens a unit of work on a group: loads it inside the transaction,
+/// checks the caller may write in its province and that it still operates.
+async fn open_active<'s>(
+    state: &'s AppState,
+    actor: &'s Actor,
+    operation: &'static str,
+    id: i64,
+) -> Result<Result<(UnitOfWork<'s>, cooperative_group::Model), Vec<Problem>>, ServiceError> {
+    let uow = UnitOfWork::open_keyless(state, actor, operation).await?;
+    let Some(current) = records::group_for_write(uow.txn(), id).await? else {
+        uow.abandon().await?;
+        let p = Problem {
+            field: vec!["input".into(), "id".into()],
+            message: "no such group".into(),
+            kind: ProblemKind::NotFound,
+        };
+        return Ok(Err(vec![p]));
+    };
+    let entity = (EntityKind::CooperativeGroup, id);
+    let decision = auth::may_write(&actor.principal, &state.gazetteer.province_code(current.ward_id));
+    let uow = uow.authorize(decision, Some(entity)).await?;
+    if current.status != GroupStatus::Active.as_str() {
+        uow.abandon().await?;
+        let p = Problem {
+            field: vec!["input".into(), "id".into()],
+            message: format!("a {} group is final: it can no longer change", current.status),
+            kind: ProblemKind::InvalidTransition,
+        };
+        return Ok(Err(vec![p]));
+    }
+    Ok(Ok((uow, current)))
+}
+
+const UPDATE: &str = "updateCooperativeGroup";
+
+/// Changes an ACTIVE group's record.
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    expected_version: i32,
+    patch: GroupPatch,
+) -> Result<Outcome<cooperative_group::Model>, ServiceError> {
+    let (mut uow, current) = match open_active(state, actor, UPDATE, id).await? {
+        Ok(x) => x,
+        Err(p) => return Ok(Err(p)),
+    };
+    let g = uow.gazetteer();
+    let entity = (EntityKind::CooperativeGroup, id);
+    let mut p = Problems::default();
+    let mut next = current.clone();
+    if let Some((street, ward_code)) = &patch.address {
+        if let Some(w) = rules::ward_in_force(&mut p, &["input", "address", "wardCode"], g, ward_code) {
+            let decision = auth::may_move(&actor.principal, &g.province_code(current.ward_id), &g.province_code(w.id));
+            uow = uow.authorize(decision, Some(entity)).await?;
+            next.ward_id = w.id;
+            next.province_id = g.province_id(w.id);
+        }
+        next.street =
+            rules::optional_text(&mut p, &["input", "address", "street"], street.as_deref(), rules::MAX_STREET);
+    }
+    if let Some(n) = &patch.name {
+        next.name = rules::name(&mut p, &["input", "name"], n, rules::MAX_NAME);
+        next.name_search = text::fold(&next.name);
+    }
+    if let Some(s) = patch.sector {
+        next.sector = s.as_str().to_owned();
+    }
+    if let Some(n) = patch.members {
+        rules::count_at_least(&mut p, &["input", "members"], n, rules::MIN_GROUP_MEMBERS);
+        next.members = n;
+    }
+    let rep = patch.representative.as_ref().map(|d| rules::person(&mut p, &["input", "representative"], d));
+    if let Some(v) = patch.high_tech {
+        next.high_tech = v;
+    }
+    if let Some(v) = patch.value_chain_linked {
+        next.value_chain_linked = v;
+    }
+    if !p.is_empty() {
+        return uow.reject(Some(entity), p.into_vec()).await;
+    }
+    if current.version != expected_version {
+        return uow.conflict(expected_version, current.version).await;
+    }
+    if let Some(r) = &rep {
+        next.representative_id = Some(records::insert_person(uow.txn(), r).await?);
+    }
+    next.version = current.version + 1;
+    next.updated_at = uow.now();
+    if !records::swap_group(uow.txn(), &next, expected_version).await? {
+        return uow.conflict(expected_version, current.version).await;
+    }
+    uow.audit(entity, Some(&current), Some(&next), None);
+    uow.change(ChangeKind::Updated, EntityKind::CooperativeGroup, id, g.province_code(next.ward_id), next.version);
+    uow.commit(None).await?;
+    Ok(Ok(next))
+}
+
+const DISBAND: &str = "disbandCooperativeGroup";
+
+/// Disbands an ACTIVE group (its cooperation contract ended): DISBANDED
+/// from `effective_on`, which is neither in the future nor before the group
+/// was established. Final.
+pub async fn disband(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    expected_version: i32,
+    effective_on: NaiveDate,
+    reason: &str,
+) -> Result<Outcome<cooperative_group::Model>, ServiceError> {
+    let (mut uow, current) = match open_active(state, actor, DISBAND, id).await? {
+        Ok(x) => x,
+        Err(p) => return Ok(Err(p)),
+    };
+    let entity = (EntityKind::CooperativeGroup, id);
+    let mut p = Problems::default();
+    let reason = rules::name(&mut p, &["input", "reason"], reason, rules::MAX_REASON);
+    rules::not_future(&mut p, &["input", "effectiveOn"], effective_on, write::today());
+    if effective_on < current.established_on {
+        p.invalid(&["input", "effectiveOn"], format!("the group was established on {}", current.established_on));
+    }
+    if !p.is_empty() {
+        return uow.reject(Some(entity), p.into_vec()).await;
+    }
+    if current.version != expected_version {
+        return uow.conflict(expected_version, current.version).await;
+    }
+    let mut next = current.clone();
+    next.status = GroupStatus::Disbanded.as_str().to_owned();
+    next.disbanded_on = Some(effective_on);
+    next.version = current.version + 1;
+    next.updated_at = uow.now();
+    if !records::swap_group(uow.txn(), &next, expected_version).await? {
+        return uow.conflict(expected_version, current.version).await;
+    }
+    uow.audit(
+        entity,
+        Some(&current),
+        Some(&next),
+        Some(format!("ACTIVE → DISBANDED effective {effective_on}: {reason}")),
+    );
+    let province = uow.gazetteer().province_code(next.ward_id);
+    uow.change(ChangeKind::StatusChanged, EntityKind::CooperativeGroup, id, province, next.version);
+    uow.commit(None).await?;
+    Ok(Ok(next))
 }

@@ -178,6 +178,21 @@ pub async fn apply(state: &AppState, event: &NationalEvent) -> Result<bool, Serv
                 return Ok(false);
             }
             next.set_registration_status(*status);
+            if status.has_ended() {
+                next.union_id = None;
+            }
+            let row = crate::storage::lifecycle::StatusRow {
+                kind: EntityKind::Cooperative,
+                id: current.id,
+                status: *status,
+                effective_on: super::write::today(),
+                reason: format!("recorded by the national registry ({status})"),
+                dissolution_kind: (*status == RegistrationStatus::Dissolved)
+                    .then_some(crate::domain::DissolutionKind::Compulsory),
+                until: None,
+                origin: crate::domain::ChangeOrigin::National,
+            };
+            super::lifecycle::record_status(&uow, row).await?;
             (ChangeKind::StatusChanged, *version, format!("{from} → {status}"))
         }
     };
@@ -190,6 +205,13 @@ pub async fn apply(state: &AppState, event: &NationalEvent) -> Result<bool, Serv
     }
     uow.audit((EntityKind::Cooperative, current.id), Some(&current), Some(&next), Some(detail));
     uow.change(kind, EntityKind::Cooperative, current.id, g.province_code(next.ward_id), next.version);
+    if let (Some(u), None) = (current.union_id, next.union_id) {
+        let note = format!("member cooperative {} left: the national registry ended it", current.id);
+        super::lifecycle::refresh_union(&mut uow, u, super::write::today(), true, note).await?;
+    } else if let (Some(u), NationalEvent::StatusChanged { .. }) = (current.union_id, event) {
+        let note = format!("member cooperative {} changed status nationally", current.id);
+        super::lifecycle::refresh_union(&mut uow, u, super::write::today(), false, note).await?;
+    }
     uow.commit(None).await?;
     Ok(true)
 }
@@ -359,8 +381,20 @@ async fn registered(
             next.last_synced_at = Some(now);
             next.code = Some(code);
             next.national_version = version;
-            if current.registration_status()? == RegistrationStatus::Pending {
+            let was_pending = current.registration_status()? == RegistrationStatus::Pending;
+            if was_pending {
                 next.set_registration_status(RegistrationStatus::Active);
+                let row = crate::storage::lifecycle::StatusRow {
+                    kind,
+                    id,
+                    status: RegistrationStatus::Active,
+                    effective_on: super::write::today(),
+                    reason: format!("registered nationally with code {}", next.code.as_deref().unwrap_or_default()),
+                    dissolution_kind: None,
+                    until: None,
+                    origin: crate::domain::ChangeOrigin::National,
+                };
+                super::lifecycle::record_status(uow, row).await?;
             }
             next.registered_on = Some(super::write::today());
             next.version = current.version + 1;

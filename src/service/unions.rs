@@ -34,9 +34,10 @@ pub struct NewUnion {
 
 const REGISTER: &str = "registerCooperativeUnion";
 
-/// Registers a union formed by at least three ACTIVE cooperatives (of any
-/// province) that belong to no other union. It is PENDING until registered
-/// nationally.
+/// Registers a union formed by at least three ACTIVE cooperatives that
+/// belong to no other union. Members of another province need a caller who
+/// may write there too (a national admin; docs/lifecycle.md). It is PENDING
+/// until registered nationally.
 pub async fn register(
     state: &AppState,
     actor: &Actor,
@@ -76,7 +77,11 @@ pub async fn register(
                 p.invalid(&path, format!("{} is {}, not ACTIVE", c.name, c.status))
             }
             Some(c) if c.union_id.is_some() => p.invalid(&path, format!("{} already belongs to a union", c.name)),
-            Some(c) => members.push(c),
+            Some(c) => {
+                let decision = auth::may_write(&actor.principal, &g.province_code(c.ward_id));
+                uow = uow.authorize(decision, Some((EntityKind::Cooperative, c.id))).await?;
+                members.push(c)
+            }
         }
     }
     if input.member_ids.len() < rules::MIN_UNION_MEMBERS {
@@ -104,6 +109,8 @@ pub async fn register(
         registered_on: None,
         charter_capital: capital,
         legal_representative_id: Some(legal_id),
+        director_id: None,
+        below_minimum_since: None,
         high_tech: false,
         value_chain_linked: false,
         latest_rating: None,
@@ -127,6 +134,7 @@ pub async fn register(
     let entity = (EntityKind::CooperativeUnion, union.id);
     uow.audit(entity, None::<&()>, Some(&union), None);
     uow.change(ChangeKind::Created, EntityKind::CooperativeUnion, union.id, g.province_code(union.ward_id), 1);
+    super::lifecycle::record_registration(&uow, EntityKind::CooperativeUnion, union.id, None).await?;
     let content = national::union_content_now(uow.txn(), g, &union).await?;
     uow.deliver(EntityKind::CooperativeUnion, union.id, Delivery::Register(content));
     uow.commit(Some(entity)).await?;
@@ -187,7 +195,7 @@ pub async fn change_membership(
     };
     let entity = (EntityKind::CooperativeUnion, union.id);
     let decision = auth::may_write(&actor.principal, &state.gazetteer.province_code(union.ward_id));
-    let mut uow = uow.authorize(decision, Some(entity)).await?;
+    let uow = uow.authorize(decision, Some(entity)).await?;
     let coop = match cooperative_id {
         Some(id) => records::cooperative_for_write(uow.txn(), id).await?,
         None => None,
@@ -195,6 +203,11 @@ pub async fn change_membership(
     let Some(coop) = coop else {
         return uow.refuse_one(&["input", "cooperativeId"], ProblemKind::NotFound, "no such cooperative").await;
     };
+    // Membership changes the cooperative's record too: the caller must be
+    // allowed to write in the cooperative's province as well (an officer
+    // only in their own; a national admin anywhere). See docs/lifecycle.md.
+    let decision = auth::may_write(&actor.principal, &state.gazetteer.province_code(coop.ward_id));
+    let mut uow = uow.authorize(decision, Some((EntityKind::Cooperative, coop.id))).await?;
     let path = ["input", "cooperativeId"];
     match change {
         Membership::Add if coop.union_id == Some(union.id) => {
@@ -233,9 +246,137 @@ pub async fn change_membership(
     let province = uow.gazetteer().province_code(next.ward_id);
     uow.change(ChangeKind::Updated, EntityKind::CooperativeUnion, next.id, province, next.version);
     uow.audit(entity, Some(&union), Some(&next), Some(format!("cooperative {}", coop.id)));
+    let mut coop_after = coop.clone();
+    coop_after.union_id = target;
+    coop_after.version = coop.version + 1;
+    coop_after.updated_at = uow.now();
+    let verb = if change == Membership::Add { "joined" } else { "left" };
+    uow.audit(
+        (EntityKind::Cooperative, coop.id),
+        Some(&coop),
+        Some(&coop_after),
+        Some(format!("{verb} union {}", union.id)),
+    );
     if union.syncs() {
         let content = national::union_content_now(uow.txn(), uow.gazetteer(), &next).await?;
         uow.deliver(EntityKind::CooperativeUnion, union.id, Delivery::Update(content));
+    }
+    uow.commit(None).await?;
+    Ok(Ok(next))
+}
+
+/// Changes to a union; `None` keeps a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UnionPatch {
+    pub name: Option<String>,
+    pub sector: Option<Sector>,
+    /// New address: street and ward.
+    pub address: Option<(Option<String>, String)>,
+    pub charter_capital: Option<Decimal>,
+    pub legal_representative: Option<PersonDraft>,
+    pub director: Option<PersonDraft>,
+}
+
+const UPDATE: &str = "updateCooperativeUnion";
+
+/// Changes a union's registered content, its legal representative or its
+/// director. A PENDING union the national systems REJECTED is fixed this
+/// way; `retrySync` then sends the registration with the fixed content.
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    expected_version: i32,
+    patch: UnionPatch,
+) -> Result<Outcome<cooperative_union::Model>, ServiceError> {
+    let uow = UnitOfWork::open_keyless(state, actor, UPDATE).await?;
+    let Some(current) = records::union_for_write(uow.txn(), id).await? else {
+        return uow.refuse_one(&["input", "id"], ProblemKind::NotFound, "no such union").await;
+    };
+    let entity = (EntityKind::CooperativeUnion, id);
+    let g = uow.gazetteer();
+    let decision = auth::may_write(&actor.principal, &g.province_code(current.ward_id));
+    let mut uow = uow.authorize(decision, Some(entity)).await?;
+    let status = current.registration_status()?;
+    if !crate::domain::lifecycle::content_may_change(status) {
+        let message = format!("a {status} union cannot be changed");
+        return uow.refuse_one(&["input", "id"], ProblemKind::InvalidTransition, message).await;
+    }
+    let mut p = Problems::default();
+    let mut next = current.clone();
+    if let Some((street, ward_code)) = &patch.address {
+        if let Some(w) = rules::ward_in_force(&mut p, &["input", "address", "wardCode"], g, ward_code) {
+            let decision = auth::may_move(&actor.principal, &g.province_code(current.ward_id), &g.province_code(w.id));
+            uow = uow.authorize(decision, Some(entity)).await?;
+            next.ward_id = w.id;
+            next.province_id = g.province_id(w.id);
+        }
+        next.street =
+            rules::optional_text(&mut p, &["input", "address", "street"], street.as_deref(), rules::MAX_STREET);
+    }
+    if let Some(n) = &patch.name {
+        next.name = rules::name(&mut p, &["input", "name"], n, rules::MAX_NAME);
+        next.name_search = text::fold(&next.name);
+    }
+    if let Some(s) = patch.sector {
+        next.set_sector(s);
+    }
+    if patch.charter_capital.is_some() {
+        next.charter_capital = rules::amount(&mut p, &["input", "charterCapital"], patch.charter_capital, false);
+    }
+    let new_legal =
+        patch.legal_representative.as_ref().map(|d| rules::person(&mut p, &["input", "legalRepresentative"], d));
+    let new_director = patch.director.as_ref().map(|d| rules::person(&mut p, &["input", "director"], d));
+    if next.syncs() {
+        let stored = match (&new_legal, next.legal_representative_id) {
+            (None, Some(pid)) => records::person_for_write(uow.txn(), pid).await?,
+            _ => None,
+        };
+        let legal = new_legal.clone().or_else(|| {
+            stored.map(|m| rules::PersonRecord {
+                full_name: m.full_name,
+                gender: m.gender.as_deref().and_then(crate::domain::Gender::parse),
+                id_number: m.id_number,
+                phone: m.phone,
+            })
+        });
+        if let Some(legal) = legal {
+            super::national_form::union(
+                &mut p,
+                &next.name,
+                next.street.as_deref(),
+                next.charter_capital,
+                &legal,
+                &[],
+                &[],
+            );
+        }
+    }
+    if !p.is_empty() {
+        return uow.reject(Some(entity), p.into_vec()).await;
+    }
+    if current.version != expected_version {
+        return uow.conflict(expected_version, current.version).await;
+    }
+    if let Some(l) = &new_legal {
+        next.legal_representative_id = Some(records::insert_person(uow.txn(), l).await?);
+    }
+    if let Some(d) = &new_director {
+        next.director_id = match (&new_legal, next.legal_representative_id) {
+            (Some(l), Some(lid)) if l == d => Some(lid),
+            _ => Some(records::insert_person(uow.txn(), d).await?),
+        };
+    }
+    next.version = current.version + 1;
+    next.updated_at = uow.now();
+    if !records::swap_union(uow.txn(), &next, expected_version).await? {
+        return uow.conflict(expected_version, current.version).await;
+    }
+    uow.audit(entity, Some(&current), Some(&next), None);
+    uow.change(ChangeKind::Updated, EntityKind::CooperativeUnion, id, g.province_code(next.ward_id), next.version);
+    if next.syncs() {
+        let content = national::union_content_now(uow.txn(), g, &next).await?;
+        uow.deliver(EntityKind::CooperativeUnion, id, Delivery::Update(content));
     }
     uow.commit(None).await?;
     Ok(Ok(next))

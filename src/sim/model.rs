@@ -84,8 +84,14 @@ wire_enum!(
         Suspended = "SUSPENDED",
         /// Giải thể: final.
         Dissolved = "DISSOLVED",
-        /// Thu hồi giấy chứng nhận: final.
+        /// Thu hồi giấy chứng nhận: leads to (compulsory) dissolution.
         Revoked = "REVOKED",
+        /// Đang làm thủ tục giải thể.
+        InDissolution = "IN_DISSOLUTION",
+        /// Phá sản: final.
+        Bankrupt = "BANKRUPT",
+        /// Hồ sơ đã rút (an application withdrawn after NCRS recorded it): final.
+        Withdrawn = "WITHDRAWN",
     }
 );
 
@@ -160,12 +166,30 @@ impl RecordStatus {
             Self::Suspended => R::Suspended,
             Self::Dissolved => R::Dissolved,
             Self::Revoked => R::Revoked,
+            Self::InDissolution => R::InDissolution,
+            Self::Bankrupt => R::Bankrupt,
+            Self::Withdrawn => R::Withdrawn,
         }
     }
 
-    /// Dissolved and revoked records never change again.
+    /// Dissolved, bankrupt and withdrawn records never change again.
     pub fn is_final(self) -> bool {
-        matches!(self, Self::Dissolved | Self::Revoked)
+        matches!(self, Self::Dissolved | Self::Bankrupt | Self::Withdrawn)
+    }
+
+    /// Whether the registered content may still be replaced (not once the
+    /// certificate is revoked or the record ended).
+    pub fn content_locked(self) -> bool {
+        self.is_final() || self == Self::Revoked
+    }
+
+    /// Whether a province may move a record from this status to `to`: the
+    /// registry's lifecycle (docs/lifecycle.md), plus the withdrawal of an
+    /// application NCRS had already recorded (ACTIVE → WITHDRAWN).
+    pub fn may_become(self, to: RecordStatus) -> bool {
+        (self == Self::Active && to == Self::Withdrawn)
+            || crate::domain::lifecycle::province_targets(self.as_registration_status())
+                .contains(&to.as_registration_status())
     }
 }
 

@@ -646,7 +646,7 @@ impl State {
             return not_found_record(code);
         };
         let r = &mut slot.record;
-        if r.status.is_final() {
+        if r.status.content_locked() {
             return Answer::message(422, format!("record {code} is {}: its content can no longer change", r.status));
         }
         let RecordContent { details, address, members } = match input::record_content(body, Vec::new()) {
@@ -686,6 +686,17 @@ impl State {
         }
         if r.status == change.status {
             return Err(Answer::invalid("status", format!("record {code} is already {}", change.status)));
+        }
+        let allowed = match origin {
+            Origin::Province => r.status.may_become(change.status),
+            Origin::National => crate::domain::lifecycle::national_may_impose(
+                r.status.as_registration_status(),
+                change.status.as_registration_status(),
+            ),
+        };
+        if !allowed {
+            let message = format!("record {code} is {}: it cannot become {}", r.status, change.status);
+            return Err(Answer::invalid("status", message));
         }
         r.status = change.status;
         r.status_effective_on = Some(change.effective_on);

@@ -11,6 +11,7 @@ pub mod aggregates;
 pub mod evidence;
 pub mod journal;
 pub mod members;
+pub mod lifecycle;
 pub mod organisations;
 pub mod outbox;
 pub mod records;
@@ -224,7 +225,8 @@ pub async fn analyze(db: &DatabaseConnection) -> Result<(), StorageError> {
 }
 
 /// The tables the seed generator loads with explicit ids.
-pub const BULK_LOADED: [&str; 5] = ["person", "cooperative_union", "cooperative", "cooperative_group", "annual_report"];
+pub const BULK_LOADED: [&str; 6] =
+    ["person", "cooperative_union", "cooperative", "cooperative_group", "annual_report", "status_change"];
 
 /// Sets PostgreSQL sequences past explicitly inserted ids (after a bulk load).
 pub async fn reset_sequences(db: &DatabaseConnection, tables: &[&str]) -> Result<(), StorageError> {

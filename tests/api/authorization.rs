@@ -68,7 +68,7 @@ fn mutations(w: &World, p: usize) -> Vec<(&'static str, &'static str, Value)> {
         (
             "changeCooperativeStatus",
             writes::STATUS,
-            json!({"id": w.coop[p], "expectedVersion": 3, "status": "SUSPENDED", "effectiveOn": "2026-01-01", "reason": "Tạm ngừng"}),
+            json!({"id": w.coop[p], "expectedVersion": 3, "status": "SUSPENDED", "effectiveOn": "2026-01-01", "until": "2026-12-31", "reason": "Tạm ngừng"}),
         ),
         (
             "submitAnnualReport",

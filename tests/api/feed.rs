@@ -87,7 +87,7 @@ pub(crate) async fn some_changes(app: &TestApp, round: u32) {
         json!({"id": ids[0], "expectedVersion": 1, "name": format!("HTX đổi tên {round}")}),
     )
     .await;
-    payload(app, &t, writes::STATUS, json!({"id": ids[1], "expectedVersion": 1, "status": "SUSPENDED", "effectiveOn": "2026-01-01", "reason": "Tạm ngừng"})).await;
+    payload(app, &t, writes::STATUS, json!({"id": ids[1], "expectedVersion": 1, "status": "SUSPENDED", "effectiveOn": "2026-01-01", "until": "2026-12-31", "reason": "Tạm ngừng"})).await;
     payload(
         app,
         &t,

@@ -20,6 +20,7 @@ mod feed;
 mod filters;
 mod http;
 mod ide;
+mod lifecycle;
 mod lookups;
 mod metrics;
 mod national_form;

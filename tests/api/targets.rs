@@ -206,13 +206,19 @@ async fn registry(app: &TestApp) {
             .as_i64()
             .expect("v")
     };
-    let status = |id: &Value, version: i64, s: &str| json!({"id": id, "expectedVersion": version, "status": s, "effectiveOn": "2026-01-02", "reason": "Quyết định"});
+    let status = |id: &Value, version: i64, s: &str| {
+        let mut i = json!({"id": id, "expectedVersion": version, "status": s, "effectiveOn": "2026-01-02", "reason": "Quyết định"});
+        if s == "SUSPENDED" {
+            i["until"] = json!("2026-12-31");
+        }
+        i
+    };
     assert_eq!(
         payload(app, &a, writes::STATUS, status(&c3["id"], v(c3["id"].clone()).await, "SUSPENDED")).await["userErrors"],
         json!([])
     );
     assert_eq!(
-        payload(app, &a, writes::STATUS, status(&c4["id"], v(c4["id"].clone()).await, "DISSOLVED")).await["userErrors"],
+        payload(app, &a, writes::STATUS, status(&c4["id"], v(c4["id"].clone()).await, "BANKRUPT")).await["userErrors"],
         json!([])
     );
 

@@ -223,7 +223,16 @@ async fn status_changes_follow_the_law(backend: Backend) {
     let t = officer("40");
     let pending = registered(&app, &t, coop("HTX Chờ", "16681")).await;
     let active = registered(&app, &t, imported("HTX Hoạt động", "16681", &tax_code(2))).await;
-    let change = |c: &Value, v: i64, s: &str| json!({"id": c["id"], "expectedVersion": v, "status": s, "effectiveOn": "2026-01-02", "reason": "Nghị quyết đại hội thành viên"});
+    let change = |c: &Value, v: i64, s: &str| {
+        let mut i = json!({"id": c["id"], "expectedVersion": v, "status": s, "effectiveOn": "2026-01-02", "reason": "Nghị quyết đại hội thành viên"});
+        if s == "SUSPENDED" {
+            i["until"] = json!("2026-06-30");
+        }
+        if s == "IN_DISSOLUTION" {
+            i["dissolutionKind"] = json!("VOLUNTARY");
+        }
+        i
+    };
     let p = payload(&app, &t, STATUS, change(&pending, 1, "ACTIVE")).await;
     assert_eq!(
         fields(&p),
@@ -236,6 +245,8 @@ async fn status_changes_follow_the_law(backend: Backend) {
         ("SUSPENDED", false),
         ("ACTIVE", true),
         ("PENDING", false),
+        ("DISSOLVED", false),
+        ("IN_DISSOLUTION", true),
         ("DISSOLVED", true),
         ("ACTIVE", false),
         ("REVOKED", false),
@@ -254,6 +265,7 @@ async fn status_changes_follow_the_law(backend: Backend) {
     let other = registered(&app, &t, imported("HTX Khác", "16681", &tax_code(3))).await;
     let mut future = change(&other, 1, "SUSPENDED");
     future["effectiveOn"] = json!("2999-01-01");
+    future["until"] = json!("2999-06-30");
     future["reason"] = json!("  ");
     assert_eq!(
         fields(&payload(&app, &t, STATUS, future).await),

@@ -43,6 +43,46 @@ mirror_enum!(
         Dissolved,
         /// Certificate revoked (thu hồi giấy chứng nhận).
         Revoked,
+        /// Dissolving: decided, not yet completed (đang giải thể).
+        InDissolution,
+        /// Declared bankrupt by a court (phá sản).
+        Bankrupt,
+        /// An application withdrawn before registration (rút hồ sơ).
+        Withdrawn,
+    }
+);
+
+mirror_enum!(
+    /// How a dissolution came about (giải thể tự nguyện / bắt buộc).
+    DissolutionKind => domain::DissolutionKind {
+        /// Decided by the general assembly (giải thể tự nguyện).
+        Voluntary,
+        /// Imposed by the state, e.g. after revocation (giải thể bắt buộc).
+        Compulsory,
+    }
+);
+
+mirror_enum!(
+    /// Who made a status change.
+    ChangeOrigin => domain::ChangeOrigin {
+        /// The provincial registration office, through this registry.
+        Province,
+        /// The national systems (registration, compulsory changes on their side).
+        National,
+    }
+);
+
+mirror_enum!(
+    /// A reorganisation of cooperatives (tổ chức lại hợp tác xã).
+    ReorganisationKind => domain::ReorganisationKind {
+        /// Sáp nhập: the sources end, absorbed into an existing cooperative (`intoId`).
+        Merger,
+        /// Hợp nhất: the sources end, forming one new cooperative.
+        Consolidation,
+        /// Chia: the source ends, divided into several new cooperatives.
+        Split,
+        /// Tách: the source continues; new cooperatives split off from it.
+        Separation,
     }
 );
 

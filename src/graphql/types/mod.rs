@@ -7,6 +7,7 @@ pub mod export;
 pub mod evidence;
 pub mod feed;
 pub mod filter;
+pub mod lifecycle;
 pub mod organisation;
 pub mod principal;
 pub mod reporting;

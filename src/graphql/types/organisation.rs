@@ -254,6 +254,21 @@ impl Cooperative {
         let current = current.unwrap_or(true);
         super::members::page(ctx, self.0.id, self.0.province_id, first, after.as_deref(), current).await
     }
+
+    /// Every status it has had, oldest first, the registration included (docs/lifecycle.md).
+    async fn status_history(&self, ctx: &Context<'_>) -> Result<Vec<super::lifecycle::StatusChange>> {
+        super::lifecycle::status_history(ctx, domain::EntityKind::Cooperative, self.0.id).await
+    }
+
+    /// Cooperatives this one was formed from or absorbed (reorganisation).
+    async fn predecessors(&self, ctx: &Context<'_>) -> Result<Vec<Cooperative>> {
+        super::lifecycle::linked(ctx, crate::storage::lifecycle::LinkSide::Predecessors, self.0.id).await
+    }
+
+    /// Cooperatives this one became part of or split into (reorganisation).
+    async fn successors(&self, ctx: &Context<'_>) -> Result<Vec<Cooperative>> {
+        super::lifecycle::linked(ctx, crate::storage::lifecycle::LinkSide::Successors, self.0.id).await
+    }
 }
 
 /// A cooperative union (liên hiệp hợp tác xã).
@@ -386,6 +401,22 @@ impl CooperativeUnion {
     async fn updated_at(&self) -> DateTime {
         DateTime(self.0.updated_at)
     }
+
+    /// Every status it has had, oldest first, the registration included (docs/lifecycle.md).
+    async fn status_history(&self, ctx: &Context<'_>) -> Result<Vec<super::lifecycle::StatusChange>> {
+        super::lifecycle::status_history(ctx, domain::EntityKind::CooperativeUnion, self.0.id).await
+    }
+
+    /// Director (giám đốc).
+    async fn director(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person(ctx, self.0.director_id, self.0.province_id).await
+    }
+
+    /// Operating member cooperatives (ACTIVE or SUSPENDED) below the legal
+    /// minimum of three since this day; null while it has three or more.
+    async fn below_legal_minimum_since(&self) -> Option<Date> {
+        self.0.below_minimum_since.map(Date)
+    }
 }
 
 /// A cooperative group (tổ hợp tác).
@@ -438,6 +469,16 @@ impl CooperativeGroup {
     /// Applies high technology.
     async fn high_tech(&self) -> bool {
         self.0.high_tech
+    }
+
+    /// Linked with enterprises in a value chain (liên kết chuỗi giá trị).
+    async fn value_chain_linked(&self) -> bool {
+        self.0.value_chain_linked
+    }
+
+    /// The day it was disbanded (chấm dứt); null while ACTIVE.
+    async fn disbanded_on(&self) -> Option<Date> {
+        self.0.disbanded_on.map(Date)
     }
 
     /// Rating of `year`; the latest when omitted.

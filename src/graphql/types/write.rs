@@ -149,19 +149,37 @@ pub struct UpdateCooperativeInput {
     pub value_chain_linked: Option<bool>,
 }
 
-/// Changing a cooperative's status.
+/// Changing a cooperative's or union's status (docs/lifecycle.md).
 #[derive(InputObject, Debug, Clone)]
 pub struct ChangeStatusInput {
-    /// Global id of the cooperative.
+    /// Global id of the cooperative or union.
     pub id: ID,
     /// The `version` the client read; a different stored version is a VERSION_CONFLICT.
     pub expected_version: i32,
-    /// ACTIVE ⇄ SUSPENDED; ACTIVE/SUSPENDED → DISSOLVED or REVOKED.
+    /// ACTIVE ⇄ SUSPENDED; ACTIVE/SUSPENDED → IN_DISSOLUTION → DISSOLVED;
+    /// ACTIVE/SUSPENDED → REVOKED → IN_DISSOLUTION/DISSOLVED; → BANKRUPT after a court decision.
     pub status: RegistrationStatus,
-    /// When it takes effect; not in the future.
+    /// When it takes effect; not in the future, not before the current status took effect.
     pub effective_on: Date,
-    /// Why (lý do).
+    /// Why (lý do): the decision and its number.
     pub reason: String,
+    /// Voluntary or compulsory: required for IN_DISSOLUTION (and for DISSOLVED when not implied).
+    pub dissolution_kind: Option<super::enums::DissolutionKind>,
+    /// End of the suspension term (thời hạn tạm ngừng): required for SUSPENDED, after `effectiveOn`.
+    pub until: Option<Date>,
+}
+
+impl ChangeStatusInput {
+    /// The service's view of it.
+    pub fn to_service(&self) -> crate::service::lifecycle::StatusInput {
+        crate::service::lifecycle::StatusInput {
+            status: self.status.into(),
+            effective_on: self.effective_on.0,
+            reason: self.reason.clone(),
+            until: self.until.map(|d| d.0),
+            dissolution_kind: self.dissolution_kind.map(Into::into),
+        }
+    }
 }
 
 /// An annual report of a cooperative, union or group.

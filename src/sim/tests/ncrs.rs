@@ -116,12 +116,15 @@ async fn status_changes_bump_the_version_until_final() {
     assert_eq!(no_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&no_reason.json().await.expect("json")), ["effectiveOn", "reason"]);
 
+    let direct = sim.post(&path, &new_key(), &status("DISSOLVED")).await;
+    assert_eq!(direct.status(), StatusCode::UNPROCESSABLE_ENTITY, "a dissolution passes IN_DISSOLUTION");
+    assert_eq!(sim.post(&path, &new_key(), &status("IN_DISSOLUTION")).await.status(), StatusCode::OK);
     assert_eq!(sim.post(&path, &new_key(), &status("DISSOLVED")).await.status(), StatusCode::OK);
     let after = sim.post(&path, &new_key(), &status("ACTIVE")).await;
     assert_eq!(after.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(after.text().await.expect("text").contains("final"));
     let replace =
-        sim.put(&format!("/ncrs/v1/records/{code}"), &new_key(), &record("HTX", "75"), &[("If-Match", "\"4\"")]).await;
+        sim.put(&format!("/ncrs/v1/records/{code}"), &new_key(), &record("HTX", "75"), &[("If-Match", "\"5\"")]).await;
     assert_eq!(replace.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         sim.post("/ncrs/v1/records/0100109106/status", &new_key(), &status("ACTIVE")).await.status(),
