@@ -277,3 +277,19 @@ where
         }
     }
 }
+
+tokio::task_local! {
+    static BACKGROUND: ();
+}
+
+/// Runs `fut` as background housekeeping (export sweeps, checkpoints): its
+/// statements are not counted as the application's (the counter tests and
+/// `/metrics` read is about the work requests cause).
+pub async fn background<F: Future>(fut: F) -> F::Output {
+    BACKGROUND.scope((), fut).await
+}
+
+/// Whether the current task runs as [`background`] housekeeping.
+pub fn in_background() -> bool {
+    BACKGROUND.try_with(|_| ()).is_ok()
+}

@@ -405,12 +405,15 @@ impl Application {
         if Engine::of_url(&self.database_url) == Some(Engine::Postgres) {
             tokio::spawn(self.state.feed.clone().listen(self.database_url.clone(), shutdown.clone()));
         }
-        let checkpoints = tokio::spawn(crate::service::evidence::run_checkpoints(self.state.clone(), shutdown.clone()));
+        let checkpoints = tokio::spawn(crate::meter::background(crate::service::evidence::run_checkpoints(
+            self.state.clone(),
+            shutdown.clone(),
+        )));
         if let (Some(n), Some(settings)) = (&self.national, self.worker.clone()) {
             let worker = crate::sync::worker::Worker::new(self.state.clone(), n.client.clone(), settings);
             tokio::spawn(worker.run(shutdown.clone()));
         }
-        tokio::spawn(run_exports(self.state.clone(), shutdown.clone()));
+        tokio::spawn(crate::meter::background(run_exports(self.state.clone(), shutdown.clone())));
         let national = self.national;
         let schema = graphql::build_hardened_schema(self.state.clone(), &self.edge.config);
         let streaming = graphql::build_streaming_schema(self.state.clone(), &self.edge.config, self.edge.guard.clone());

@@ -10,11 +10,11 @@ mod m20261122_000004_audit_changes_receipts;
 mod m20261122_000005_targets;
 mod m20261122_000006_sync;
 mod m20261201_000100_sync_fencing;
+mod m20261201_000300_lifecycle;
 mod m20261201_000400_member_register;
 mod m20261201_000400_report_versions;
 mod m20261201_000600_exports;
 mod m20261201_000700_audit_chain;
-mod m20261201_000300_lifecycle;
 pub mod reference;
 
 /// All migrations in the order they apply.

@@ -5,19 +5,19 @@
 
 pub mod aggregates;
 pub mod cooperatives;
-pub mod export;
 pub mod evidence;
+pub mod export;
 pub mod feed;
 pub mod groups;
-pub mod members;
 pub mod lifecycle;
+pub mod members;
 pub mod national;
 pub mod national_form;
 pub mod operations;
 pub mod page;
 pub mod registry;
-pub mod reporting;
 pub mod reorganisation;
+pub mod reporting;
 pub mod reports;
 pub mod sync;
 pub mod targets;

@@ -266,7 +266,11 @@ pub async fn reorganise(
             version: 1,
             created_at: now,
             updated_at: now,
-            below_legal_minimum_since: crate::domain::members::below_minimum_since(None, s.official_members, write::today()),
+            below_legal_minimum_since: crate::domain::members::below_minimum_since(
+                None,
+                s.official_members,
+                write::today(),
+            ),
         };
         let model = records::insert_cooperative(uow.txn(), row).await?;
         let entity = (EntityKind::Cooperative, model.id);

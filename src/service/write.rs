@@ -5,8 +5,8 @@
 use super::ServiceError;
 use crate::auth::Principal;
 use crate::domain::rules::{Problem, ProblemKind};
-use crate::state::AppState;
 use crate::domain::EntityKind;
+use crate::state::AppState;
 use crate::storage::journal::{self, AuditActor, AuditOutcome, AuditRow};
 use chrono::Utc;
 use entity::audit_event;

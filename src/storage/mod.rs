@@ -6,12 +6,12 @@
 //! Statements that differ between SQLite and PostgreSQL are written out
 //! per dialect in the one function that runs them.
 
-pub mod export;
 pub mod aggregates;
 pub mod evidence;
+pub mod export;
 pub mod journal;
-pub mod members;
 pub mod lifecycle;
+pub mod members;
 pub mod organisations;
 pub mod outbox;
 pub mod records;
@@ -179,6 +179,9 @@ pub async fn connect(
     let counter = StatementCounter::default();
     let c = counter.0.clone();
     db.set_metric_callback(move |_| {
+        if crate::meter::in_background() {
+            return;
+        }
         c.fetch_add(1, Ordering::Relaxed);
         crate::meter::count_statement();
     });

@@ -73,7 +73,9 @@ async fn annual_reports_follow_the_organisations_life(backend: Backend) {
 
     // A dissolved cooperative still reports the years it operated.
     let old = registered(&app, &t, imported("HTX Đã giải thể", "16681", &tax_code(411))).await;
-    let s = payload(&app, &t, STATUS, json!({"id": old["id"], "expectedVersion": 1, "status": "DISSOLVED", "effectiveOn": "2025-06-30", "reason": "Đại hội thành viên quyết định giải thể"})).await;
+    let s = payload(&app, &t, STATUS, json!({"id": old["id"], "expectedVersion": 1, "status": "IN_DISSOLUTION", "dissolutionKind": "VOLUNTARY", "effectiveOn": "2025-06-01", "reason": "Đại hội thành viên quyết định giải thể"})).await;
+    assert_eq!(s["userErrors"], json!([]), "{s}");
+    let s = payload(&app, &t, STATUS, json!({"id": old["id"], "expectedVersion": s["cooperative"]["version"], "status": "DISSOLVED", "dissolutionKind": "VOLUNTARY", "effectiveOn": "2025-06-30", "reason": "Hoàn tất thủ tục giải thể"})).await;
     assert_eq!(s["userErrors"], json!([]), "{s}");
     let p = payload(&app, &t, REPORT, report(&old["id"], 2024)).await;
     assert_eq!(p["userErrors"], json!([]), "{p}");

@@ -321,7 +321,7 @@ async fn unions_need_three_active_members(backend: Backend) {
                 .clone(),
         );
     }
-    // A member from another province is fine (registered by an admin there).
+    // A cooperative of another province (registered by an admin there).
     let far = registered(&app, &a, imported("HTX Khánh Hòa", "22897", &tax_code(20))).await["id"].clone();
     let pending = registered(&app, &t, coop("HTX Chưa đăng ký", "16681")).await["id"].clone();
     let union = |members: Vec<Value>| {
@@ -344,7 +344,8 @@ async fn unions_need_three_active_members(backend: Backend) {
             .map(String::from)
         )
     );
-    let p = payload(&app, &t, UNION, union(vec![ids[0].clone(), ids[1].clone(), far.clone()])).await;
+    // A member of another province takes a national admin (docs/lifecycle.md).
+    let p = payload(&app, &a, UNION, union(vec![ids[0].clone(), ids[1].clone(), far.clone()])).await;
     let u = &p["cooperativeUnion"];
     assert_eq!(u["status"], "PENDING");
     assert_eq!(u["memberCooperatives"]["totalCount"], 3);

@@ -3,8 +3,8 @@
 
 pub mod connection;
 pub mod enums;
-pub mod export;
 pub mod evidence;
+pub mod export;
 pub mod feed;
 pub mod filter;
 pub mod lifecycle;
