@@ -1,5 +1,14 @@
 //! Targets (chỉ tiêu) and their progress, as pure functions: what a valid
 //! target is, and how far the registry's organisations are from it.
+//!
+//! Reading the plans: "phấn đấu N", "đạt N" and a bare figure in a plan's
+//! list of objectives (mục tiêu) are floors, so `AT_LEAST`; `EXACTLY` is for
+//! a figure that must not be exceeded either, which none of the five plans
+//! sets. Figures are compared with the tolerance of [`tolerance`]: shares to
+//! one decimal place of a percentage point, averages to the precision they
+//! are published in, counts exactly. What the facts hold, and which of an
+//! organisation's records wins when they disagree, is stated on [`OrgFact`]
+//! and [`counted_flag`].
 
 use super::enums::{Rating, Sector};
 use super::rules::{ProblemKind, Problems};
@@ -33,11 +42,13 @@ stored_enum!(
 stored_enum!(
     /// How the actual figure is compared with the target.
     Comparator {
-        /// Equal.
+        /// Equal, within [`tolerance`]: a figure that must be neither
+        /// missed nor exceeded (no plan's "phấn đấu N" is one).
         Exactly = "EXACTLY",
         /// Within ±10% of the value ("khoảng").
         About = "ABOUT",
-        /// At least ("ít nhất", "tối thiểu").
+        /// At least ("ít nhất", "tối thiểu", "từ … trở lên", and the floors
+        /// "phấn đấu N", "đạt N").
         AtLeast = "AT_LEAST",
         /// Strictly more ("trên").
         MoreThan = "MORE_THAN",
@@ -109,13 +120,17 @@ pub struct OrgFact {
     pub sector: Sector,
     /// Rating of the latest annual report.
     pub rating: Option<Rating>,
-    /// Applies high technology.
+    /// Applies high technology, as [`counted_flag`] reads the latest report
+    /// and the record.
     pub high_tech: bool,
-    /// Linked in a value chain.
+    /// Linked in a value chain, as [`counted_flag`] reads the latest report
+    /// and the record.
     pub value_chain: bool,
     /// Official + associate members (groups: members).
     pub members: i64,
-    /// The director (unions: legal representative) is female; `None` if unknown.
+    /// The director (giám đốc) is female: cooperatives' and unions'
+    /// directors; `None` when no director or no gender is recorded (a group
+    /// has a representative, not a director).
     pub female_director: Option<bool>,
     /// Average member income (đồng per month) of the latest report and that
     /// report's members, for the member-weighted mean.
@@ -124,6 +139,22 @@ pub struct OrgFact {
     pub established_year: Option<i32>,
     /// Member cooperatives (unions).
     pub member_cooperatives: i64,
+}
+
+/// The precedence rule for a yes/no fact (high technology, value-chain
+/// link) that both an organisation's record and its annual reports state:
+/// the latest annual report (the highest year reported; a correction of that
+/// year replaces it) wins, whatever the record says; only an organisation
+/// that has never reported is judged by the flag declared on its record
+/// (at registration or by an update). A report is the organisation's own
+/// statement for a year, checked by the registration office, while the
+/// record's flag is whatever was declared when the record was last edited;
+/// and `rating`, which only reports carry, already follows the latest
+/// report, so both kinds of fact describe the same year. A report that
+/// leaves a flag out states "no" (`AnnualReport.highTech` is `false`): to
+/// change what is counted after a report, correct that report.
+pub fn counted_flag(declared: bool, latest_report: Option<bool>) -> bool {
+    latest_report.unwrap_or(declared)
 }
 
 /// Which indicators are figures from outside the registry.
@@ -298,16 +329,36 @@ pub fn check(p: &mut Problems, path: &[&str], spec: &TargetSpec) {
     }
 }
 
-/// Whether `actual` meets the figure. ABOUT means within ±10% of `value`.
-pub fn attained(f: &Figure, actual: f64) -> Option<bool> {
-    const EPS: f64 = 1e-9;
+/// How far apart a figure and a target's value may be and still compare as
+/// equal (the margin every comparator allows, in the indicator's unit):
+/// - shares (PERCENT): 0.05 percentage point, i.e. compared to one decimal
+///   place, the precision plans and reports publish shares in ("71,4%"):
+///   59.96% meets "đạt 60%", and "trên 60%" needs more than 60.05%;
+/// - average member income (VND_PER_MONTH): half a đồng, i.e. whole đồng;
+/// - average members per cooperative: 0.05 member, i.e. one decimal place;
+/// - counts: exact (a float rounding error only).
+pub fn tolerance(i: Indicator) -> f64 {
+    const EXACT: f64 = 1e-9;
+    match (unit_of(i), i) {
+        (TargetUnit::Percent, _) => 0.05,
+        (TargetUnit::VndPerMonth, _) => 0.5,
+        (TargetUnit::Count, Indicator::AverageMembersPerCooperative) => 0.05,
+        (TargetUnit::Count, _) => EXACT,
+    }
+}
+
+/// Whether `actual` meets the figure of a target on `indicator`, within
+/// [`tolerance`]. ABOUT ("khoảng") means within ±10% of `value`; MORE_THAN
+/// ("trên") means beyond the tolerance.
+pub fn attained(indicator: Indicator, f: &Figure, actual: f64) -> Option<bool> {
+    let tol = tolerance(indicator);
     Some(match f.comparator {
-        Comparator::Exactly => (actual - f.value?).abs() < EPS,
-        Comparator::About => (actual - f.value?).abs() <= f.value?.abs() * 0.10 + EPS,
-        Comparator::AtLeast => actual >= f.value? - EPS,
-        Comparator::MoreThan => actual > f.value? + EPS,
-        Comparator::AtMost => actual <= f.value? + EPS,
-        Comparator::Between => actual >= f.min? - EPS && actual <= f.max? + EPS,
+        Comparator::Exactly => (actual - f.value?).abs() <= tol,
+        Comparator::About => (actual - f.value?).abs() <= f.value?.abs() * 0.10 + tol,
+        Comparator::AtLeast => actual >= f.value? - tol,
+        Comparator::MoreThan => actual > f.value? + tol,
+        Comparator::AtMost => actual <= f.value? + tol,
+        Comparator::Between => actual >= f.min? - tol && actual <= f.max? + tol,
     })
 }
 
@@ -331,7 +382,7 @@ fn has(o: &OrgFact, i: Indicator) -> Option<bool> {
         Indicator::ValueChainShare => Some(o.value_chain),
         Indicator::HighTechCooperativeShare => Some(o.high_tech),
         Indicator::AgricultureCooperativeShare => Some(o.sector == Sector::Agriculture),
-        Indicator::FemaleDirectorShare => Some(o.female_director.unwrap_or(false)),
+        Indicator::FemaleDirectorShare => o.female_director,
         _ => None,
     }
 }
@@ -385,6 +436,9 @@ pub fn compute(
             }
             sum / weight as f64
         }
+        // FEMALE_DIRECTOR_SHARE counts directors: those of the cooperatives
+        // and unions in scope ("hợp tác xã, liên hiệp hợp tác xã" is
+        // ALL_COLLECTIVE); groups have none and are left out.
         FemaleDirectorShare
         | EffectiveShare
         | ValueChainShare
@@ -429,16 +483,112 @@ mod tests {
 
     #[test]
     fn comparators() {
-        assert_eq!(attained(&fig(Comparator::Exactly, 5.0), 5.0), Some(true));
-        assert_eq!(attained(&fig(Comparator::Exactly, 5.0), 6.0), Some(false));
-        assert_eq!(attained(&fig(Comparator::About, 100.0), 110.0), Some(true));
-        assert_eq!(attained(&fig(Comparator::About, 100.0), 89.0), Some(false));
-        assert_eq!(attained(&fig(Comparator::AtLeast, 60.0), 60.0), Some(true));
-        assert_eq!(attained(&fig(Comparator::MoreThan, 60.0), 60.0), Some(false));
-        assert_eq!(attained(&fig(Comparator::AtMost, 0.0), 0.0), Some(true));
+        let n = Indicator::CooperativeCount;
+        assert_eq!(attained(n, &fig(Comparator::Exactly, 5.0), 5.0), Some(true));
+        assert_eq!(attained(n, &fig(Comparator::Exactly, 5.0), 6.0), Some(false));
+        assert_eq!(attained(n, &fig(Comparator::About, 100.0), 110.0), Some(true));
+        assert_eq!(attained(n, &fig(Comparator::About, 100.0), 89.0), Some(false));
+        assert_eq!(attained(n, &fig(Comparator::AtLeast, 60.0), 60.0), Some(true));
+        assert_eq!(attained(n, &fig(Comparator::MoreThan, 60.0), 60.0), Some(false));
+        assert_eq!(attained(n, &fig(Comparator::AtMost, 0.0), 0.0), Some(true));
         let between = Figure { comparator: Comparator::Between, value: None, min: Some(1.0), max: Some(3.0) };
-        assert_eq!(attained(&between, 3.0), Some(true));
-        assert_eq!(attained(&between, 3.5), Some(false));
+        assert_eq!(attained(n, &between, 3.0), Some(true));
+        assert_eq!(attained(n, &between, 3.5), Some(false));
+    }
+
+    #[test]
+    fn a_floor_is_met_by_any_figure_above_it_and_an_exact_figure_is_not() {
+        let n = Indicator::CooperativeCount;
+        // "phấn đấu 400 hợp tác xã": 450 cooperatives meet it.
+        assert_eq!(attained(n, &fig(Comparator::AtLeast, 400.0), 450.0), Some(true));
+        assert_eq!(attained(n, &fig(Comparator::AtLeast, 400.0), 399.0), Some(false));
+        assert_eq!(attained(n, &fig(Comparator::Exactly, 400.0), 450.0), Some(false));
+    }
+
+    #[test]
+    fn shares_compare_to_one_decimal_place_of_a_percentage_point() {
+        let share = Indicator::EffectiveShare;
+        assert_eq!(tolerance(share), 0.05);
+        // 59.96% is published as 60.0%: it meets "đạt 60%" ...
+        assert_eq!(attained(share, &fig(Comparator::AtLeast, 60.0), 59.96), Some(true));
+        assert_eq!(attained(share, &fig(Comparator::AtLeast, 60.0), 59.94), Some(false));
+        // ... and 60.04% is not "trên 60%"; 60.06% (60.1%) is.
+        assert_eq!(attained(share, &fig(Comparator::MoreThan, 60.0), 60.04), Some(false));
+        assert_eq!(attained(share, &fig(Comparator::MoreThan, 60.0), 60.06), Some(true));
+        // Two of three is 66.7%, which is "66.7%" exactly as a plan would write it.
+        assert_eq!(attained(share, &fig(Comparator::Exactly, 66.7), 200.0 / 3.0), Some(true));
+        assert_eq!(attained(share, &fig(Comparator::AtMost, 66.6), 200.0 / 3.0), Some(false));
+        let reported = Indicator::PopulationParticipationShare;
+        assert_eq!(attained(reported, &fig(Comparator::AtLeast, 20.0), 19.95), Some(true));
+    }
+
+    #[test]
+    fn averages_compare_to_their_published_precision_and_counts_exactly() {
+        let income = Indicator::AverageMemberIncome;
+        assert_eq!(tolerance(income), 0.5);
+        assert_eq!(attained(income, &fig(Comparator::AtLeast, 6_000_000.0), 5_999_999.6), Some(true));
+        assert_eq!(attained(income, &fig(Comparator::AtLeast, 6_000_000.0), 5_999_999.4), Some(false));
+        let per = Indicator::AverageMembersPerCooperative;
+        assert_eq!(attained(per, &fig(Comparator::AtLeast, 15.0), 14.96), Some(true));
+        assert_eq!(attained(per, &fig(Comparator::AtLeast, 15.0), 14.9), Some(false));
+        let count = Indicator::GroupCount;
+        assert!(tolerance(count) < 1e-6);
+        assert_eq!(attained(count, &fig(Comparator::AtLeast, 1430.0), 1429.0), Some(false));
+        for i in Indicator::ALL {
+            assert!(tolerance(*i) >= 0.0 && tolerance(*i) <= 0.5, "{i}: a tolerance is a rounding margin");
+        }
+    }
+
+    #[test]
+    fn the_latest_report_decides_a_flag_and_the_record_only_without_one() {
+        assert!(counted_flag(false, Some(true)), "a linked report counts although the record says no");
+        assert!(!counted_flag(true, Some(false)), "a report that says no wins over the record");
+        assert!(counted_flag(true, None), "no report: the declared flag");
+        assert!(!counted_flag(false, None));
+    }
+
+    #[test]
+    fn a_good_linked_group_raises_the_value_chain_share_of_the_effective() {
+        // Hải Hậu: four effective organisations, one linked (25%).
+        let mut facts: Vec<OrgFact> = (0..4)
+            .map(|i| {
+                let mut c = fact(OrgKindFact::Cooperative);
+                c.rating = Some(Rating::Good);
+                c.value_chain = i == 0;
+                c
+            })
+            .collect();
+        let s = OrganizationScope::AllCollective;
+        let within = Some(Indicator::EffectiveShare);
+        assert_eq!(compute(Indicator::ValueChainShare, s, within, &facts, 2026), Some(25.0));
+        // A group whose latest report says GOOD and linked, declared unlinked.
+        let mut g = fact(OrgKindFact::Group);
+        g.rating = Some(Rating::Good);
+        g.value_chain = counted_flag(false, Some(true));
+        facts.push(g);
+        assert_eq!(compute(Indicator::ValueChainShare, s, within, &facts, 2026), Some(40.0));
+    }
+
+    #[test]
+    fn the_female_director_share_counts_cooperatives_and_unions_and_judges_only_known_directors() {
+        let mut a = fact(OrgKindFact::Cooperative);
+        a.female_director = Some(true);
+        let b = fact(OrgKindFact::Cooperative);
+        let mut u = fact(OrgKindFact::Union);
+        u.female_director = Some(true);
+        let mut unknown = fact(OrgKindFact::Union);
+        unknown.female_director = None;
+        let mut g = fact(OrgKindFact::Group);
+        g.female_director = Some(true);
+        let facts = [a, b, u, unknown, g];
+        let i = Indicator::FemaleDirectorShare;
+        assert_eq!(default_scope(i), OrganizationScope::AllCollective);
+        // "hợp tác xã, liên hiệp hợp tác xã": two of the three known directors;
+        // the group (no director) and the union with none recorded are left out.
+        let all = compute(i, OrganizationScope::AllCollective, None, &facts, 2026).map(|x| (x * 100.0).round());
+        assert_eq!(all, Some(6667.0));
+        assert_eq!(compute(i, OrganizationScope::Cooperatives, None, &facts, 2026), Some(50.0));
+        assert_eq!(compute(i, OrganizationScope::Unions, None, &facts, 2026), Some(100.0));
     }
 
     #[test]

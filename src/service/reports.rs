@@ -140,6 +140,16 @@ impl Owner {
         })
     }
 
+    /// The high-technology and value-chain flags declared on the record,
+    /// which a report that leaves them out carries for its year.
+    fn declared_flags(&self) -> (bool, bool) {
+        match self {
+            Owner::Cooperative(m) => (m.high_tech, m.value_chain_linked),
+            Owner::Union(m) => (m.high_tech, m.value_chain_linked),
+            Owner::Group(m) => (m.high_tech, m.value_chain_linked),
+        }
+    }
+
     fn latest_year(&self) -> Option<i32> {
         match self {
             Owner::Cooperative(m) => m.latest_report_year,
@@ -223,8 +233,10 @@ pub async fn submit(
         profit,
         average_member_income: income,
         rating: rating.clone(),
-        high_tech: d.high_tech.unwrap_or(false),
-        value_chain_linked: d.value_chain_linked.unwrap_or(false),
+        // A flag the report leaves out is the record's declared one: the
+        // report states no change (`domain::targets::counted_flag`).
+        high_tech: d.high_tech.unwrap_or(o.declared_flags().0),
+        value_chain_linked: d.value_chain_linked.unwrap_or(o.declared_flags().1),
         ocop_products: ocop,
         submitted_at: now,
         version: existing.as_ref().map_or(1, |r| r.version + 1),

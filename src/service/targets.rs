@@ -18,7 +18,8 @@ use std::collections::HashSet;
 /// Reads targets from a file: a JSON array of `TargetInput`-shaped objects,
 /// or CSV whose header names the same fields (`jurisdictionCode,
 /// jurisdictionLevel,year,indicator,scope,comparator,value,min,max,unit,
-/// withinIndicator,sourceDocument,note`; empty cells are absent).
+/// withinIndicator,sourceDocument,note`, and optionally `legacy`; empty
+/// cells are absent).
 pub fn parse_file(path: &std::path::Path) -> Result<Vec<TargetDraft>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let is_json =
@@ -71,6 +72,31 @@ pub struct TargetDraft {
     pub source_document: String,
     #[serde(default)]
     pub note: Option<String>,
+    /// `Some(true)`: the unit abolished on 2025-07-01 that had this code (a
+    /// code 2025 reused, e.g. 56); `Some(false)`: the unit in force; absent:
+    /// the unit in force, or else the former one.
+    #[serde(default, deserialize_with = "optional_bool")]
+    pub legacy: Option<bool>,
+}
+
+/// An optional boolean that CSV may give as an empty cell.
+fn optional_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Cell {
+        Bool(bool),
+        Text(String),
+    }
+    match <Option<Cell> as serde::Deserialize>::deserialize(d)? {
+        None => Ok(None),
+        Some(Cell::Bool(b)) => Ok(Some(b)),
+        Some(Cell::Text(t)) => match t.trim().to_ascii_lowercase().as_str() {
+            "" => Ok(None),
+            "true" => Ok(Some(true)),
+            "false" => Ok(Some(false)),
+            other => Err(serde::de::Error::custom(format!("legacy: expected true or false, not {other:?}"))),
+        },
+    }
 }
 
 /// A draft that passed every rule.
@@ -82,12 +108,36 @@ struct Checked {
 }
 
 /// The unit a target's jurisdiction names: a 2025 or legacy province
-/// (2 digits), or a legacy district (3 digits).
-pub fn jurisdiction<'g>(g: &'g Gazetteer, code: &str, level: AdministrativeLevel) -> Option<&'g Unit> {
-    match level {
-        AdministrativeLevel::Province if code.len() == 2 => g.lookup(level, code),
-        AdministrativeLevel::District if code.len() == 3 => g.former(level, code),
+/// (2 digits), or a legacy district (3 digits). `legacy` picks between the
+/// two units of a province code the 2025 reorganisation reused (19, 37, 56,
+/// 75, …): `Some(true)` the former one, `Some(false)` the one in force;
+/// `None` takes the one in force, or else the former one. Every district is
+/// a former unit, so `Some(false)` names none.
+pub fn jurisdiction<'g>(
+    g: &'g Gazetteer,
+    code: &str,
+    level: AdministrativeLevel,
+    legacy: Option<bool>,
+) -> Option<&'g Unit> {
+    match (level, legacy) {
+        (AdministrativeLevel::Province, None) if code.len() == 2 => g.lookup(level, code),
+        (AdministrativeLevel::Province, Some(false)) if code.len() == 2 => g.in_force(level, code),
+        (AdministrativeLevel::Province, Some(true)) if code.len() == 2 => g.former(level, code),
+        (AdministrativeLevel::District, None | Some(true)) if code.len() == 3 => g.former(level, code),
         _ => None,
+    }
+}
+
+/// Why no unit answers a jurisdiction, for the problem under `jurisdictionCode`.
+fn no_jurisdiction(level: AdministrativeLevel, code: &str, legacy: Option<bool>) -> String {
+    let what = level.as_str().to_lowercase();
+    match (level, legacy) {
+        (AdministrativeLevel::District, Some(false)) => {
+            format!("districts were abolished on 2025-07-01: district {code:?} is a legacy unit (legacy: true)")
+        }
+        (_, Some(true)) => format!("no legacy {what} (abolished on 2025-07-01) with code {code:?}"),
+        (_, Some(false)) => format!("no {what} in force with code {code:?}"),
+        (_, None) => format!("no {what} with code {code:?}"),
     }
 }
 
@@ -157,12 +207,12 @@ fn check(
     };
     let level = enum_field(p, path, "jurisdictionLevel", &d.jurisdiction_level, AdministrativeLevel::parse);
     let unit = level.and_then(|l| {
-        let u = jurisdiction(g, d.jurisdiction_code.trim(), l);
+        let u = jurisdiction(g, d.jurisdiction_code.trim(), l, d.legacy);
         if u.is_none() {
             p.add(
                 &at("jurisdictionCode"),
                 ProblemKind::NotFound,
-                format!("no {} with code {:?}", l.as_str().to_lowercase(), d.jurisdiction_code),
+                no_jurisdiction(l, d.jurisdiction_code.trim(), d.legacy),
             );
         }
         u
@@ -454,7 +504,7 @@ pub async fn progress(state: &AppState, t: &target::Model, facts: &[OrgFact]) ->
             Some(r) => Progress {
                 actual: Some(r.actual),
                 source: targets::ProgressSource::Reported,
-                attained: targets::attained(&figure, r.actual),
+                attained: targets::attained(indicator, &figure, r.actual),
                 as_of: r.as_of.and_hms_opt(0, 0, 0).map(|d| d.and_utc()),
             },
         });
@@ -465,7 +515,7 @@ pub async fn progress(state: &AppState, t: &target::Model, facts: &[OrgFact]) ->
     Ok(Progress {
         actual,
         source: targets::ProgressSource::Computed,
-        attained: actual.and_then(|a| targets::attained(&figure, a)),
+        attained: actual.and_then(|a| targets::attained(indicator, &figure, a)),
         as_of: Some(Utc::now()),
     })
 }

@@ -216,7 +216,10 @@ pub async fn registry_figures_of(
     }
     // Per sector, with the operating cooperatives' totals (summed below):
     // one statement gives `cooperatives`, `cooperative_members`,
-    // `high_tech_cooperatives` and `by_sector`.
+    // `high_tech_cooperatives` and `by_sector`. High technology is counted
+    // as targets count it (`domain::targets::counted_flag`): the latest
+    // report's flag (`lr`, at most one row by the unique (cooperative, year)
+    // index), the record's only when the cooperative never reported.
     let by_sector = Query::select()
         .expr_as(Expr::col((Alias::new("cooperative"), Alias::new("sector"))), Alias::new("k"))
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
@@ -225,10 +228,24 @@ pub async fn registry_figures_of(
             Alias::new("members"),
         )
         .expr_as(
-            Expr::cust("COALESCE(SUM(CASE WHEN cooperative.high_tech THEN 1 ELSE 0 END), 0)"),
+            Expr::cust("COALESCE(SUM(CASE WHEN COALESCE(lr.high_tech, cooperative.high_tech) THEN 1 ELSE 0 END), 0)"),
             Alias::new("high_tech"),
         )
         .from(Alias::new("cooperative"))
+        .join_as(
+            sea_orm::sea_query::JoinType::LeftJoin,
+            Alias::new("annual_report"),
+            Alias::new("lr"),
+            Condition::all()
+                .add(
+                    Expr::col((Alias::new("lr"), Alias::new("cooperative_id")))
+                        .equals((Alias::new("cooperative"), Alias::new("id"))),
+                )
+                .add(
+                    Expr::col((Alias::new("lr"), Alias::new("year")))
+                        .equals((Alias::new("cooperative"), Alias::new("latest_report_year"))),
+                ),
+        )
         .cond_where(operating_coops)
         .group_by_col((Alias::new("cooperative"), Alias::new("sector")))
         .to_owned();

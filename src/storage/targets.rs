@@ -3,7 +3,7 @@
 use super::statistics::Territory;
 use super::write::WriteTxn;
 use super::StorageError;
-use crate::domain::targets::{OrgFact, OrgKindFact};
+use crate::domain::targets::{counted_flag, OrgFact, OrgKindFact};
 use crate::domain::{Rating, Sector};
 use chrono::{Datelike, NaiveDate};
 use entity::{target, target_progress_report};
@@ -20,6 +20,8 @@ struct FactRow {
     latest_rating: Option<String>,
     high_tech: bool,
     value_chain_linked: bool,
+    report_high_tech: Option<bool>,
+    report_value_chain_linked: Option<bool>,
     members: i64,
     gender: Option<String>,
     income: Option<i64>,
@@ -44,7 +46,9 @@ fn within(territory: &Territory, table: &str) -> Condition {
     c
 }
 
-/// The columns every kind shares, plus its director's gender and its latest report.
+/// The columns every kind shares, plus its director's gender and its latest
+/// report (the report of `latest_report_year`: its flags, income and
+/// members, all NULL when the organisation has never reported).
 fn facts_query(
     table: &str,
     person_col: &str,
@@ -59,6 +63,8 @@ fn facts_query(
         .expr_as(Expr::col((a(table), a("latest_rating"))), a("latest_rating"))
         .expr_as(Expr::col((a(table), a("high_tech"))), a("high_tech"))
         .expr_as(Expr::col((a(table), a("value_chain_linked"))), a("value_chain_linked"))
+        .expr_as(Expr::col((a("r"), a("high_tech"))), a("report_high_tech"))
+        .expr_as(Expr::col((a("r"), a("value_chain_linked"))), a("report_value_chain_linked"))
         .expr_as(Expr::cust(format!("CAST({members} AS BIGINT)")), a("members"))
         .expr_as(Expr::col((a("r"), a("average_member_income"))), a("income"))
         .expr_as(Expr::cust("CAST(r.official_members + r.associate_members AS BIGINT)"), a("report_members"))
@@ -83,7 +89,11 @@ fn facts_query(
     q
 }
 
-/// Every cooperative, union and group located in a territory, as facts.
+/// Every cooperative, union and group located in a territory, as facts: a
+/// cooperative's and a union's director (a group's representative, who is
+/// no director and is not counted as one); high technology and value-chain
+/// links as `domain::targets::counted_flag` reads the latest report and the
+/// record.
 pub async fn facts(db: &DatabaseConnection, territory: &Territory) -> Result<Vec<OrgFact>, StorageError> {
     // (kind, table, person column, report column, members, extra columns)
     type Spec<'a> = (OrgKindFact, &'a str, &'a str, &'a str, &'a str, [(&'a str, &'a str); 2]);
@@ -99,7 +109,7 @@ pub async fn facts(db: &DatabaseConnection, territory: &Territory) -> Result<Vec
         (
             OrgKindFact::Union,
             "cooperative_union",
-            "legal_representative_id",
+            "director_id",
             "union_id",
             "0",
             [
@@ -149,10 +159,13 @@ pub async fn facts(db: &DatabaseConnection, territory: &Territory) -> Result<Vec
                 active,
                 sector: Sector::parse(&row.sector).unwrap_or(Sector::Other),
                 rating: row.latest_rating.as_deref().and_then(Rating::parse),
-                high_tech: row.high_tech,
-                value_chain: row.value_chain_linked,
+                high_tech: counted_flag(row.high_tech, row.report_high_tech),
+                value_chain: counted_flag(row.value_chain_linked, row.report_value_chain_linked),
                 members: row.members,
-                female_director: row.gender.as_deref().map(|g| g == "FEMALE"),
+                female_director: match kind {
+                    OrgKindFact::Group => None,
+                    _ => row.gender.as_deref().map(|g| g == "FEMALE"),
+                },
                 latest_income: match (row.income, row.report_members) {
                     // Stored in hundredths of a đồng.
                     (Some(i), Some(m)) => Some((i as f64 / 100.0, m)),

@@ -26,9 +26,9 @@ pub struct OrganizationFilter {
     pub rating: Option<Vec<Rating>>,
     /// Which year `rating` refers to; the latest when omitted.
     pub rating_year: Option<i32>,
-    /// Applies high technology.
+    /// Applies high technology, as declared on the record (`highTech`).
     pub high_tech: Option<bool>,
-    /// Linked in a value chain.
+    /// Linked in a value chain, as declared on the record (`valueChainLinked`).
     pub value_chain_linked: Option<bool>,
     /// Case- and Vietnamese-accent-insensitive: "thuan nam" finds "Thuận Nam".
     pub name_contains: Option<String>,

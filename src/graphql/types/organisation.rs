@@ -179,12 +179,16 @@ impl Cooperative {
         person(ctx, self.0.legal_representative_id, self.0.province_id).await
     }
 
-    /// Applies high technology (ứng dụng công nghệ cao).
+    /// Applies high technology (ứng dụng công nghệ cao), as declared on the
+    /// record; targets and statistics count the latest annual report's flag
+    /// when there is one.
     async fn high_tech(&self) -> bool {
         self.0.high_tech
     }
 
-    /// Linked with enterprises in a value chain (liên kết chuỗi giá trị).
+    /// Linked with enterprises in a value chain (liên kết chuỗi giá trị), as
+    /// declared on the record; targets count the latest annual report's
+    /// flag when there is one.
     async fn value_chain_linked(&self) -> bool {
         self.0.value_chain_linked
     }
@@ -466,12 +470,15 @@ impl CooperativeGroup {
         person(ctx, self.0.representative_id, self.0.province_id).await
     }
 
-    /// Applies high technology.
+    /// Applies high technology, as declared on the record; targets count the
+    /// latest annual report's flag when there is one.
     async fn high_tech(&self) -> bool {
         self.0.high_tech
     }
 
-    /// Linked with enterprises in a value chain (liên kết chuỗi giá trị).
+    /// Linked with enterprises in a value chain (liên kết chuỗi giá trị), as
+    /// declared on the record; targets count the latest annual report's
+    /// flag when there is one.
     async fn value_chain_linked(&self) -> bool {
         self.0.value_chain_linked
     }

@@ -38,7 +38,9 @@ pub struct RegistryStatistics {
     pub groups: i32,
     /// Members of those groups.
     pub group_members: i32,
-    /// Operating cooperatives applying high technology.
+    /// Operating cooperatives applying high technology: by their latest
+    /// annual report, or by the record for one that never reported (as
+    /// targets count them).
     pub high_tech_cooperatives: i32,
     /// Operating cooperatives by rating of the year asked (latest when omitted).
     pub by_rating: Vec<RatingCount>,

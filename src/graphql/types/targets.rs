@@ -197,6 +197,11 @@ pub struct TargetInput {
     pub source_document: String,
     /// The original wording.
     pub note: Option<String>,
+    /// For a province code the 2025 reorganisation reused (19, 37, 56, 75,
+    /// …): `true` names the province abolished on 2025-07-01, measured over
+    /// its former territory; `false` the province in force. Omitted: the
+    /// unit in force, or else the former one (58, 70; districts).
+    pub legacy: Option<bool>,
 }
 
 impl From<TargetInput> for TargetDraft {
@@ -216,6 +221,7 @@ impl From<TargetInput> for TargetDraft {
             within_indicator: t.within_indicator.map(name),
             source_document: t.source_document,
             note: t.note,
+            legacy: t.legacy,
         }
     }
 }

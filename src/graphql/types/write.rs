@@ -203,9 +203,13 @@ pub struct AnnualReportInput {
     pub average_member_income: Option<Decimal>,
     /// The year's classification (xếp loại).
     pub rating: Option<Rating>,
-    /// Whether it applies high technology (ứng dụng công nghệ cao).
+    /// Whether it applies high technology (ứng dụng công nghệ cao) that
+    /// year; omitted: as declared on the record. The latest report's flag is
+    /// the one targets and statistics count.
     pub high_tech: Option<bool>,
-    /// Whether it is linked into a value chain (liên kết chuỗi giá trị).
+    /// Whether it is linked into a value chain (liên kết chuỗi giá trị) that
+    /// year; omitted: as declared on the record. The latest report's flag is
+    /// the one targets count.
     pub value_chain_linked: Option<bool>,
     /// Products certified under the One Commune One Product programme (sản phẩm OCOP).
     pub ocop_products: Option<i32>,
