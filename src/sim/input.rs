@@ -708,6 +708,28 @@ mod tests {
     }
 
     #[test]
+    fn a_record_status_may_name_the_reorganisation_that_ends_it_and_a_tax_status_may_not() {
+        let body = json!({"status": "DISSOLVED", "effectiveOn": "2026-01-02", "reason": "sáp nhập", "reorganisation": "MERGER"});
+        assert_eq!(record_status(&body).expect("valid").reorganisation, Some(domain::ReorganisationKind::Merger));
+        let mut separation = body.clone();
+        separation["reorganisation"] = json!("SEPARATION");
+        assert_eq!(fields(&record_status(&separation).expect_err("a separated source continues")), ["reorganisation"]);
+        let tax = json!({"status": "CLOSED", "effectiveOn": "2026-01-02", "reason": "r", "reorganisation": "MERGER"});
+        assert_eq!(fields(&taxpayer_status(&tax).expect_err("not a tax field")), ["reorganisation"]);
+    }
+
+    #[test]
+    fn the_legal_minimum_of_members_binds_the_registration_not_a_replacement() {
+        let body = json!({
+            "name": "HTX A", "kind": "COOPERATIVE", "wardCode": "16681", "provinceCode": "40",
+            "legalRepresentative": {"fullName": "Nguyễn Văn A", "idNumber": "001090000001"},
+            "businessLines": ["0111"], "charterCapital": "1500000000", "members": 3
+        });
+        assert_eq!(fields(&record_content(&body, Vec::new(), true).expect_err("refused")), ["members"]);
+        assert_eq!(record_content(&body, Vec::new(), false).expect("recorded below the minimum").members, 3);
+    }
+
+    #[test]
     fn national_changes_need_what_their_kind_needs() {
         assert!(national_change(&json!({"code": "0100109106", "kind": "CORRECTION", "reason": "r"})).is_err());
         let errors = national_change(&json!({"code": "0100109106", "kind": "REVOCATION", "reason": "r", "name": "X"}))
