@@ -182,7 +182,7 @@ pub fn counts<'a>(
 }
 
 /// Since when a cooperative is below the legal minimum of official
-/// members (Law on Cooperatives 2023, art. 6: at least 5), after a change
+/// members (Law on Cooperatives 2023, art. 4 cl. 7: at least 5), after a change
 /// that leaves it with `official` official members on `on`: the earlier
 /// date is kept while it stays below, a new one starts when it falls
 /// below, and the flag clears when it is back at 5 or more.

@@ -21,7 +21,7 @@ pub const MAX_STREET: usize = 300;
 pub const MAX_REASON: usize = 2000;
 /// Most business lines on one record.
 pub const MAX_BUSINESS_LINES: usize = 50;
-/// Fewest official members of a cooperative (Law on Cooperatives 2023, art. 6).
+/// Fewest official members of a cooperative (Law on Cooperatives 2023, art. 4 cl. 7).
 pub const MIN_COOPERATIVE_MEMBERS: i32 = 5;
 /// Fewest active member cooperatives of a union.
 pub const MIN_UNION_MEMBERS: usize = 3;

@@ -209,6 +209,10 @@ pub struct Loaders {
     pub status_histories: Cached<super::lifecycle_loaders::StatusHistories>,
     /// Reorganisation links by cooperative.
     pub links: Cached<super::lifecycle_loaders::Links>,
+    /// Member-register pages by cooperative.
+    pub register_pages: Cached<super::lifecycle_loaders::RegisterPages>,
+    /// Member-register counts by cooperative.
+    pub register_counts: Cached<super::lifecycle_loaders::RegisterCounts>,
 }
 
 fn cached<T: Send + Sync + 'static>(loader: T) -> Cached<T> {
@@ -232,6 +236,8 @@ impl Loaders {
             targets: cached(Targets(by_id())),
             status_histories: cached(super::lifecycle_loaders::StatusHistories { db: db.clone() }),
             links: cached(super::lifecycle_loaders::Links { db: db.clone() }),
+            register_pages: cached(super::lifecycle_loaders::RegisterPages { db: db.clone() }),
+            register_counts: cached(super::lifecycle_loaders::RegisterCounts { db: db.clone() }),
         }
     }
 }

@@ -138,6 +138,12 @@ pub struct StatusBody<S> {
     pub effective_on: chrono::NaiveDate,
     /// Why.
     pub reason: String,
+    /// NCRS only: the reorganisation (MERGER, CONSOLIDATION, SPLIT) that
+    /// ends the record, which may then become DISSOLVED straight from
+    /// ACTIVE or SUSPENDED (chấm dứt tồn tại by reorganisation, without
+    /// dissolution proceedings). Absent for every other change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reorganisation: Option<String>,
 }
 
 /// A status change, for each system.
@@ -160,9 +166,22 @@ impl StatusChange {
             R::Pending | R::Dissolved | R::Revoked | R::Bankrupt | R::Withdrawn => TaxpayerStatus::Closed,
         };
         StatusChange {
-            ncrs: StatusBody { status: status.as_str().to_owned(), effective_on, reason: reason.to_owned() },
-            tax: StatusBody { status: tax, effective_on, reason: reason.to_owned() },
+            ncrs: StatusBody {
+                status: status.as_str().to_owned(),
+                effective_on,
+                reason: reason.to_owned(),
+                reorganisation: None,
+            },
+            tax: StatusBody { status: tax, effective_on, reason: reason.to_owned(), reorganisation: None },
         }
+    }
+
+    /// The end of a source of a reorganisation that does not continue:
+    /// DISSOLVED in NCRS naming the reorganisation, CLOSED in the tax system.
+    pub fn ended_by(kind: crate::domain::ReorganisationKind, effective_on: chrono::NaiveDate, reason: &str) -> Self {
+        let mut c = Self::new(crate::domain::RegistrationStatus::Dissolved, effective_on, reason);
+        c.ncrs.reorganisation = Some(kind.as_str().to_owned());
+        c
     }
 }
 

@@ -80,6 +80,56 @@ pub async fn registration_ward<'s>(
     Ok((uow, ward))
 }
 
+/// A new head office, checked: the ward in force (its id and province) when
+/// the caller may move the record there, and the street. Shared by the
+/// updates of cooperatives and unions.
+pub(super) struct Moved {
+    /// The ward and its province, when the ward is in force.
+    pub ward: Option<(i32, crate::domain::UnitId)>,
+    /// The street.
+    pub street: Option<String>,
+}
+
+/// Checks a change of head office (`street`, `ward_code`) of a record in
+/// `from_ward`: the new ward in force, the caller allowed to move the
+/// record between the two provinces (a denial ends the unit of work).
+pub(super) async fn moved<'s>(
+    mut uow: UnitOfWork<'s>,
+    p: &mut Problems,
+    entity: (EntityKind, i64),
+    from_ward: i32,
+    (street, ward_code): &(Option<String>, String),
+) -> Result<(UnitOfWork<'s>, Moved), ServiceError> {
+    let g = uow.gazetteer();
+    let mut ward = None;
+    if let Some(w) = rules::ward_in_force(p, &["input", "address", "wardCode"], g, ward_code) {
+        let decision = auth::may_move(&uow.actor().principal, &g.province_code(from_ward), &g.province_code(w.id));
+        uow = uow.authorize(decision, Some(entity)).await?;
+        ward = Some((w.id, g.province_id(w.id)));
+    }
+    let street = rules::optional_text(p, &["input", "address", "street"], street.as_deref(), rules::MAX_STREET);
+    Ok((uow, Moved { ward, street }))
+}
+
+/// Stores a new director and legal representative, one person row when
+/// both are the same person; the ids to set (`None`: keep the stored one).
+pub(super) async fn insert_people(
+    uow: &UnitOfWork<'_>,
+    director: Option<&rules::PersonRecord>,
+    legal: Option<&rules::PersonRecord>,
+) -> Result<(Option<i64>, Option<i64>), ServiceError> {
+    let director_id = match director {
+        Some(d) => Some(records::insert_person(uow.txn(), d).await?),
+        None => None,
+    };
+    let legal_id = match (legal, director, director_id) {
+        (Some(l), Some(d), Some(id)) if l == d => Some(id),
+        (Some(l), _, _) => Some(records::insert_person(uow.txn(), l).await?),
+        (None, _, _) => None,
+    };
+    Ok((director_id, legal_id))
+}
+
 /// Replays an earlier registration's result.
 async fn replayed(state: &AppState, id: i64) -> Result<Outcome<cooperative::Model>, ServiceError> {
     records::cooperative(&state.db, id)
@@ -247,15 +297,13 @@ pub async fn update(
     let mut next = current.clone();
     let mut new_director = None;
     let mut new_legal = None;
-    if let Some((street, ward_code)) = &patch.address {
-        if let Some(w) = rules::ward_in_force(&mut p, &["input", "address", "wardCode"], g, ward_code) {
-            let decision = auth::may_move(&actor.principal, &g.province_code(current.ward_id), &g.province_code(w.id));
-            uow = uow.authorize(decision, Some(entity)).await?;
-            next.ward_id = w.id;
-            next.province_id = g.province_id(w.id);
+    if let Some(address) = &patch.address {
+        let (u, m) = moved(uow, &mut p, entity, current.ward_id, address).await?;
+        uow = u;
+        if let Some((ward, province)) = m.ward {
+            (next.ward_id, next.province_id) = (ward, province);
         }
-        next.street =
-            rules::optional_text(&mut p, &["input", "address", "street"], street.as_deref(), rules::MAX_STREET);
+        next.street = m.street;
     }
     if !crate::domain::lifecycle::content_may_change(current.registration_status()?) {
         return uow
@@ -327,15 +375,9 @@ pub async fn update(
     if current.version != expected_version {
         return uow.conflict(expected_version, current.version).await;
     }
-    if let Some(d) = &new_director {
-        next.director_id = Some(records::insert_person(uow.txn(), d).await?);
-    }
-    if let Some(l) = &new_legal {
-        next.legal_representative_id = match (&new_director, next.director_id) {
-            (Some(d), Some(did)) if d == l => Some(did),
-            _ => Some(records::insert_person(uow.txn(), l).await?),
-        };
-    }
+    let (director_id, legal_id) = insert_people(&uow, new_director.as_ref(), new_legal.as_ref()).await?;
+    next.director_id = director_id.or(next.director_id);
+    next.legal_representative_id = legal_id.or(next.legal_representative_id);
     next.version = current.version + 1;
     next.updated_at = uow.now();
     if !records::swap_cooperative(uow.txn(), &next, expected_version).await? {

@@ -15,6 +15,7 @@ use crate::national::{Delivery, StatusChange};
 use crate::state::AppState;
 use crate::storage::lifecycle::{self as store, StatusRow};
 use crate::storage::records::{self, RegisteredRow};
+use crate::storage::{StorageError, WriteTxn};
 use chrono::NaiveDate;
 use entity::{cooperative, cooperative_union};
 
@@ -96,46 +97,113 @@ fn not_found(what: &str) -> Vec<Problem> {
     }]
 }
 
-const CHANGE_COOPERATIVE: &str = "changeCooperativeStatus";
+/// A cooperative or a union: what a status change needs of its row.
+trait Lifecycled: RegisteredRow + Clone + serde::Serialize + Send + Sync {
+    /// The entity kind.
+    const KIND: EntityKind;
+    /// What it is called in a refusal.
+    const WHAT: &'static str;
+    /// The row, read inside the unit of work.
+    async fn for_write(w: &WriteTxn, id: i64) -> Result<Option<Self>, StorageError>;
+    /// Compare-and-swap of the row.
+    async fn swap(w: &WriteTxn, next: &Self, expected: i32) -> Result<bool, StorageError>;
+    /// Its ward.
+    fn ward(&self) -> i32;
+    /// Its version.
+    fn version(&self) -> i32;
+    /// Moves the version on, as of `now`.
+    fn bump(&mut self, now: chrono::DateTime<chrono::Utc>);
+}
 
-/// Changes a cooperative's status as the law allows (see the module and
-/// `domain::lifecycle`). A cooperative that ends (DISSOLVED, BANKRUPT)
-/// leaves its union in the same unit of work.
-pub async fn change_cooperative_status(
-    state: &AppState,
-    actor: &Actor,
+macro_rules! lifecycled {
+    ($model:ty, $kind:expr, $what:literal, $load:path, $swap:path) => {
+        impl Lifecycled for $model {
+            const KIND: EntityKind = $kind;
+            const WHAT: &'static str = $what;
+            async fn for_write(w: &WriteTxn, id: i64) -> Result<Option<Self>, StorageError> {
+                $load(w, id).await
+            }
+            async fn swap(w: &WriteTxn, next: &Self, expected: i32) -> Result<bool, StorageError> {
+                $swap(w, next, expected).await
+            }
+            fn ward(&self) -> i32 {
+                self.ward_id
+            }
+            fn version(&self) -> i32 {
+                self.version
+            }
+            fn bump(&mut self, now: chrono::DateTime<chrono::Utc>) {
+                self.version += 1;
+                self.updated_at = now;
+            }
+        }
+    };
+}
+
+lifecycled!(
+    cooperative::Model,
+    EntityKind::Cooperative,
+    "cooperative",
+    records::cooperative_for_write,
+    records::swap_cooperative
+);
+lifecycled!(
+    cooperative_union::Model,
+    EntityKind::CooperativeUnion,
+    "union",
+    records::union_for_write,
+    records::swap_union
+);
+
+/// A status change applied inside its unit of work, not yet committed.
+struct Applied<'s, R> {
+    uow: UnitOfWork<'s>,
+    current: R,
+    next: R,
+}
+
+/// The part of a status change that cooperatives and unions share: the
+/// row read for write, the caller authorized for its province, the change
+/// checked by the state machine, the version compared, then the row
+/// written (after `adjust` saw it with its new status), the history row,
+/// the audit, the change-feed row and the national delivery. `Err` holds
+/// the refusal, already settled.
+async fn apply_status<'s, R: Lifecycled>(
+    state: &'s AppState,
+    actor: &'s Actor,
+    operation: &'static str,
     id: i64,
     expected_version: i32,
-    input: StatusInput,
-) -> Result<Outcome<cooperative::Model>, ServiceError> {
-    let uow = UnitOfWork::open_keyless(state, actor, CHANGE_COOPERATIVE).await?;
-    let Some(current) = records::cooperative_for_write(uow.txn(), id).await? else {
+    input: &StatusInput,
+    adjust: impl FnOnce(&mut R),
+) -> Result<Result<Applied<'s, R>, Outcome<R>>, ServiceError> {
+    let uow = UnitOfWork::open_keyless(state, actor, operation).await?;
+    let Some(current) = R::for_write(uow.txn(), id).await? else {
         uow.abandon().await?;
-        return Ok(Err(not_found("cooperative")));
+        return Ok(Err(Err(not_found(R::WHAT))));
     };
-    let entity = (EntityKind::Cooperative, id);
-    let decision = auth::may_write(&actor.principal, &state.gazetteer.province_code(current.ward_id));
+    let entity = (R::KIND, id);
+    let decision = auth::may_write(&actor.principal, &state.gazetteer.province_code(current.ward()));
     let mut uow = uow.authorize(decision, Some(entity)).await?;
     let mut p = Problems::default();
     let from = current.registration_status()?;
-    let (decided, reason) = checked(&uow, &mut p, EntityKind::Cooperative, id, from, &input).await?;
+    let (decided, reason) = checked(&uow, &mut p, R::KIND, id, from, input).await?;
     if !p.is_empty() {
-        return uow.reject(Some(entity), p.into_vec()).await;
+        return Ok(Err(uow.reject(Some(entity), p.into_vec()).await?));
     }
-    if current.version != expected_version {
-        return uow.conflict(expected_version, current.version).await;
+    if current.version() != expected_version {
+        return Ok(Err(uow.conflict(expected_version, current.version()).await?));
     }
     let to = input.status;
     let mut next = current.clone();
     next.set_registration_status(to);
-    let left_union = if to.has_ended() { next.union_id.take() } else { None };
-    next.version = current.version + 1;
-    next.updated_at = uow.now();
-    if !records::swap_cooperative(uow.txn(), &next, expected_version).await? {
-        return uow.conflict(expected_version, current.version).await;
+    adjust(&mut next);
+    next.bump(uow.now());
+    if !R::swap(uow.txn(), &next, expected_version).await? {
+        return Ok(Err(uow.conflict(expected_version, current.version()).await?));
     }
     let row = StatusRow {
-        kind: EntityKind::Cooperative,
+        kind: R::KIND,
         id,
         status: to,
         effective_on: input.effective_on,
@@ -151,17 +219,45 @@ pub async fn change_cooperative_status(
         Some(&next),
         Some(format!("{from} → {to} effective {}: {reason}", input.effective_on)),
     );
-    let province = uow.gazetteer().province_code(next.ward_id);
-    uow.change(ChangeKind::StatusChanged, EntityKind::Cooperative, id, province, next.version);
+    let province = uow.gazetteer().province_code(next.ward());
+    uow.change(ChangeKind::StatusChanged, R::KIND, id, province, next.version());
     if next.syncs() {
-        uow.deliver(EntityKind::Cooperative, id, Delivery::Status(StatusChange::new(to, input.effective_on, &reason)));
+        uow.deliver(R::KIND, id, Delivery::Status(StatusChange::new(to, input.effective_on, &reason)));
     }
-    if let Some(u) = current.union_id {
-        let note = match left_union {
-            Some(_) => format!("member cooperative {id} left: it is {to}"),
-            None => format!("member cooperative {id} is {to}"),
+    Ok(Ok(Applied { uow, current, next }))
+}
+
+const CHANGE_COOPERATIVE: &str = "changeCooperativeStatus";
+
+/// Changes a cooperative's status as the law allows (see the module and
+/// `domain::lifecycle`). A cooperative that ends (DISSOLVED, BANKRUPT)
+/// leaves its union in the same unit of work.
+pub async fn change_cooperative_status(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    expected_version: i32,
+    input: StatusInput,
+) -> Result<Outcome<cooperative::Model>, ServiceError> {
+    let to = input.status;
+    let leaves = |next: &mut cooperative::Model| {
+        if to.has_ended() {
+            next.union_id = None;
+        }
+    };
+    let Applied { mut uow, current, next } =
+        match apply_status(state, actor, CHANGE_COOPERATIVE, id, expected_version, &input, leaves).await? {
+            Ok(a) => a,
+            Err(refused) => return Ok(refused),
         };
-        refresh_union(&mut uow, u, input.effective_on, left_union.is_some(), note).await?;
+    if let Some(u) = current.union_id {
+        let left = next.union_id.is_none();
+        let note = if left {
+            format!("member cooperative {id} left: it is {to}")
+        } else {
+            format!("member cooperative {id} is {to}")
+        };
+        refresh_union(&mut uow, u, input.effective_on, left, note).await?;
     }
     uow.commit(None).await?;
     Ok(Ok(next))
@@ -219,57 +315,12 @@ pub async fn change_union_status(
     expected_version: i32,
     input: StatusInput,
 ) -> Result<Outcome<cooperative_union::Model>, ServiceError> {
-    let uow = UnitOfWork::open_keyless(state, actor, CHANGE_UNION).await?;
-    let Some(current) = records::union_for_write(uow.txn(), id).await? else {
-        uow.abandon().await?;
-        return Ok(Err(not_found("union")));
-    };
-    let entity = (EntityKind::CooperativeUnion, id);
-    let decision = auth::may_write(&actor.principal, &state.gazetteer.province_code(current.ward_id));
-    let mut uow = uow.authorize(decision, Some(entity)).await?;
-    let mut p = Problems::default();
-    let from = current.registration_status()?;
-    let (decided, reason) = checked(&uow, &mut p, EntityKind::CooperativeUnion, id, from, &input).await?;
-    if !p.is_empty() {
-        return uow.reject(Some(entity), p.into_vec()).await;
-    }
-    if current.version != expected_version {
-        return uow.conflict(expected_version, current.version).await;
-    }
+    let Applied { mut uow, next, .. } =
+        match apply_status(state, actor, CHANGE_UNION, id, expected_version, &input, |_| {}).await? {
+            Ok(a) => a,
+            Err(refused) => return Ok(refused),
+        };
     let to = input.status;
-    let mut next = current.clone();
-    next.set_registration_status(to);
-    next.version = current.version + 1;
-    next.updated_at = uow.now();
-    if !records::swap_union(uow.txn(), &next, expected_version).await? {
-        return uow.conflict(expected_version, current.version).await;
-    }
-    let row = StatusRow {
-        kind: EntityKind::CooperativeUnion,
-        id,
-        status: to,
-        effective_on: input.effective_on,
-        reason: reason.clone(),
-        dissolution_kind: decided.dissolution_kind,
-        until: decided.until,
-        origin: ChangeOrigin::Province,
-    };
-    record_status(&uow, row).await?;
-    uow.audit(
-        entity,
-        Some(&current),
-        Some(&next),
-        Some(format!("{from} → {to} effective {}: {reason}", input.effective_on)),
-    );
-    let province = uow.gazetteer().province_code(next.ward_id);
-    uow.change(ChangeKind::StatusChanged, EntityKind::CooperativeUnion, id, province, next.version);
-    if next.syncs() {
-        uow.deliver(
-            EntityKind::CooperativeUnion,
-            id,
-            Delivery::Status(StatusChange::new(to, input.effective_on, &reason)),
-        );
-    }
     if to.has_ended() {
         release_members(&mut uow, id, &format!("union {id} is {to}")).await?;
     }

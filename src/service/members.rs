@@ -36,7 +36,7 @@ fn member_type(m: &member::Model) -> Result<MemberType, ServiceError> {
 /// The cooperative's counts and flag as the register now makes them, on
 /// `on` (the day of the change): official and associate members are the
 /// register's current ones, and the flag starts, stays or clears.
-fn follow_register(
+pub(super) fn follow_register(
     next: &mut cooperative::Model,
     entries: &[member::Model],
     on: NaiveDate,

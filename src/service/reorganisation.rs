@@ -20,9 +20,10 @@ use crate::domain::{
 use crate::national::{Delivery, StatusChange};
 use crate::state::AppState;
 use crate::storage::lifecycle::{self as store, LinkSide, StatusRow};
+use crate::storage::members as register;
 use crate::storage::records::{self, RegisteredRow};
 use chrono::NaiveDate;
-use entity::cooperative;
+use entity::{cooperative, member};
 
 /// A reorganisation as a client asks for it. Ids are cooperative row ids;
 /// `None` stands for an id that names no cooperative.
@@ -107,6 +108,54 @@ fn shape(p: &mut Problems, r: &Reorganisation) {
     }
 }
 
+/// Carries the current members of `sources`' registers over (docs/lifecycle.md):
+/// each entry ends in its source on `on` (reason `what`) and, when
+/// `receiver` names a cooperative, joins it on the same day with the same
+/// kind, type, identity and capital contribution. Says whether any entry
+/// was carried.
+async fn carry_members(
+    uow: &UnitOfWork<'_>,
+    sources: &[cooperative::Model],
+    receiver: Option<i64>,
+    on: NaiveDate,
+    what: &str,
+) -> Result<bool, ServiceError> {
+    let now = uow.now();
+    let mut carried = false;
+    for s in sources {
+        for entry in register::register_for_write(uow.txn(), s.id).await? {
+            if entry.left_on.is_some() {
+                continue;
+            }
+            let day = on.max(entry.joined_on);
+            let mut ended = entry.clone();
+            ended.left_on = Some(day);
+            ended.left_reason = Some(what.chars().take(rules::MAX_REASON).collect());
+            ended.version = entry.version + 1;
+            ended.updated_at = now;
+            if !register::swap(uow.txn(), &ended, entry.version).await? {
+                return Err(ServiceError::Corrupt(format!("member {} changed inside its write transaction", entry.id)));
+            }
+            if let Some(to) = receiver {
+                let joined = member::Model {
+                    id: 0,
+                    cooperative_id: to,
+                    joined_on: day,
+                    left_on: None,
+                    left_reason: None,
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                    ..entry
+                };
+                register::insert(uow.txn(), joined).await?;
+            }
+            carried = true;
+        }
+    }
+    Ok(carried)
+}
+
 /// Reorganises cooperatives, all or nothing (module documentation).
 pub async fn reorganise(
     state: &AppState,
@@ -172,28 +221,37 @@ pub async fn reorganise(
     // The new cooperatives: checked as registrations are.
     let mut drafts = Vec::new();
     for (i, s) in input.successors.iter().enumerate() {
-        let idx = i.to_string();
-        let at = |f: &'static str| -> Vec<&str> { vec!["input", "successors", idx.as_str(), f] };
-        let (u, ward) = registration_ward(uow, &mut p, &s.ward_code).await?;
+        // Checked as a registration is, at the registration's paths, then
+        // placed under `input.successors.<i>`.
+        let mut q = Problems::default();
+        let at = |f: &'static str| -> [&'static str; 2] { ["input", f] };
+        let (u, ward) = registration_ward(uow, &mut q, &s.ward_code).await?;
         uow = u;
-        let name = rules::name(&mut p, &at("name"), &s.name, rules::MAX_NAME);
-        let foreign_name = rules::optional_text(&mut p, &at("foreignName"), s.foreign_name.as_deref(), rules::MAX_NAME);
-        let abbreviation = rules::optional_text(&mut p, &at("abbreviation"), s.abbreviation.as_deref(), 100);
-        let lines = rules::business_lines(&mut p, &at("businessLines"), &s.business_lines);
-        let street = rules::optional_text(&mut p, &at("address"), s.street.as_deref(), rules::MAX_STREET);
-        let capital = rules::amount(&mut p, &at("charterCapital"), s.charter_capital, false);
-        rules::count_at_least(&mut p, &at("officialMembers"), s.official_members, rules::MIN_COOPERATIVE_MEMBERS);
+        let name = rules::name(&mut q, &at("name"), &s.name, rules::MAX_NAME);
+        let foreign_name = rules::optional_text(&mut q, &at("foreignName"), s.foreign_name.as_deref(), rules::MAX_NAME);
+        let abbreviation = rules::optional_text(&mut q, &at("abbreviation"), s.abbreviation.as_deref(), 100);
+        let lines = rules::business_lines(&mut q, &at("businessLines"), &s.business_lines);
+        let street =
+            rules::optional_text(&mut q, &["input", "address", "street"], s.street.as_deref(), rules::MAX_STREET);
+        let capital = rules::amount(&mut q, &at("charterCapital"), s.charter_capital, false);
+        rules::count_at_least(&mut q, &at("officialMembers"), s.official_members, rules::MIN_COOPERATIVE_MEMBERS);
         let associates = s.associate_members.unwrap_or(0);
-        rules::count_at_least(&mut p, &at("associateMembers"), associates, 0);
-        let director = rules::person(&mut p, &at("director"), &s.director);
-        let legal = rules::person(&mut p, &at("legalRepresentative"), &s.legal_representative);
+        rules::count_at_least(&mut q, &at("associateMembers"), associates, 0);
+        let director = rules::person(&mut q, &at("director"), &s.director);
+        let legal = rules::person(&mut q, &at("legalRepresentative"), &s.legal_representative);
         if s.code.is_some() || s.registered_on.is_some() {
-            p.invalid(
+            q.invalid(
                 &at("code"),
                 "a new cooperative of a reorganisation is registered nationally: no code or registration date",
             );
         }
-        super::national_form::cooperative(&mut p, &name, street.as_deref(), &lines, capital, &legal);
+        super::national_form::cooperative(&mut q, &name, street.as_deref(), &lines, capital, &legal);
+        let idx = i.to_string();
+        for problem in q.into_vec() {
+            let mut path: Vec<&str> = vec!["input", "successors", idx.as_str()];
+            path.extend(problem.field.iter().skip(1).map(String::as_str));
+            p.add(&path, problem.kind, problem.message);
+        }
         if let Some(w) = ward {
             drafts.push((
                 s,
@@ -272,7 +330,21 @@ pub async fn reorganise(
                 write::today(),
             ),
         };
-        let model = records::insert_cooperative(uow.txn(), row).await?;
+        let mut model = records::insert_cooperative(uow.txn(), row).await?;
+        if input.kind == Consolidation {
+            let what = format!("consolidated into {}", model.name);
+            if carry_members(&uow, &sources, Some(model.id), on, &what).await? {
+                let before = model.version;
+                let entries = register::register_for_write(uow.txn(), model.id).await?;
+                super::members::follow_register(&mut model, &entries, on, today)?;
+                if !records::swap_cooperative(uow.txn(), &model, before).await? {
+                    return Err(ServiceError::Corrupt(format!(
+                        "cooperative {} changed inside its write transaction",
+                        model.id
+                    )));
+                }
+            }
+        }
         let entity = (EntityKind::Cooperative, model.id);
         uow.audit(entity, None::<&()>, Some(&model), Some(format!("formed by {} on {on}: {reason}", input.kind)));
         uow.change(ChangeKind::Created, EntityKind::Cooperative, model.id, g.province_code(model.ward_id), 1);
@@ -286,9 +358,19 @@ pub async fn reorganise(
     let mut successors = created;
     if let Some(target) = &into {
         let mut next = target.clone();
-        for s in &sources {
-            next.official_members = next.official_members.saturating_add(s.official_members);
-            next.associate_members = next.associate_members.saturating_add(s.associate_members);
+        let what = format!("merged into {}", target.name);
+        if carry_members(&uow, &sources, Some(target.id), on, &what).await?
+            || super::members::register_is_kept(uow.txn(), target.id).await?
+        {
+            let entries = register::register_for_write(uow.txn(), target.id).await?;
+            super::members::follow_register(&mut next, &entries, on, today)?;
+        } else {
+            for s in &sources {
+                next.official_members = next.official_members.saturating_add(s.official_members);
+                next.associate_members = next.associate_members.saturating_add(s.associate_members);
+            }
+            next.below_legal_minimum_since =
+                crate::domain::members::below_minimum_since(next.below_legal_minimum_since, next.official_members, on);
         }
         if next.union_id.is_none() {
             next.union_id = inherited_union;
@@ -324,6 +406,9 @@ pub async fn reorganise(
         for n in &successors {
             store::insert_link(uow.txn(), input.kind, s.id, n.id, on, &reason, now).await?;
         }
+        if input.kind == Split {
+            carry_members(&uow, std::slice::from_ref(s), None, on, &format!("split into {successor_names}")).await?;
+        }
         let mut next = s.clone();
         let ends = input.kind != Separation;
         if ends {
@@ -358,7 +443,7 @@ pub async fn reorganise(
             record_status(&uow, row).await?;
             uow.change(ChangeKind::StatusChanged, EntityKind::Cooperative, s.id, province, next.version);
             if next.syncs() {
-                let change = StatusChange::new(RegistrationStatus::Dissolved, on, &format!("{what}: {reason}"));
+                let change = StatusChange::ended_by(input.kind, on, &format!("{what}: {reason}"));
                 uow.deliver(EntityKind::Cooperative, s.id, Delivery::Status(change));
             }
             if let Some(u) = s.union_id {

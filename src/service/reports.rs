@@ -13,6 +13,7 @@ use crate::domain::rules::{self, ProblemKind, Problems};
 use crate::domain::{ChangeKind, EntityKind, Rating, RegistrationStatus};
 use crate::national::Delivery;
 use crate::state::AppState;
+use crate::storage::lifecycle;
 use crate::storage::organisations::OrgKind;
 use crate::storage::records::{self, RegisteredRow};
 use crate::storage::WriteTxn;
@@ -120,23 +121,45 @@ impl Owner {
     }
 
     /// The organisation's life as the reporting rule reads it. A record
-    /// that was never registered (PENDING) has no reporting years; the end
-    /// of a dissolved, revoked or disbanded record is the effective date of
-    /// that change when the registry holds it (the status history), so
-    /// until then only the start bounds its years.
-    fn existence(&self) -> Result<Existence, ServiceError> {
+    /// that was never registered (PENDING, or WITHDRAWN before
+    /// registration) has no reporting years. A cooperative or union that
+    /// ended (DISSOLVED, BANKRUPT) ended on the effective date of that
+    /// status in its history (`status_change`), read inside the unit of
+    /// work; a group on its `disbandedOn`. A record that ended without a
+    /// history row (imported so) is bounded by its start only.
+    async fn existence(&self, w: &WriteTxn) -> Result<Existence, ServiceError> {
+        async fn ended(
+            w: &WriteTxn,
+            kind: EntityKind,
+            id: i64,
+            status: RegistrationStatus,
+        ) -> Result<Option<chrono::NaiveDate>, ServiceError> {
+            if !status.has_ended() {
+                return Ok(None);
+            }
+            let latest = lifecycle::latest_status(w, kind, id).await?;
+            Ok(latest.filter(|l| l.status == status.as_str()).map(|l| l.effective_on))
+        }
+        let registered =
+            |s: RegistrationStatus| !matches!(s, RegistrationStatus::Pending | RegistrationStatus::Withdrawn);
         Ok(match self {
-            Owner::Cooperative(m) => Existence {
-                registered: m.registration_status()? != RegistrationStatus::Pending,
-                began: m.registered_on,
-                ended: None,
-            },
-            Owner::Union(m) => Existence {
-                registered: m.registration_status()? != RegistrationStatus::Pending,
-                began: m.registered_on,
-                ended: None,
-            },
-            Owner::Group(m) => Existence { registered: true, began: Some(m.established_on), ended: None },
+            Owner::Cooperative(m) => {
+                let status = m.registration_status()?;
+                Existence {
+                    registered: registered(status),
+                    began: m.registered_on,
+                    ended: ended(w, EntityKind::Cooperative, m.id, status).await?,
+                }
+            }
+            Owner::Union(m) => {
+                let status = m.registration_status()?;
+                Existence {
+                    registered: registered(status),
+                    began: m.registered_on,
+                    ended: ended(w, EntityKind::CooperativeUnion, m.id, status).await?,
+                }
+            }
+            Owner::Group(m) => Existence { registered: true, began: Some(m.established_on), ended: m.disbanded_on },
         })
     }
 
@@ -178,7 +201,7 @@ pub async fn submit(
     let province = uow.gazetteer().province_code(o.ward_id());
     let mut uow = uow.authorize(auth::may_write(&actor.principal, &province), Some(o.entity())).await?;
     let mut p = Problems::default();
-    if let Err(e) = annual_reports::report_year(d.year, &o.existence()?, write::today()) {
+    if let Err(e) = annual_reports::report_year(d.year, &o.existence(uow.txn()).await?, write::today()) {
         p.invalid(&["input", "year"], e.to_string());
     }
     rules::count_at_least(&mut p, &["input", "officialMembers"], d.official_members, 0);

@@ -304,15 +304,13 @@ pub async fn update(
     }
     let mut p = Problems::default();
     let mut next = current.clone();
-    if let Some((street, ward_code)) = &patch.address {
-        if let Some(w) = rules::ward_in_force(&mut p, &["input", "address", "wardCode"], g, ward_code) {
-            let decision = auth::may_move(&actor.principal, &g.province_code(current.ward_id), &g.province_code(w.id));
-            uow = uow.authorize(decision, Some(entity)).await?;
-            next.ward_id = w.id;
-            next.province_id = g.province_id(w.id);
+    if let Some(address) = &patch.address {
+        let (u, m) = super::cooperatives::moved(uow, &mut p, entity, current.ward_id, address).await?;
+        uow = u;
+        if let Some((ward, province)) = m.ward {
+            (next.ward_id, next.province_id) = (ward, province);
         }
-        next.street =
-            rules::optional_text(&mut p, &["input", "address", "street"], street.as_deref(), rules::MAX_STREET);
+        next.street = m.street;
     }
     if let Some(n) = &patch.name {
         next.name = rules::name(&mut p, &["input", "name"], n, rules::MAX_NAME);
@@ -358,15 +356,10 @@ pub async fn update(
     if current.version != expected_version {
         return uow.conflict(expected_version, current.version).await;
     }
-    if let Some(l) = &new_legal {
-        next.legal_representative_id = Some(records::insert_person(uow.txn(), l).await?);
-    }
-    if let Some(d) = &new_director {
-        next.director_id = match (&new_legal, next.legal_representative_id) {
-            (Some(l), Some(lid)) if l == d => Some(lid),
-            _ => Some(records::insert_person(uow.txn(), d).await?),
-        };
-    }
+    let (director_id, legal_id) =
+        super::cooperatives::insert_people(&uow, new_director.as_ref(), new_legal.as_ref()).await?;
+    next.director_id = director_id.or(next.director_id);
+    next.legal_representative_id = legal_id.or(next.legal_representative_id);
     next.version = current.version + 1;
     next.updated_at = uow.now();
     if !records::swap_union(uow.txn(), &next, expected_version).await? {

@@ -448,7 +448,16 @@ pub(crate) struct RecordContent {
 
 /// Reads an NCRS record; `extra` adds refusals that depend on state (e.g.
 /// an unknown code), so the 422 lists them together.
-pub(crate) fn record_content(body: &Value, extra: Vec<FieldError>) -> Result<RecordContent, Vec<FieldError>> {
+///
+/// The legal minimum of members binds the registration (`creating`); a
+/// replacement may carry fewer, as the registry records a cooperative or
+/// union that fell below it (the law sanctions the situation, it does not
+/// make it unrecordable).
+pub(crate) fn record_content(
+    body: &Value,
+    extra: Vec<FieldError>,
+    creating: bool,
+) -> Result<RecordContent, Vec<FieldError>> {
     let mut e = Errors(extra);
     let Some(mut o) = Obj::root(body, &mut e) else {
         return Err(e.into_vec());
@@ -459,7 +468,7 @@ pub(crate) fn record_content(body: &Value, extra: Vec<FieldError>) -> Result<Rec
     // The kind alone decides the least membership, so check it even when
     // other fields are refused.
     let kind = body.get("kind").and_then(Value::as_str).and_then(EntityKind::parse);
-    if let (Some(kind), Some(m)) = (kind, members) {
+    if let (true, Some(kind), Some(m)) = (creating, kind, members) {
         let least = match kind {
             EntityKind::Cooperative => 5,
             EntityKind::Union => 3,
@@ -486,12 +495,15 @@ pub(crate) struct StatusChange<S> {
     pub status: S,
     pub effective_on: NaiveDate,
     pub reason: String,
+    /// NCRS: the reorganisation that ends the record (MERGER, CONSOLIDATION, SPLIT).
+    pub reorganisation: Option<domain::ReorganisationKind>,
 }
 
 fn status_change<S>(
     body: &Value,
     names: &[&str],
     parse: fn(&str) -> Option<S>,
+    with_reorganisation: bool,
 ) -> Result<StatusChange<S>, Vec<FieldError>> {
     let mut e = Errors::default();
     let Some(mut o) = Obj::root(body, &mut e) else {
@@ -500,22 +512,44 @@ fn status_change<S>(
     let status = o.one_of(&mut e, "status", names, parse);
     let effective_on = o.date(&mut e, "effectiveOn");
     let reason = o.text(&mut e, "reason");
+    let reorganisation = if with_reorganisation {
+        let ending = [
+            domain::ReorganisationKind::Merger,
+            domain::ReorganisationKind::Consolidation,
+            domain::ReorganisationKind::Split,
+        ];
+        let names: Vec<&str> = ending.iter().map(|k| k.as_str()).collect();
+        match o.opt_text(&mut e, "reorganisation") {
+            Ok(Some(k)) => {
+                let parsed = ending.iter().copied().find(|x| x.as_str() == k);
+                if parsed.is_none() {
+                    e.add(o.path("reorganisation"), format!("must be one of {}, got {k:?}", names.join(", ")));
+                }
+                parsed
+            }
+            _ => None,
+        }
+    } else {
+        None
+    };
     o.finish(&mut e);
     e.into_result()?;
     match (status, effective_on, reason) {
-        (Some(status), Some(effective_on), Some(reason)) => Ok(StatusChange { status, effective_on, reason }),
+        (Some(status), Some(effective_on), Some(reason)) => {
+            Ok(StatusChange { status, effective_on, reason, reorganisation })
+        }
         _ => Err(vec![FieldError { field: None, message: "invalid status change".into() }]),
     }
 }
 
 /// `POST /tax/v1/taxpayers/{taxCode}/status`.
 pub(crate) fn taxpayer_status(body: &Value) -> Result<StatusChange<TaxpayerStatus>, Vec<FieldError>> {
-    status_change(body, TaxpayerStatus::NAMES, TaxpayerStatus::parse)
+    status_change(body, TaxpayerStatus::NAMES, TaxpayerStatus::parse, false)
 }
 
 /// `POST /ncrs/v1/records/{code}/status`.
 pub(crate) fn record_status(body: &Value) -> Result<StatusChange<RecordStatus>, Vec<FieldError>> {
-    status_change(body, RecordStatus::NAMES, RecordStatus::parse)
+    status_change(body, RecordStatus::NAMES, RecordStatus::parse, true)
 }
 
 /// The body of an annual report.
@@ -671,6 +705,28 @@ mod tests {
             b["charterCapital"] = bad.clone();
             assert_eq!(fields(&tax_details(&b).expect_err("refused")), ["charterCapital"], "{bad}");
         }
+    }
+
+    #[test]
+    fn a_record_status_may_name_the_reorganisation_that_ends_it_and_a_tax_status_may_not() {
+        let body = json!({"status": "DISSOLVED", "effectiveOn": "2026-01-02", "reason": "sáp nhập", "reorganisation": "MERGER"});
+        assert_eq!(record_status(&body).expect("valid").reorganisation, Some(domain::ReorganisationKind::Merger));
+        let mut separation = body.clone();
+        separation["reorganisation"] = json!("SEPARATION");
+        assert_eq!(fields(&record_status(&separation).expect_err("a separated source continues")), ["reorganisation"]);
+        let tax = json!({"status": "CLOSED", "effectiveOn": "2026-01-02", "reason": "r", "reorganisation": "MERGER"});
+        assert_eq!(fields(&taxpayer_status(&tax).expect_err("not a tax field")), ["reorganisation"]);
+    }
+
+    #[test]
+    fn the_legal_minimum_of_members_binds_the_registration_not_a_replacement() {
+        let body = json!({
+            "name": "HTX A", "kind": "COOPERATIVE", "wardCode": "16681", "provinceCode": "40",
+            "legalRepresentative": {"fullName": "Nguyễn Văn A", "idNumber": "001090000001"},
+            "businessLines": ["0111"], "charterCapital": "1500000000", "members": 3
+        });
+        assert_eq!(fields(&record_content(&body, Vec::new(), true).expect_err("refused")), ["members"]);
+        assert_eq!(record_content(&body, Vec::new(), false).expect("recorded below the minimum").members, 3);
     }
 
     #[test]

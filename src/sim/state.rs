@@ -617,7 +617,7 @@ impl State {
                 e.add("code", format!("no taxpayer with tax code {c} in the tax registration system"));
             }
         }
-        let RecordContent { details, address, members } = match input::record_content(body, e.into_vec()) {
+        let RecordContent { details, address, members } = match input::record_content(body, e.into_vec(), true) {
             Ok(content) => content,
             Err(errors) => return Answer::errors(422, errors),
         };
@@ -649,7 +649,7 @@ impl State {
         if r.status.content_locked() {
             return Answer::message(422, format!("record {code} is {}: its content can no longer change", r.status));
         }
-        let RecordContent { details, address, members } = match input::record_content(body, Vec::new()) {
+        let RecordContent { details, address, members } = match input::record_content(body, Vec::new(), false) {
             Ok(content) => content,
             Err(errors) => return Answer::errors(422, errors),
         };
@@ -687,8 +687,19 @@ impl State {
         if r.status == change.status {
             return Err(Answer::invalid("status", format!("record {code} is already {}", change.status)));
         }
+        // A reorganisation ends its sources without dissolution proceedings.
+        let ended_by_reorganisation = change.reorganisation.is_some()
+            && change.status == RecordStatus::Dissolved
+            && matches!(r.status, RecordStatus::Active | RecordStatus::Suspended);
+        if change.reorganisation.is_some() && !ended_by_reorganisation {
+            let message = format!(
+                "record {code} is {}: a reorganisation ends an ACTIVE or SUSPENDED record as DISSOLVED only",
+                r.status
+            );
+            return Err(Answer::invalid("reorganisation", message));
+        }
         let allowed = match origin {
-            Origin::Province => r.status.may_become(change.status),
+            Origin::Province => ended_by_reorganisation || r.status.may_become(change.status),
             Origin::National => crate::domain::lifecycle::national_may_impose(
                 r.status.as_registration_status(),
                 change.status.as_registration_status(),
@@ -845,7 +856,7 @@ impl State {
         };
         let entry = match (status, change.effective_on) {
             (Some((status, operation)), Some(effective_on)) => {
-                let sc = StatusChange { status, effective_on, reason: change.reason };
+                let sc = StatusChange { status, effective_on, reason: change.reason, reorganisation: None };
                 match self.set_record_status(w, operation, &code, sc, Origin::National, now) {
                     Ok(entry) => entry,
                     Err(answer) => return answer,

@@ -31,6 +31,7 @@ mod races;
 mod readme;
 mod readme_examples;
 mod reference_data;
+mod reorganisation;
 mod replicas;
 mod reporting;
 mod restore;

@@ -260,9 +260,80 @@ async fn fewer_than_five_official_members_is_recorded_and_flagged(backend: Backe
     assert_eq!(fields(&payload(&app, &t, ADD_MEMBER, g).await), errors(&["input.organizationId:NOT_FOUND"]));
 }
 
+/// The end of an organisation comes from its status history: a dissolved or
+/// bankrupt cooperative reports the years up to the one it ended in, not a
+/// year after; a withdrawn application reports nothing; a disbanded group
+/// stops at its `disbandedOn`.
+async fn no_report_is_taken_for_a_year_after_the_organisation_ended(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let t = officer("40");
+    let this_year = (chrono::Utc::now() + chrono::Duration::hours(7)).year();
+    let last = this_year - 1;
+    let report =
+        |id: &Value, year: i32| json!({"organizationId": id, "year": year, "officialMembers": 8, "rating": "GOOD"});
+    let status = |id: &Value, v: &Value, to: &str, on: String| {
+        json!({"id": id, "expectedVersion": v, "status": to, "dissolutionKind": if to == "BANKRUPT" { Value::Null } else { json!("VOLUNTARY") },
+            "effectiveOn": on, "reason": "Nghị quyết đại hội thành viên"})
+    };
+    let dissolved = registered(&app, &t, imported("HTX Giải thể năm ngoái", "16681", &tax_code(430))).await;
+    let s =
+        payload(&app, &t, STATUS, status(&dissolved["id"], &json!(1), "IN_DISSOLUTION", format!("{last}-03-01"))).await;
+    assert_eq!(s["userErrors"], json!([]), "{s}");
+    let s = payload(
+        &app,
+        &t,
+        STATUS,
+        status(&dissolved["id"], &s["cooperative"]["version"], "DISSOLVED", format!("{last}-09-30")),
+    )
+    .await;
+    assert_eq!(s["userErrors"], json!([]), "{s}");
+    for year in [2019, last] {
+        let p = payload(&app, &t, REPORT, report(&dissolved["id"], year)).await;
+        assert_eq!(p["userErrors"], json!([]), "{year}, a year it operated: {p}");
+    }
+    let p = payload(&app, &t, REPORT, report(&dissolved["id"], this_year)).await;
+    assert_eq!(fields(&p), errors(&["input.year:INVALID"]), "the year after its dissolution: {p}");
+    assert!(message(&p).contains(&format!("after the organisation ended ({last}-09-30)")), "{p}");
+
+    let bankrupt = registered(&app, &t, imported("HTX Phá sản", "16681", &tax_code(431))).await;
+    let s = payload(&app, &t, STATUS, status(&bankrupt["id"], &json!(1), "BANKRUPT", format!("{last}-12-31"))).await;
+    assert_eq!(s["userErrors"], json!([]), "{s}");
+    assert_eq!(payload(&app, &t, REPORT, report(&bankrupt["id"], last)).await["userErrors"], json!([]));
+    let p = payload(&app, &t, REPORT, report(&bankrupt["id"], this_year)).await;
+    assert_eq!(fields(&p), errors(&["input.year:INVALID"]), "after the court's decision: {p}");
+
+    let withdrawn = registered(&app, &t, coop("HTX Rút hồ sơ", "16681")).await;
+    let w = payload(
+        &app,
+        &t,
+        "mutation($i: WithdrawApplicationInput!) { withdrawApplication(input: $i) { userErrors { code } } }",
+        json!({"id": withdrawn["id"], "expectedVersion": 1, "reason": "Sáng lập viên rút"}),
+    )
+    .await;
+    assert_eq!(w["userErrors"], json!([]), "{w}");
+    let p = payload(&app, &t, REPORT, report(&withdrawn["id"], this_year)).await;
+    assert!(message(&p).contains("not been registered"), "a withdrawn application was never registered: {p}");
+
+    let g = crate::helpers::insert_group(&app, "Tổ hợp tác Giải tán", "16681", 5).await;
+    let gid =
+        json!(coopgate::graphql::ids::encode(coopgate::graphql::ids::NodeKind::CooperativeGroup, g.id).to_string());
+    let d = payload(
+        &app,
+        &t,
+        "mutation($i: DisbandGroupInput!) { disbandCooperativeGroup(input: $i) { userErrors { code message } } }",
+        json!({"id": gid, "expectedVersion": 1, "effectiveOn": format!("{last}-05-01"), "reason": "Hết hợp đồng hợp tác"}),
+    )
+    .await;
+    assert_eq!(d["userErrors"], json!([]), "{d}");
+    assert_eq!(payload(&app, &t, REPORT, report(&gid, last)).await["userErrors"], json!([]));
+    let p = payload(&app, &t, REPORT, report(&gid, this_year)).await;
+    assert_eq!(fields(&p), errors(&["input.year:INVALID"]), "after the group disbanded: {p}");
+}
+
 storage_tests!(
     branch_codes_are_refused_as_an_organisations_own_code,
     annual_reports_follow_the_organisations_life,
+    no_report_is_taken_for_a_year_after_the_organisation_ended,
     the_member_register_drives_the_counts_and_the_below_minimum_flag,
     fewer_than_five_official_members_is_recorded_and_flagged,
 );

@@ -122,3 +122,60 @@ async fn kept_statistics_and_progress_equal_a_full_recount_after_random_writes(b
 }
 
 storage_tests!(kept_statistics_and_progress_equal_a_full_recount_after_random_writes);
+
+/// `Cooperative.members` is read through DataLoaders: a page of
+/// cooperatives with their registers' pages and counts costs the same few
+/// statements whether it holds 3 or 30 cooperatives.
+async fn member_registers_of_a_page_cost_the_same_statements_whatever_its_size(backend: Backend) {
+    use crate::helpers::Coop;
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = TestApp::spawn(backend).await;
+    for i in 0..30 {
+        let c = Coop::new(&format!("HTX Sổ {i}"), "16681").insert(&app).await;
+        for n in 0..3 {
+            entity::member::ActiveModel {
+                cooperative_id: Set(c.id),
+                kind: Set("INDIVIDUAL".into()),
+                member_type: Set("OFFICIAL".into()),
+                name: Set(format!("Thành viên {i}-{n}")),
+                gender: Set(None),
+                id_number: Set(None),
+                capital_contribution: Set(None),
+                joined_on: Set(chrono::NaiveDate::from_ymd_opt(2025, 1, 15).expect("date")),
+                left_on: Set((n == 2).then(|| chrono::NaiveDate::from_ymd_opt(2025, 6, 1).expect("date"))),
+                left_reason: Set(None),
+                version: Set(1),
+                created_at: Set(chrono::Utc::now()),
+                updated_at: Set(chrono::Utc::now()),
+                ..Default::default()
+            }
+            .insert(app.conn())
+            .await
+            .expect("member");
+        }
+    }
+    const Q: &str = "query($n: Int) { cooperatives(first: $n) { edges { node { name
+        members(first: 1) { totalCount edges { node { name } } pageInfo { hasNextPage } }
+        all: members(current: false) { totalCount } } } } }";
+    let mut costs = Vec::new();
+    for n in [3, 30] {
+        let (d, s) = counted(&app, Q, json!({"n": n})).await;
+        let edges = d["cooperatives"]["edges"].as_array().expect("edges").clone();
+        assert_eq!(edges.len(), n);
+        for e in &edges {
+            let m = &e["node"]["members"];
+            assert_eq!((m["totalCount"].as_i64(), e["node"]["all"]["totalCount"].as_i64()), (Some(2), Some(3)), "{e}");
+            assert_eq!(m["edges"].as_array().map(Vec::len), Some(1));
+            assert_eq!(m["pageInfo"]["hasNextPage"], true);
+        }
+        costs.push(s);
+    }
+    println!("statements for 3 and 30 cooperatives with their registers: {costs:?}");
+    assert_eq!(costs[0], costs[1], "the cost does not grow with the page: {costs:?}");
+    // The page of cooperatives, one statement per register window (current
+    // members, every entry) and one per count: 5 (per-node reads cost 4 per
+    // cooperative).
+    assert!(costs[1] <= 5, "{costs:?}");
+}
+
+storage_tests!(member_registers_of_a_page_cost_the_same_statements_whatever_its_size);

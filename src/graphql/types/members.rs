@@ -138,11 +138,18 @@ pub async fn page(
         None => 0,
     };
     let selection = RegisterSelection { cooperative_id, current_on: current.then(crate::service::write::today) };
-    let db = &ctx.data::<AppState>()?.db;
-    let mut rows = if size == 0 {
+    let mut rows: Vec<member::Model> = if size == 0 {
         Vec::new()
     } else {
-        register::page(db, selection, after_id, size + 1).await.map_err(|e| internal(&e))?
+        let key = crate::graphql::lifecycle_loaders::RegisterPage {
+            cooperative_id,
+            current_on: selection.current_on,
+            after_id,
+            limit: size + 1,
+        };
+        let loaders = crate::graphql::loaders::of(ctx)?;
+        let page = loaders.register_pages.load_one(key).await.map_err(|e| internal(&e))?;
+        page.map(|p| p.as_ref().clone()).unwrap_or_default()
     };
     let has_next_page = rows.len() as u64 > size;
     rows.truncate(usize::try_from(size).unwrap_or(usize::MAX));
@@ -194,7 +201,9 @@ impl MemberConnection {
 
     /// Members matching (current ones unless `current: false`), counted when selected.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let n = register::count(&ctx.data::<AppState>()?.db, self.selection).await.map_err(|e| internal(&e))?;
+        let loaders = crate::graphql::loaders::of(ctx)?;
+        let key = (self.selection.cooperative_id, self.selection.current_on);
+        let n = loaders.register_counts.load_one(key).await.map_err(|e| internal(&e))?.unwrap_or(0);
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }
 }
