@@ -154,6 +154,28 @@ fn the_cli_refuses_a_production_reset_without_force() {
     assert!(!dir.path().join("prod.db").exists(), "refused before the database was opened");
 }
 
+async fn the_cli_reset_seeds_again_and_the_audit_trail_still_verifies(backend: Backend) {
+    let db = crate::helpers::TestDb::create(backend).await;
+    let run = |args: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_coopgate"));
+        c.args(args).env("DATABASE_URL", &db.url).env_remove("COOPGATE_PROFILE").env_remove("COOPGATE_LOG_FORMAT");
+        let out = c.output().expect("runs");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.success(), text)
+    };
+    let (ok, text) = run(&["seed", "--demo"]);
+    assert!(ok, "{text}");
+    let (ok, text) = run(&["seed", "--demo"]);
+    assert!(
+        !ok && text.contains("only seeded into an empty registry"),
+        "a plain seed refuses a filled registry: {text}"
+    );
+    let (ok, text) = run(&["seed", "--demo", "--reset"]);
+    assert!(ok && text.contains("reset: registry emptied and seeded again with 1000 cooperatives"), "{text}");
+    let (ok, text) = run(&["audit", "verify"]);
+    assert!(ok && text.contains("verified:"), "the trail verifies after the reset: {text}");
+}
+
 /// A dev app whose in-process sandbox simulator and worker deliver at once.
 async fn with_sandbox(backend: Backend) -> TestApp {
     let national = NationalConfig {
@@ -207,6 +229,16 @@ async fn faults_set_at_run_time_make_deliveries_retry_until_cleared(backend: Bac
     let cleared: Value = cleared.json().await.expect("json");
     assert_eq!(cleared["errorRate"], json!(0.0));
     wait_for(&app, "delivered once the faults are cleared", |rows| rows.iter().all(|r| r.state == "DELIVERED")).await;
+
+    // A reset also puts the simulator back to no faults.
+    let set = app.http.post(&url).bearer_auth(admin()).json(&json!({"timeoutRate": 0.5})).send().await;
+    assert_eq!(set.expect("sent").status(), 200);
+    let answer = reset(&app, &admin()).await;
+    assert_eq!(answer.status(), 200);
+    let body: Value = answer.json().await.expect("json");
+    assert_eq!(body["simulatorReset"], json!(true), "{body}");
+    let now: Value = app.http.get(&url).bearer_auth(admin()).send().await.expect("sent").json().await.expect("json");
+    assert_eq!((now["timeoutRate"].clone(), now["outage"].clone()), (json!(0.0), json!(false)), "{now}");
     app.stop().await;
 }
 
@@ -234,6 +266,7 @@ async fn bad_faults_are_refused_by_name_and_change_nothing(backend: Backend) {
 storage_tests!(
     a_reset_restores_the_demo_registry_after_writes_with_the_same_ids,
     only_a_national_admin_resets_and_never_in_production,
+    the_cli_reset_seeds_again_and_the_audit_trail_still_verifies,
     faults_set_at_run_time_make_deliveries_retry_until_cleared,
     bad_faults_are_refused_by_name_and_change_nothing,
 );
