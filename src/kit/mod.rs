@@ -505,3 +505,34 @@ async fn province_feed(c: &Client, province: &str) -> Result<String, String> {
         None => Ok(format!("{} changes, all of province {province}", edges.len())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_websocket_url_follows_the_scheme() {
+        assert_eq!(ws_url("http://127.0.0.1:8080"), "ws://127.0.0.1:8080/graphql");
+        assert_eq!(ws_url("https://coopgate.example"), "wss://coopgate.example/graphql");
+    }
+
+    #[test]
+    fn the_table_shows_each_check_and_the_failures_count() {
+        let mut r = Report::default();
+        assert!(!r.passed(), "no check is no pass");
+        r.record("errors", "syntax", Ok("BAD_USER_INPUT".into()));
+        r.record("auth", "tokens", Err("--token-admin is not a national admin's".into()));
+        let table = r.table();
+        assert!(table.contains("PASS   errors/syntax"), "{table}");
+        assert!(table.contains("FAIL   auth/tokens"), "{table}");
+        assert!(table.ends_with("2 checks: 1 passed, 1 failed\n"), "{table}");
+        assert!(!r.passed());
+        assert_eq!(r.failures(), 1);
+    }
+
+    #[test]
+    fn long_answers_are_cut_in_details() {
+        let v = json!({"text": "x".repeat(500)});
+        assert_eq!(short(&v).chars().count(), 201);
+    }
+}
