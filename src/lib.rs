@@ -3,7 +3,9 @@
 //!
 //! Layers, edge first: `http` and `graphql` (thin), `service` (use cases),
 //! `domain` (rules, no I/O) and `storage` (repository functions). `sim` is
-//! the simulator of the two national systems (`coopgate national-sim`).
+//! the simulator of the two national systems (`coopgate national-sim`);
+//! `kit` the contract test kit partners run against a deployment
+//! (`coopgate contract-test`), a client of the public API only.
 
 pub mod auth;
 pub mod config;
@@ -11,6 +13,7 @@ pub mod domain;
 pub mod evidence;
 pub mod graphql;
 pub mod http;
+pub mod kit;
 pub mod limits;
 pub mod meter;
 pub mod national;

@@ -69,6 +69,12 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// The contract test kit: check a running deployment (its public HTTP
+    /// and websocket API only, no writes) for pagination, error codes, auth
+    /// refusals, personal-data scoping, the change feed and the
+    /// subscription; prints a pass/fail table, exits 1 on any failure
+    /// (docs/contract-kit.md).
+    ContractTest(ContractTestArgs),
     /// The audit trail as evidence: verify its hash chain and signed
     /// checkpoints, export and check evidence bundles, retention (docs/evidence.md).
     #[command(subcommand)]
@@ -197,6 +203,17 @@ struct SeedArgs {
     /// 100,000 groups, 150,000 annual reports).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     scale: u32,
+    /// Partner sandbox: empty the registry (organisations, persons, targets,
+    /// outbox, receipts, exports, change log; not the audit trail) and seed
+    /// the same demo registry again, with the same ids and codes. Refused
+    /// outside the dev profile unless --force.
+    #[arg(long)]
+    reset: bool,
+    /// Reset even though COOPGATE_PROFILE is production.
+    #[arg(long, requires = "reset")]
+    force: bool,
+    #[command(flatten)]
+    profile: ProfileArgs,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -465,6 +482,31 @@ fn parse_province(s: &str) -> Result<String, String> {
 }
 
 #[derive(clap::Args)]
+struct ContractTestArgs {
+    /// The deployment's base URL (without /graphql), e.g. http://127.0.0.1:8080.
+    #[arg(long, value_parser = parse_base_url)]
+    url: String,
+    /// A national admin's bearer token (`coopgate token --role national_admin`).
+    #[arg(long, value_name = "TOKEN")]
+    token_admin: String,
+    /// A provincial officer's bearer token (`coopgate token --role provincial_officer --province 40`).
+    #[arg(long, value_name = "TOKEN")]
+    token_officer: String,
+    /// How long one request or subscription message may take, e.g. 10s.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    timeout: std::time::Duration,
+}
+
+/// `--url`: an absolute http(s) URL.
+fn parse_base_url(s: &str) -> Result<String, String> {
+    let url = url::Url::parse(s).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("must be an http:// or https:// URL with a host, got {s:?}"));
+    }
+    Ok(s.trim_end_matches('/').to_owned())
+}
+
+#[derive(clap::Args)]
 struct TokenArgs {
     /// The role (vai trò) the token grants.
     #[arg(long, value_parser = ["national_admin", "provincial_officer", "portal_reader", "sync_service"])]
@@ -579,9 +621,11 @@ fn log_format(command: &Command) -> LogFormat {
             | AuditCommand::Checkpoint { args }
             | AuditCommand::Prune { args, .. },
         ) => args.store.log.log_format,
-        Command::ExportSchema { .. } | Command::Token(_) | Command::Healthcheck(_) | Command::Completions { .. } => {
-            LogFormat::Text
-        }
+        Command::ExportSchema { .. }
+        | Command::Token(_)
+        | Command::Healthcheck(_)
+        | Command::Completions { .. }
+        | Command::ContractTest(_) => LogFormat::Text,
     }
 }
 
@@ -650,11 +694,38 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Seed(args) => {
             let _ = args.demo; // the demo registry is the only generator
-            let config = args.store.config();
+            let mut config = args.store.config();
+            config.profile = args.profile.profile;
+            if args.reset {
+                coopgate::service::sandbox::reset_allowed(config.profile, args.force)?;
+            }
             let (db, _) = startup::open_database(&config).await?;
             startup::migrate(&db).await?;
             let gazetteer = startup::load_gazetteer(&db).await?;
             let started = std::time::Instant::now();
+            if args.reset {
+                let state = cli_state(&config, db, Default::default(), gazetteer)?;
+                let actor = coopgate::service::write::Actor {
+                    principal: coopgate::auth::Principal {
+                        subject: "cli:seed-reset".into(),
+                        role: coopgate::auth::Role::NationalAdmin,
+                        province: None,
+                    },
+                    request_id: "cli".into(),
+                };
+                let r = seed::reset_demo(&state, &actor, args.scale, args.force, true).await?;
+                println!(
+                    "reset: registry emptied and seeded again with {} cooperatives, {} unions, {} groups, {} annual reports, {} persons and {} targets in {:.1} s (the audit trail kept, the reset recorded in it)",
+                    r.seeded.cooperatives,
+                    r.seeded.unions,
+                    r.seeded.groups,
+                    r.seeded.annual_reports,
+                    r.seeded.persons,
+                    r.targets,
+                    started.elapsed().as_secs_f64()
+                );
+                return Ok(());
+            }
             let s = seed::demo(&db, &gazetteer, args.scale, true).await?;
             let state = cli_state(&config, db, Default::default(), gazetteer)?;
             let targets = seed::demo_targets(&state).await?;
@@ -710,6 +781,21 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::Audit(cmd) => return audit(cmd).await,
+        Command::ContractTest(args) => {
+            let config = coopgate::kit::KitConfig {
+                url: args.url,
+                token_admin: args.token_admin,
+                token_officer: args.token_officer,
+                timeout: args.timeout,
+            };
+            let report = coopgate::kit::run(&config).await;
+            to_stdout(report.table().as_bytes())?;
+            if !report.passed() {
+                return Err(
+                    format!("contract test failed: {} of {} checks", report.failures(), report.checks.len()).into()
+                );
+            }
+        }
         Command::Completions { shell } => {
             // Into memory first: the generator panics on a failed write.
             let mut script = Vec::new();

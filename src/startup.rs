@@ -238,6 +238,8 @@ pub struct Application {
     dev_tokens: Option<Arc<http::ide::DevTokens>>,
     metrics: Option<Metrics>,
     database_url: String,
+    /// The scale `POST /sandbox/reset` seeds the demo registry at.
+    demo_scale: u32,
 }
 
 /// Where `/metrics` is served.
@@ -381,6 +383,7 @@ impl Application {
             dev_tokens,
             metrics,
             database_url: config.database_url.clone(),
+            demo_scale: serve.demo_scale,
         })
     }
 
@@ -437,6 +440,8 @@ impl Application {
             streaming,
             edge: self.edge,
             dev_tokens: self.dev_tokens,
+            sandbox: national.as_ref().and_then(|n| n.sandbox.as_ref()).map(crate::sim::SimHandle::control),
+            demo_scale: self.demo_scale,
         });
         if let Some(m) = metrics_routes {
             router = router.merge(m);

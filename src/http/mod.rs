@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod persisted;
 pub mod protocol;
 pub mod rate_limit;
+mod sandbox;
 mod security;
 pub mod serve;
 mod websocket;
@@ -37,6 +38,11 @@ pub struct HttpState {
     /// The dev profile's token minting for the IDE (`/dev/token`); `None`
     /// when it is off.
     pub dev_tokens: Option<std::sync::Arc<ide::DevTokens>>,
+    /// The in-process national simulator's controls (`/sandbox/faults`);
+    /// `None` without one.
+    pub sandbox: Option<crate::sim::SimControl>,
+    /// The scale `POST /sandbox/reset` seeds the demo registry at.
+    pub demo_scale: u32,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -56,6 +62,7 @@ pub fn router(state: HttpState) -> Router {
         .merge(dashboard::routes())
         .merge(ide::routes(&state))
         .merge(exports::routes())
+        .merge(sandbox::routes())
         .with_state(state);
     security::apply(routes, &edge, profile)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

@@ -39,6 +39,9 @@ pub enum SeedError {
     /// The plans' targets could not be imported.
     #[error("importing the plans' targets: {0}")]
     Targets(String),
+    /// The reset was refused (profile, role) or emptying the registry failed.
+    #[error("reset: {0}")]
+    Reset(crate::service::ServiceError),
     /// Queuing a pending application for national registration failed.
     #[error("queuing national registration: {0}")]
     Sync(String),
@@ -684,4 +687,32 @@ pub async fn demo(
     storage::analyze(db).await?;
     bar.finish_and_clear();
     Ok(summary)
+}
+
+/// What a reset restored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResetSummary {
+    /// The demo registry seeded again.
+    pub seeded: SeedSummary,
+    /// The plans' targets imported again.
+    pub targets: usize,
+}
+
+/// The partner sandbox's reset (`coopgate seed --demo --reset`,
+/// `POST /sandbox/reset`): empties the registry with the reset recorded in
+/// the audit trail (`service::sandbox::wipe`: a national admin, the dev
+/// profile unless `forced`), then seeds the same demo registry at `scale`
+/// and the plans' targets again, so every record has the ids, codes and
+/// content it had after the first seed.
+pub async fn reset_demo(
+    state: &crate::state::AppState,
+    actor: &crate::service::write::Actor,
+    scale: u32,
+    forced: bool,
+    progress: bool,
+) -> Result<ResetSummary, SeedError> {
+    crate::service::sandbox::wipe(state, actor, scale, forced).await.map_err(SeedError::Reset)?;
+    let seeded = demo(&state.db, &state.gazetteer, scale, progress).await?;
+    let targets = demo_targets(state).await?;
+    Ok(ResetSummary { seeded, targets })
 }

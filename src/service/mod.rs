@@ -19,6 +19,7 @@ pub mod registry;
 pub mod reorganisation;
 pub mod reporting;
 pub mod reports;
+pub mod sandbox;
 pub mod sync;
 pub mod targets;
 pub mod unions;

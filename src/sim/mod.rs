@@ -204,6 +204,12 @@ impl SimHandle {
         Ok(())
     }
 
+    /// The controls of this simulator, to share (the gateway's `/sandbox`
+    /// endpoints hold one).
+    pub fn control(&self) -> SimControl {
+        SimControl { shared: self.shared.clone() }
+    }
+
     /// Stops accepting, gives open connections a moment to finish, and
     /// returns when the server has stopped.
     pub async fn shutdown(self) {
@@ -211,6 +217,46 @@ impl SimHandle {
         if let Err(e) = self.task.await {
             tracing::warn!(error = %e, "national-sim server task ended abnormally");
         }
+    }
+}
+
+/// The run-time controls of a running simulator: what `/_sim/faults` does,
+/// and a reset. Cheap to clone; every clone controls the same simulator.
+#[derive(Clone)]
+pub struct SimControl {
+    shared: Arc<Shared>,
+}
+
+impl SimControl {
+    /// The faults in force.
+    pub fn faults(&self) -> Faults {
+        self.shared.dice().faults().clone()
+    }
+
+    /// Applies a partial update in the JSON shape of `POST /_sim/faults`
+    /// (`errorRate`, `timeoutRate`, `hangMs`, `latencyMs`, `rateLimitRate`,
+    /// `retryAfterSeconds`, `outage`, `loseAnswerRate`): only the fields
+    /// present change; unknown fields and bad values are refused, all at
+    /// once, and nothing changes.
+    pub fn patch_faults(&self, body: &serde_json::Value) -> Result<Faults, Vec<model::FieldError>> {
+        let mut dice = self.shared.dice();
+        let next = dice.faults().patched(body)?;
+        tracing::info!(faults = ?next, "national-sim: faults changed");
+        dice.set(next.clone());
+        Ok(next)
+    }
+
+    /// No faults any more; returns them (all off).
+    pub fn clear_faults(&self) -> Faults {
+        let mut dice = self.shared.dice();
+        dice.set(Faults::default());
+        dice.faults().clone()
+    }
+
+    /// Back to a fresh start: nothing held by either system, no faults, the
+    /// random streams from their seed again.
+    pub fn reset(&self) -> Result<(), SimError> {
+        self.shared.reset().map_err(|message| SimError::StateFile { path: PathBuf::from("(state file)"), message })
     }
 }
 

@@ -40,6 +40,8 @@ pub(crate) struct Shared {
     pub async_tax_share: f64,
     pub tax_pending: Duration,
     state_file: Option<PathBuf>,
+    /// Seed of the random streams, kept so that a reset starts them again.
+    seed: u64,
     inner: Mutex<Inner>,
     dice: Mutex<FaultDice>,
     /// Calls received on the national systems' routes (token included).
@@ -54,6 +56,7 @@ impl Shared {
             async_tax_share: config.async_tax_share,
             tax_pending: config.tax_pending,
             state_file: config.state_file.clone(),
+            seed: config.seed,
             inner: Mutex::new(Inner { state, rng: StdRng::seed_from_u64(config.seed), tokens: HashMap::new() }),
             dice: Mutex::new(FaultDice::new(config.faults.clone(), config.seed.wrapping_add(1))),
             calls: Default::default(),
@@ -70,6 +73,19 @@ impl Shared {
     /// The fault dice.
     pub(crate) fn dice(&self) -> MutexGuard<'_, FaultDice> {
         self.dice.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Back to the state of a fresh start with no state file: nothing held,
+    /// no faults, the random streams from their seed again
+    /// (so the same calls get the same tax codes and fates as after a
+    /// restart). Written to the state file, if there is one.
+    pub(crate) fn reset(&self) -> Result<(), String> {
+        *self.dice() = FaultDice::new(super::Faults::default(), self.seed.wrapping_add(1));
+        let mut inner = self.lock();
+        inner.state = State::default();
+        // Live tokens stay: a client holding one goes on without a 401.
+        inner.rng = StdRng::seed_from_u64(self.seed);
+        self.persist(&inner.state)
     }
 
     /// Writes the state file, if there is one (call with the lock held, so

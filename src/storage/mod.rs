@@ -18,6 +18,7 @@ pub mod records;
 pub mod reporting;
 pub mod reports;
 pub mod safety;
+pub mod sandbox;
 pub mod statistics;
 pub mod tail;
 pub mod targets;

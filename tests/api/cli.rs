@@ -12,7 +12,7 @@ fn coopgate() -> Command {
     c
 }
 
-pub(crate) const SUBCOMMANDS: [&str; 11] = [
+pub(crate) const SUBCOMMANDS: [&str; 12] = [
     "serve",
     "export",
     "migrate",
@@ -24,6 +24,7 @@ pub(crate) const SUBCOMMANDS: [&str; 11] = [
     "token",
     "targets",
     "completions",
+    "contract-test",
 ];
 
 fn help(args: &[&str]) -> String {

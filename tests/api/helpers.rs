@@ -177,6 +177,9 @@ pub struct Options {
     pub auth: AuthConfig,
     pub limits: LimitsConfig,
     pub operations: coopgate::config::OperationsConfig,
+    /// The national systems and worker; `None`: off, no worker (tests that
+    /// sync drive their own simulator and worker).
+    pub national: Option<NationalConfig>,
 }
 
 impl Default for Options {
@@ -192,6 +195,7 @@ impl Default for Options {
             },
             limits: LimitsConfig::default(),
             operations: Default::default(),
+            national: None,
         }
     }
 }
@@ -251,7 +255,7 @@ impl TestApp {
             log_format: LogFormat::Text,
             auth: options.auth.clone(),
             // Tests that sync drive their own simulator and worker.
-            national: NationalConfig {
+            national: options.national.clone().unwrap_or(NationalConfig {
                 national: Some("off".into()),
                 national_timeout_ms: 5000,
                 sync_max_attempts: 12,
@@ -259,7 +263,7 @@ impl TestApp {
                 sync_backoff_ms: 500,
                 sync_worker: false,
                 ..Default::default()
-            },
+            }),
             db_max_connections: 5,
             operations: options.operations.clone(),
             evidence: Default::default(),
