@@ -50,3 +50,4 @@ mod websocket;
 mod writes;
 
 mod members;
+mod mtls;
