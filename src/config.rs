@@ -160,6 +160,17 @@ pub struct NationalConfig {
         hide_env_values = true
     )]
     pub national_client_secret: Option<String>,
+    /// Client certificate (PEM, leaf first, chain after) presented to the
+    /// national systems for mutual TLS; needs COOPGATE_NATIONAL_CLIENT_KEY.
+    #[arg(long, env = "COOPGATE_NATIONAL_CLIENT_CERT", value_name = "COOPGATE_NATIONAL_CLIENT_CERT")]
+    pub national_client_cert: Option<std::path::PathBuf>,
+    /// Private key (PEM: PKCS#8, RSA or EC) of COOPGATE_NATIONAL_CLIENT_CERT.
+    #[arg(long, env = "COOPGATE_NATIONAL_CLIENT_KEY", value_name = "COOPGATE_NATIONAL_CLIENT_KEY")]
+    pub national_client_key: Option<std::path::PathBuf>,
+    /// The national CA (PEM): when set, the national systems' certificates
+    /// must be issued by it, and the built-in web roots are not trusted.
+    #[arg(long, env = "COOPGATE_NATIONAL_CA", value_name = "COOPGATE_NATIONAL_CA")]
+    pub national_ca: Option<std::path::PathBuf>,
     /// Timeout of every call to the national systems, in milliseconds.
     #[arg(long, env = "COOPGATE_NATIONAL_TIMEOUT_MS", value_name = "COOPGATE_NATIONAL_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(100..=120_000))]
     pub national_timeout_ms: u64,
@@ -226,6 +237,52 @@ impl NationalConfig {
             client_secret,
             timeout: std::time::Duration::from_millis(self.national_timeout_ms),
         }))
+    }
+}
+
+/// The setting of the national client certificate.
+pub const NATIONAL_CLIENT_CERT: &str = "COOPGATE_NATIONAL_CLIENT_CERT";
+/// The setting of its private key.
+pub const NATIONAL_CLIENT_KEY: &str = "COOPGATE_NATIONAL_CLIENT_KEY";
+/// The setting of the pinned national CA.
+pub const NATIONAL_CA: &str = "COOPGATE_NATIONAL_CA";
+
+impl NationalConfig {
+    /// The mutual-TLS settings, read and checked: the certificate and key
+    /// go together, each file holds what it should, the key belongs to the
+    /// certificate, the CA can be a trust anchor. An error names the
+    /// setting and the file.
+    pub fn tls(&self) -> Result<crate::national::client::NationalTls, crate::tls::TlsFileError> {
+        use crate::tls::{check_pair, parse_certs, parse_key, read_pem_file, roots, TlsFileError};
+        let missing = |setting: &str, other: &str| TlsFileError {
+            setting: setting.to_owned(),
+            origin: "(unset)".to_owned(),
+            message: format!("required with {other}"),
+        };
+        let client = match (&self.national_client_cert, &self.national_client_key) {
+            (None, None) => None,
+            (Some(_), None) => return Err(missing(NATIONAL_CLIENT_KEY, NATIONAL_CLIENT_CERT)),
+            (None, Some(_)) => return Err(missing(NATIONAL_CLIENT_CERT, NATIONAL_CLIENT_KEY)),
+            (Some(cert_path), Some(key_path)) => {
+                let cert_pem = read_pem_file(NATIONAL_CLIENT_CERT, cert_path)?;
+                let certs = parse_certs(NATIONAL_CLIENT_CERT, &cert_path.display().to_string(), &cert_pem)?;
+                let key_pem = read_pem_file(NATIONAL_CLIENT_KEY, key_path)?;
+                let key_origin = key_path.display().to_string();
+                let key = parse_key(NATIONAL_CLIENT_KEY, &key_origin, &key_pem)?;
+                check_pair(NATIONAL_CLIENT_KEY, &key_origin, &certs, &key)?;
+                Some(crate::tls::identity_pem(&certs, &key))
+            }
+        };
+        let ca = match &self.national_ca {
+            None => None,
+            Some(path) => {
+                let pem = read_pem_file(NATIONAL_CA, path)?;
+                let origin = path.display().to_string();
+                roots(NATIONAL_CA, &origin, &parse_certs(NATIONAL_CA, &origin, &pem)?)?;
+                Some(pem)
+            }
+        };
+        Ok(crate::national::client::NationalTls::new(client, ca))
     }
 }
 

@@ -25,3 +25,4 @@ pub mod state;
 pub mod storage;
 pub mod sync;
 pub mod telemetry;
+pub mod tls;

@@ -765,7 +765,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::NationalSim(NationalSimCommand { sim: args, .. }) => {
-            let handle = sim::spawn(args.to_config()).await?;
+            let handle = sim::spawn(args.to_config()?).await?;
             tracing::info!(state_file = ?args.state_file, "national-sim listening on {}", handle.base_url());
             let token = CancellationToken::new();
             cancel_on_signal(token.clone());

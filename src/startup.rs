@@ -147,9 +147,35 @@ pub async fn national(config: &Config) -> Result<Option<National>, StartupError>
     use crate::config::NationalMode;
     use crate::sync::client::{Endpoints, HttpNational};
     let timeout = std::time::Duration::from_millis(config.national.national_timeout_ms);
+    let tls = config.national.tls().map_err(|e| StartupError::National(e.to_string()))?;
     let (endpoints, sandbox) = match config.national.mode(config.profile).map_err(StartupError::National)? {
         NationalMode::Off => return Ok(None),
-        NationalMode::Remote(e) => (e, None),
+        NationalMode::Remote(e) => {
+            let plain = [&e.tax_url, &e.ncrs_url].into_iter().find(|u| !u.starts_with("https://"));
+            if let (true, Some(url)) = (tls.is_set(), plain) {
+                let setting = if tls.has_client_certificate() {
+                    crate::config::NATIONAL_CLIENT_CERT
+                } else {
+                    crate::config::NATIONAL_CA
+                };
+                return Err(StartupError::National(format!(
+                    "{setting}: mutual TLS needs https:// national URLs, got {url}"
+                )));
+            }
+            if !tls.has_client_certificate() && config.profile == Profile::Production {
+                tracing::warn!(
+                    "COOPGATE_NATIONAL_CLIENT_CERT is not set: the national link authenticates with the client secret only"
+                );
+            }
+            (e, None)
+        }
+        NationalMode::Sandbox if tls.is_set() => {
+            return Err(StartupError::National(
+                "COOPGATE_NATIONAL_CLIENT_CERT/COOPGATE_NATIONAL_CA: apply to national https:// URLs, not to the \
+                 in-process sandbox (run `coopgate national-sim --tls-cert …` and point COOPGATE_NATIONAL at it)"
+                    .to_owned(),
+            ))
+        }
         NationalMode::Sandbox => {
             let sim = crate::sim::SimConfig {
                 listen: "127.0.0.1:0".parse().map_err(|e| StartupError::Sandbox(format!("{e}")))?,
@@ -168,7 +194,16 @@ pub async fn national(config: &Config) -> Result<Option<National>, StartupError>
             (endpoints, Some(handle))
         }
     };
-    let client = HttpNational::new(endpoints).map_err(|e| StartupError::National(format!("national client: {e}")))?;
+    let client = HttpNational::with_tls(endpoints, &tls).map_err(|e| {
+        StartupError::National(format!("national client: cannot be built with these TLS settings: {e}"))
+    })?;
+    if tls.is_set() {
+        tracing::info!(
+            client_certificate = tls.has_client_certificate(),
+            pinned_ca = tls.pins_ca(),
+            "national systems: TLS 1.2+ with the configured certificates"
+        );
+    }
     Ok(Some(National { client: Arc::new(client), sandbox }))
 }
 

@@ -1,7 +1,8 @@
 //! The national systems' HTTP API: one trait ([`NationalSystems`], one
-//! `call`), its HTTP implementation (OAuth2 client credentials, timeouts, no
-//! redirects, capped answers, errors classified as transient or final), and
-//! [`National`], the typed operations over it that the sync worker uses.
+//! `call`), its HTTP implementation (OAuth2 client credentials, optionally
+//! mutual TLS with a pinned CA, TLS 1.2+, timeouts, no redirects, capped
+//! answers, errors classified as transient or final), and [`National`], the
+//! typed operations over it that the sync worker uses.
 
 use serde_json::Value;
 use std::time::Duration;
@@ -143,6 +144,53 @@ impl std::fmt::Debug for Endpoints {
     }
 }
 
+/// Mutual TLS to the national systems, read from files and checked at start
+/// (`COOPGATE_NATIONAL_CLIENT_CERT`, `COOPGATE_NATIONAL_CLIENT_KEY`,
+/// `COOPGATE_NATIONAL_CA`): see [`crate::config::NationalConfig::tls`].
+#[derive(Clone, Default)]
+pub struct NationalTls {
+    /// The client certificate chain followed by its private key (PEM), as
+    /// reqwest takes an identity; `None`: no client certificate is sent.
+    identity_pem: Option<Vec<u8>>,
+    /// The pinned CA certificates (PEM): when set, the national systems'
+    /// certificates must be issued by one of them, and by nothing else (the
+    /// built-in web roots are not trusted).
+    ca_pem: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for NationalTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NationalTls")
+            .field("client_certificate", &self.identity_pem.is_some())
+            .field("pinned_ca", &self.ca_pem.is_some())
+            .finish()
+    }
+}
+
+impl NationalTls {
+    /// From PEM texts already checked (see [`crate::tls`]): the client
+    /// certificate chain followed by its key ([`crate::tls::identity_pem`]),
+    /// and the pinned CA certificates.
+    pub fn new(identity_pem: Option<Vec<u8>>, ca_pem: Option<Vec<u8>>) -> Self {
+        NationalTls { identity_pem, ca_pem }
+    }
+
+    /// Whether a client certificate is sent.
+    pub fn has_client_certificate(&self) -> bool {
+        self.identity_pem.is_some()
+    }
+
+    /// Whether the national CA is pinned.
+    pub fn pins_ca(&self) -> bool {
+        self.ca_pem.is_some()
+    }
+
+    /// Whether anything is configured (then only `https://` URLs are used).
+    pub fn is_set(&self) -> bool {
+        self.has_client_certificate() || self.pins_ca()
+    }
+}
+
 /// Largest answer read, in bytes.
 pub const MAX_ANSWER: usize = 1 << 20;
 
@@ -164,13 +212,33 @@ struct Raw {
 }
 
 impl HttpNational {
-    /// A client; redirects are never followed.
+    /// A client without a client certificate, trusting the built-in web
+    /// roots; redirects are never followed.
     pub fn new(endpoints: Endpoints) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        Self::with_tls(endpoints, &NationalTls::default())
+    }
+
+    /// A client with the TLS settings `tls`: its client certificate sent
+    /// when the server asks for one, only its pinned CA trusted when set
+    /// (and then only `https://` URLs); TLS 1.2 or later always; redirects
+    /// are never followed.
+    pub fn with_tls(endpoints: Endpoints, tls: &NationalTls) -> Result<Self, reqwest::Error> {
+        let mut builder = reqwest::Client::builder()
             .timeout(endpoints.timeout)
             .connect_timeout(endpoints.timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .build()?;
+            .min_tls_version(reqwest::tls::Version::TLS_1_2)
+            .https_only(tls.is_set());
+        if let Some(pem) = &tls.identity_pem {
+            builder = builder.identity(reqwest::Identity::from_pem(pem)?);
+        }
+        if let Some(pem) = &tls.ca_pem {
+            builder = builder.tls_built_in_root_certs(false);
+            for ca in reqwest::Certificate::from_pem_bundle(pem)? {
+                builder = builder.add_root_certificate(ca);
+            }
+        }
+        let http = builder.build()?;
         Ok(HttpNational { http, endpoints, tokens: Default::default(), log: Default::default() })
     }
 
@@ -334,11 +402,12 @@ impl HttpNational {
 /// so `sync.lastError`) says only what could not be done.
 fn unreachable(what: &str, e: reqwest::Error) -> CallError {
     let timed_out = e.is_timeout();
+    let tls = crate::tls::tls_failure(&e);
     tracing::warn!(what, error = %e.without_url(), "national systems: transport failure");
-    let detail = if timed_out {
-        format!("{what}: timed out")
-    } else {
-        format!("{what}: the national system could not be reached")
+    let detail = match (timed_out, tls) {
+        (true, _) => format!("{what}: timed out"),
+        (false, Some(tls)) => format!("{what}: {tls}"),
+        (false, None) => format!("{what}: the national system could not be reached"),
     };
     CallError::Transient { retry_after: None, detail }
 }

@@ -1,6 +1,7 @@
 //! Settings of `coopgate national-sim`, from flags or environment.
 
-use super::{Faults, SimConfig, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
+use super::{Faults, SimConfig, SimError, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
+use crate::tls::{read_pem_file, ServerTls};
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -92,12 +93,36 @@ pub struct NationalSimArgs {
     /// Seed of the random streams (faults, asynchronous answers, tax codes).
     #[arg(long, env = "COOPGATE_SIM_SEED", value_name = "COOPGATE_SIM_SEED", default_value_t = 20)]
     pub seed: u64,
+
+    /// Serve HTTPS (TLS 1.2+) with this certificate (PEM, leaf first); needs --tls-key.
+    #[arg(long, env = "COOPGATE_SIM_TLS_CERT", value_name = "COOPGATE_SIM_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM) of --tls-cert.
+    #[arg(long, env = "COOPGATE_SIM_TLS_KEY", value_name = "COOPGATE_SIM_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Require a client certificate issued by this CA (PEM): mutual TLS;
+    /// the handshake of any other client is refused. Needs --tls-cert.
+    #[arg(long, env = "COOPGATE_SIM_CLIENT_CA", value_name = "COOPGATE_SIM_CLIENT_CA", requires = "tls_cert")]
+    pub client_ca: Option<PathBuf>,
 }
 
 impl NationalSimArgs {
-    /// The simulator configuration these settings describe.
-    pub fn to_config(&self) -> SimConfig {
-        SimConfig {
+    /// The simulator configuration these settings describe; the TLS files
+    /// are read here (an unreadable one is an error naming its setting).
+    pub fn to_config(&self) -> Result<SimConfig, SimError> {
+        let names = super::TLS_SETTINGS;
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(ServerTls {
+                cert_pem: read_pem_file(names.cert, cert)?,
+                key_pem: read_pem_file(names.key, key)?,
+                client_ca_pem: self.client_ca.as_deref().map(|ca| read_pem_file(names.client_ca, ca)).transpose()?,
+            }),
+            (None, None) => None,
+            _ => return Err(SimError::Config("--tls-cert and --tls-key go together".into())),
+        };
+        Ok(SimConfig {
             listen: self.listen,
             clients: vec![(self.client_id.clone(), self.client_secret.clone())],
             token_ttl: Duration::from_secs(self.token_ttl_seconds),
@@ -115,6 +140,36 @@ impl NationalSimArgs {
             },
             state_file: self.state_file.clone(),
             seed: self.seed,
-        }
+            tls,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        sim: NationalSimArgs,
+    }
+
+    #[test]
+    fn an_unreadable_tls_file_is_an_error_naming_its_flag() {
+        let cli = Cli::try_parse_from(["sim", "--tls-cert", "/nonexistent/ncrs.crt", "--tls-key", "/nonexistent/k"])
+            .expect("flags parse");
+        let e = cli.sim.to_config().expect_err("the file is missing");
+        assert!(
+            e.to_string().starts_with("--tls-cert (COOPGATE_SIM_TLS_CERT): /nonexistent/ncrs.crt: cannot open"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_tls_certificate_without_its_key_is_refused_by_the_flags() {
+        assert!(Cli::try_parse_from(["sim", "--tls-cert", "c.pem"]).is_err());
+        assert!(Cli::try_parse_from(["sim", "--client-ca", "ca.pem"]).is_err());
     }
 }

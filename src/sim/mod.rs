@@ -15,6 +15,11 @@
 //! is documented in `docs/national-api.md` and
 //! `docs/national-api.openapi.yaml`.
 //!
+//! It serves plain HTTP, or HTTPS (TLS 1.2+) with [`SimConfig::tls`], and
+//! then can require client certificates of a given CA (mutual TLS): a
+//! client without one is refused in the handshake, before any request is
+//! read.
+//!
 //! The gateway and tests run it in-process with [`spawn`]; the binary runs it
 //! with `coopgate national-sim`.
 
@@ -64,7 +69,18 @@ pub struct SimConfig {
     pub state_file: Option<PathBuf>,
     /// Seed of the random streams (faults, asynchronous answers, tax codes).
     pub seed: u64,
+    /// Serve HTTPS (TLS 1.2+) with this certificate, and when it names a
+    /// client CA, refuse the handshake of every client without a
+    /// certificate issued by it (mutual TLS). None: plain HTTP.
+    pub tls: Option<crate::tls::ServerTls>,
 }
+
+/// The simulator's TLS settings, as `coopgate national-sim` names them.
+pub const TLS_SETTINGS: crate::tls::ServerTlsSettings<'static> = crate::tls::ServerTlsSettings {
+    cert: "--tls-cert (COOPGATE_SIM_TLS_CERT)",
+    key: "--tls-key (COOPGATE_SIM_TLS_KEY)",
+    client_ca: "--client-ca (COOPGATE_SIM_CLIENT_CA)",
+};
 
 /// Longest token lifetime accepted (1 day).
 pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(86_400);
@@ -89,6 +105,7 @@ impl Default for SimConfig {
             faults: Faults::default(),
             state_file: None,
             seed: 20,
+            tls: None,
         }
     }
 }
@@ -107,6 +124,9 @@ pub enum SimError {
         /// Why.
         source: std::io::Error,
     },
+    /// A TLS file cannot be used; names the setting.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsFileError),
     /// The state file exists but cannot be read.
     #[error("state file {path}: {message}")]
     StateFile {
@@ -143,7 +163,15 @@ impl SimConfig {
         if !(0.0..=1.0).contains(&self.async_tax_share) {
             return Err(SimError::Config(format!("async_tax_share must be from 0 to 1, got {}", self.async_tax_share)));
         }
+        self.tls_acceptor()?;
         validate_faults(&self.faults)
+    }
+
+    /// The TLS acceptor of [`SimConfig::tls`], if set.
+    fn tls_acceptor(&self) -> Result<Option<tokio_rustls::TlsAcceptor>, SimError> {
+        let Some(tls) = &self.tls else { return Ok(None) };
+        let config = tls.server_config(TLS_SETTINGS)?;
+        Ok(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))))
     }
 }
 
@@ -164,15 +192,17 @@ fn validate_faults(faults: &Faults) -> Result<(), SimError> {
 /// runtime stops; call [`SimHandle::shutdown`] to stop it.
 pub struct SimHandle {
     addr: SocketAddr,
+    https: bool,
     shared: Arc<Shared>,
     stop: CancellationToken,
     task: JoinHandle<()>,
 }
 
 impl SimHandle {
-    /// `http://IP:PORT`, without a trailing slash.
+    /// `http://IP:PORT` (`https://` when serving TLS), without a trailing slash.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The address it listens on.
@@ -189,6 +219,13 @@ impl SimHandle {
     /// endpoint included, `/_sim` not), answered or not.
     pub fn calls_received(&self) -> u64 {
         self.shared.calls.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// How many TLS handshakes were refused or failed (no client
+    /// certificate, one from another CA, a client that does not trust this
+    /// server): nothing of those connections reached the routes.
+    pub fn handshakes_refused(&self) -> u64 {
+        self.shared.handshakes_refused.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The faults in force.
@@ -264,6 +301,7 @@ impl SimControl {
 /// `config.listen` and serves in the background.
 pub async fn spawn(config: SimConfig) -> Result<SimHandle, SimError> {
     config.validate()?;
+    let tls = config.tls_acceptor()?;
     let state = match &config.state_file {
         Some(path) => server::open_state(path)?,
         None => state::State::default(),
@@ -274,7 +312,8 @@ pub async fn spawn(config: SimConfig) -> Result<SimHandle, SimError> {
     let shared = Arc::new(Shared::new(&config, state));
     let router = http::router(shared.clone());
     let stop = CancellationToken::new();
-    let task = tokio::spawn(server::serve(listener, router, stop.clone()));
-    tracing::debug!(%addr, state_file = ?config.state_file, "national-sim listening");
-    Ok(SimHandle { addr, shared, stop, task })
+    let https = tls.is_some();
+    let task = tokio::spawn(server::serve(listener, router, tls, shared.clone(), stop.clone()));
+    tracing::debug!(%addr, https, state_file = ?config.state_file, "national-sim listening");
+    Ok(SimHandle { addr, https, shared, stop, task })
 }

@@ -46,6 +46,8 @@ pub(crate) struct Shared {
     dice: Mutex<FaultDice>,
     /// Calls received on the national systems' routes (token included).
     pub calls: std::sync::atomic::AtomicU64,
+    /// TLS handshakes refused or failed.
+    pub handshakes_refused: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -60,6 +62,7 @@ impl Shared {
             inner: Mutex::new(Inner { state, rng: StdRng::seed_from_u64(config.seed), tokens: HashMap::new() }),
             dice: Mutex::new(FaultDice::new(config.faults.clone(), config.seed.wrapping_add(1))),
             calls: Default::default(),
+            handshakes_refused: Default::default(),
         }
     }
 
@@ -145,16 +148,30 @@ fn save_state(path: &Path, state: &State) -> std::io::Result<()> {
 #[derive(Clone)]
 pub(crate) struct ConnectionAbort(pub CancellationToken);
 
-/// Accepts connections until `stop`, then lets open ones finish for a
-/// moment and returns.
-pub(crate) async fn serve(listener: TcpListener, router: Router, stop: CancellationToken) {
+/// How long a client may take over its TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Accepts connections until `stop` (through the TLS handshake first when
+/// `tls` is set), then lets open ones finish for a moment and returns.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    router: Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shared: std::sync::Arc<Shared>,
+    stop: CancellationToken,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             () = stop.cancelled() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    connections.spawn(connection(stream, router.clone(), stop.clone()));
+                    let _ = stream.set_nodelay(true);
+                    let (router, stop) = (router.clone(), stop.clone());
+                    match tls.clone() {
+                        None => connections.spawn(connection(stream, router, stop)),
+                        Some(acceptor) => connections.spawn(tls_connection(acceptor, stream, router, shared.clone(), stop)),
+                    };
                 }
                 Err(e) => {
                     // e.g. too many open files: back off rather than spin.
@@ -169,10 +186,58 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, stop: Cancellat
     while connections.join_next().await.is_some() {}
 }
 
+/// Completes the TLS handshake, then serves the connection. A refused
+/// handshake (no client certificate, one of another CA, a client that does
+/// not trust this server) is counted and logged; nothing the client sent
+/// reaches the routes.
+async fn tls_connection(
+    acceptor: tokio_rustls::TlsAcceptor,
+    stream: TcpStream,
+    router: Router,
+    shared: std::sync::Arc<Shared>,
+    stop: CancellationToken,
+) {
+    let refused = |why: String| {
+        shared.handshakes_refused.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        tracing::warn!(error = %why, "national-sim: TLS handshake refused");
+    };
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream).into_fallible()).await {
+        Ok(Ok(tls)) => connection(tls, router, stop).await,
+        Ok(Err((e, tcp))) => {
+            refused(e.to_string());
+            linger(tcp).await;
+        }
+        Err(_) => refused("timed out".to_owned()),
+    }
+}
+
+/// Closes a refused connection gently: the TLS alert is already written;
+/// shuts the sending side and discards what the client still sends (for at
+/// most a second, 64 KiB), so that closing with unread data does not reset
+/// the connection and destroy the alert before the client reads it. None
+/// of it is decrypted or looked at.
+async fn linger(mut tcp: TcpStream) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let _ = tcp.shutdown().await;
+    let drain = async {
+        let mut buf = [0u8; 4096];
+        let mut total = 0usize;
+        while total < 64 * 1024 {
+            match tcp.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
+}
+
 /// Serves one HTTP/1.1 connection. Each request carries a [`ConnectionAbort`];
 /// cancelling it drops the connection, and with it the unanswered request.
-async fn connection(stream: TcpStream, router: Router, stop: CancellationToken) {
-    let _ = stream.set_nodelay(true);
+async fn connection<S>(stream: S, router: Router, stop: CancellationToken)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let abort = CancellationToken::new();
     let for_requests = ConnectionAbort(abort.clone());
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {

@@ -53,3 +53,4 @@ mod websocket;
 mod writes;
 
 mod members;
+mod mtls;
