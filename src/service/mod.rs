@@ -21,6 +21,7 @@ pub mod reporting;
 pub mod reports;
 pub mod sync;
 pub mod targets;
+pub mod trend;
 pub mod unions;
 pub mod uow;
 pub mod write;

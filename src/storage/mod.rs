@@ -21,6 +21,7 @@ pub mod safety;
 pub mod statistics;
 pub mod tail;
 pub mod targets;
+pub mod trend;
 pub mod units;
 pub mod write;
 
