@@ -13,6 +13,7 @@ pub mod national_form;
 pub mod rules;
 pub mod targets;
 pub mod text;
+pub mod trend;
 
 pub mod annual_reports;
 pub mod members;

@@ -26,8 +26,9 @@ use std::collections::HashMap;
 pub const LIST_ESTIMATE: u64 = 10;
 /// What one mutation field costs.
 pub const MUTATION_COST: u64 = 10;
-/// What `statistics` costs on top of its objects: it aggregates every row of
-/// its territory (a full scan of the registry for the country), measured at
+/// What `statistics` (and `registryTrend`, which groups the territory's
+/// status history and reports by year) costs on top of its objects: it
+/// aggregates every row of its territory (a full scan of the registry for the country), measured at
 /// national scale against a page of 20 cooperatives (see docs/hardening.md).
 pub const STATISTICS_COST: u64 = 600;
 /// What a connection's `totalCount` costs when the connection is filtered:
@@ -564,12 +565,13 @@ impl<'a> Analyser<'a> {
         } else {
             0
         };
-        // Fields whose database work is more than their objects.
-        let own = match (parent, name) {
-            (Some(p), "statistics") if Some(p) == schema.root(OperationType::Query) => {
-                own.saturating_add(STATISTICS_COST)
+        // Fields whose database work is more than their objects: paid once,
+        // however many objects (a trend's years) they return.
+        let extra = match (parent, name) {
+            (Some(p), "statistics" | "registryTrend") if Some(p) == schema.root(OperationType::Query) => {
+                STATISTICS_COST
             }
-            _ => own,
+            _ => 0,
         };
         let counted = match shape {
             // Root connections count with SQL over their table; counts
@@ -587,7 +589,8 @@ impl<'a> Analyser<'a> {
             Some(s) if s.connection => one.saturating_add(self.page_size(f).saturating_mul(children.per_item)),
             Some(s) if s.list && composite => self.list_size(f).saturating_mul(one.saturating_add(children.per_item)),
             _ => one.saturating_add(children.per_item),
-        };
+        }
+        .saturating_add(extra);
         let (fixed, per_item) = if in_page { (0, cost) } else { (cost, 0) };
         Ok(Summary {
             depth: children.depth + 1,

@@ -521,6 +521,40 @@ impl QueryRoot {
         Ok(status.into())
     }
 
+    /// A territory's registry by year (xu hướng theo năm), oldest first: the
+    /// cooperatives and unions operating at the end of each year (from their
+    /// status history), cooperatives registered and ceasing in it, the groups
+    /// existing, and the annual reports on it; for the country, a 2025
+    /// province (`provinceCode`) or a former unit (`legacyUnitCode`). At most
+    /// 30 years; costs like `statistics`.
+    async fn registry_trend(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Count only organisations located in this 2025 province (mã tỉnh).")] province_code: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Count only organisations whose ward succeeded a ward of this former province or district (đơn vị hành chính cũ)."
+        )]
+        legacy_unit_code: Option<String>,
+        #[graphql(desc = "First year (from 1990); ten years ending at `toYear` when omitted.")] from_year: Option<i32>,
+        #[graphql(desc = "Last year, not after the current year (the default, in Vietnam time).")] to_year: Option<i32>,
+    ) -> Result<Vec<super::types::trend::RegistryYear>> {
+        let s = state(ctx)?;
+        let years = crate::service::trend::by_year(
+            &s.db,
+            &s.gazetteer,
+            province_code.as_deref(),
+            legacy_unit_code.as_deref(),
+            from_year,
+            to_year,
+            chrono::Utc::now(),
+        )
+        .await
+        .api()?;
+        Ok(years.into_iter().map(Into::into).collect())
+    }
+
     /// Recomputes the audit trail's hash chain and checks its signed
     /// checkpoints (national admins only; a refusal is audited).
     async fn verify_audit_trail(&self, ctx: &Context<'_>) -> Result<super::types::evidence::AuditVerification> {

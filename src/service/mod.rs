@@ -22,6 +22,7 @@ pub mod reports;
 pub mod sandbox;
 pub mod sync;
 pub mod targets;
+pub mod trend;
 pub mod unions;
 pub mod uow;
 pub mod write;

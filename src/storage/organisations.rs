@@ -99,8 +99,8 @@ pub struct OrgFilter {
     pub updated_since: Option<DateTime<Utc>>,
     /// Must report on this year (see `storage::reporting`) and has no annual report for it.
     pub report_missing_for_year: Option<i32>,
-    /// Flagged below the legal minimum of official members (cooperatives
-    /// only: for unions and groups `true` matches nothing).
+    /// Flagged below the legal minimum: cooperatives of official members,
+    /// unions of operating member cooperatives (groups: `true` matches nothing).
     pub below_legal_minimum: Option<bool>,
 }
 
@@ -153,10 +153,12 @@ fn condition(kind: OrgKind, f: &OrgFilter) -> Condition {
         c = c.add(kind.col("high_tech").eq(h));
     }
     match (kind, f.below_legal_minimum) {
-        (_, None) | (OrgKind::Union | OrgKind::Group, Some(false)) => {}
+        (_, None) | (OrgKind::Group, Some(false)) => {}
         (OrgKind::Cooperative, Some(true)) => c = c.add(kind.col("below_legal_minimum_since").is_not_null()),
         (OrgKind::Cooperative, Some(false)) => c = c.add(kind.col("below_legal_minimum_since").is_null()),
-        (OrgKind::Union | OrgKind::Group, Some(true)) => c = c.add(Expr::val(1).eq(0)),
+        (OrgKind::Union, Some(true)) => c = c.add(kind.col("below_minimum_since").is_not_null()),
+        (OrgKind::Union, Some(false)) => c = c.add(kind.col("below_minimum_since").is_null()),
+        (OrgKind::Group, Some(true)) => c = c.add(Expr::val(1).eq(0)),
     }
     if let Some(v) = f.value_chain_linked {
         c = c.add(kind.col("value_chain_linked").eq(v));

@@ -195,6 +195,57 @@ async function openBrowser(base, label) {
   return { context, page, foreign, errors };
 }
 
+const REPORT_YEAR = new Date().getFullYear() - 1;
+const viNum = (v) => new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 1 }).format(v);
+const MONITOR = `query($province: String, $legacy: String, $year: Int!) {
+  reportingStatus(year: $year, provinceCode: $province, legacyUnitCode: $legacy) { expected submitted missing onTime late overdue dueOn }
+  belowCooperatives: cooperatives(first: 10, filter: { provinceCode: $province, legacyUnitCode: $legacy, belowLegalMinimum: true, status: [ACTIVE, SUSPENDED] }) { totalCount }
+  belowUnions: cooperativeUnions(first: 10, filter: { provinceCode: $province, legacyUnitCode: $legacy, belowLegalMinimum: true, status: [ACTIVE, SUSPENDED] }) { totalCount }
+  registryTrend(provinceCode: $province, legacyUnitCode: $legacy) {
+    year cooperatives cooperativesRegistered cooperativesCeased unions groups annualReports reportedCooperativeMembers }
+}`;
+
+async function tileText(page, list, key) {
+  return (await page.locator(`${list} .tile[data-key="${key}"] dd`).textContent())?.trim();
+}
+
+/** The reporting calendar, the organisations below the legal minimum and the trend, against the GraphQL answers. */
+async function checkMonitor(page, base, code) {
+  const m = await gql(base, MONITOR, { province: code, legacy: null, year: REPORT_YEAR });
+  const r = m.reportingStatus;
+  console.log(`  ${code}: reporting ${REPORT_YEAR} expected ${r.expected}, on time ${r.onTime}, late ${r.late}, missing ${r.missing}; ` +
+    `below the minimum ${m.belowCooperatives.totalCount} cooperatives, ${m.belowUnions.totalCount} unions; ` +
+    `trend ${m.registryTrend.map((y) => `${y.year}:${y.cooperatives}`).join(' ')}`);
+  for (const k of ['expected', 'submitted', 'missing', 'onTime', 'late']) {
+    const shown = await tileText(page, '#reporting-tiles', k);
+    check(`reporting ${REPORT_YEAR} ${k} shows ${viNum(r[k])}`, shown === viNum(r[k]), `page shows ${shown}`);
+  }
+  check('the reporting calendar shows its due day', ((await page.locator('#reporting').textContent()) ?? '')
+    .includes(r.dueOn.split('-').reverse().join('/')), r.dueOn);
+  const overdueShown = (await page.locator('#reporting .summary .badge').getAttribute('data-status')) === 'no';
+  check('the reporting calendar says whether it is overdue', overdueShown === (r.overdue && r.expected > 0 && r.missing > 0));
+  for (const [id, want] of [['#below-coops', m.belowCooperatives.totalCount], ['#below-unions', m.belowUnions.totalCount]]) {
+    const count = Number(await page.locator(id).getAttribute('data-count'));
+    const shown = (await page.locator(`${id} .below-count`).textContent())?.trim();
+    const listed = await page.locator(`${id} li`).count();
+    check(`${id} equals the GraphQL totalCount (${want})`, count === want && shown === viNum(want) && listed === Math.min(10, want),
+      `${count}, shown ${shown}, ${listed} listed`);
+  }
+  let cells = 0;
+  let wrong = [];
+  for (const y of m.registryTrend) {
+    for (const k of ['cooperatives', 'cooperativesRegistered', 'cooperativesCeased', 'unions', 'groups', 'annualReports', 'reportedCooperativeMembers']) {
+      const shown = (await page.locator(`#trend-table tr[data-year="${y.year}"] td[data-key="${k}"]`).textContent())?.trim();
+      cells++;
+      if (shown !== viNum(y[k])) wrong.push(`${y.year} ${k}: ${shown} vs ${y[k]}`);
+    }
+  }
+  check(`every trend figure equals the GraphQL answer (${cells} cells, ${m.registryTrend.length} years)`, wrong.length === 0 && cells > 0, wrong.join('; '));
+  const last = m.registryTrend[m.registryTrend.length - 1];
+  const stats = (await gql(base, `query($p: String) { statistics(provinceCode: $p) { cooperatives } }`, { p: code })).statistics;
+  check('this year\'s trend agrees with statistics.cooperatives', last?.cooperatives === stats.cooperatives, `${last?.cooperatives} vs ${stats.cooperatives}`);
+}
+
 const TARGETS = `query($code: String!) { targets(first: 100, filter: { jurisdictionCode: $code }) {
   edges { node { id indicator unit progress { actual asOf source } } } } }`;
 
@@ -210,6 +261,14 @@ async function devRun() {
   if (reportable) {
     await gql(base, `mutation($id: ID!) { reportTargetProgress(input: { targetId: $id, actual: 21.5, asOf: "2026-06-30", note: "e2e" }) {
       userErrors { message } } }`, { id: reportable.id }, admin);
+  }
+  // One Nghệ An cooperative falls to 3 official members: flagged below the legal minimum from today.
+  const one = (await gql(base, `{ cooperatives(first: 1, filter: { provinceCode: "40", status: [ACTIVE] }) {
+    edges { node { id name version } } } }`)).cooperatives.edges[0]?.node;
+  if (one) {
+    const u = await gql(base, `mutation($id: ID!, $v: Int!) { updateCooperative(input: { id: $id, expectedVersion: $v, officialMembers: 3 }) {
+      userErrors { message } } }`, { id: one.id, v: one.version }, admin);
+    check('a cooperative can fall below the legal minimum', u.updateCooperative.userErrors.length === 0, JSON.stringify(u));
   }
   const targets = (await gql(base, TARGETS, { code: '40' })).targets.edges.map((e) => e.node);
   check('Nghệ An (40) has targets once the plans are imported', targets.length > 0, `${targets.length}`);
@@ -265,8 +324,44 @@ async function devRun() {
   const stats = (await gql(base, `{ statistics(provinceCode: "40") { cooperatives } }`)).statistics;
   const tile = (await page.locator('#registry-tiles .tile[data-key="cooperatives"] dd').textContent())?.trim();
   check('the registry tile equals statistics.cooperatives', tile === new Intl.NumberFormat('vi-VN').format(stats.cooperatives), `${tile} vs ${stats.cooperatives}`);
+  await checkMonitor(page, base, '40');
+  if (one) {
+    const listed = (await page.locator(`#below-coops li[data-id="${one.id}"]`).textContent()) ?? '';
+    check('the cooperative below the minimum is listed with its members and since when',
+      listed.includes(one.name) && listed.includes('3 thành viên') && /từ \d\d\/\d\d\/\d{4}/.test(listed), listed);
+  }
+  // Where the demo registry has organisations below the legal minimum, they are listed too.
+  const below = await gql(base, `{
+    c: cooperatives(first: 1, filter: { belowLegalMinimum: true, status: [ACTIVE, SUSPENDED] }) { totalCount edges { node { address { province { code } } } } }
+    u: cooperativeUnions(first: 1, filter: { belowLegalMinimum: true, status: [ACTIVE, SUSPENDED] }) { totalCount edges { node { address { province { code } } } } } }`);
+  const belowCode = below.c.edges[0]?.node.address.province.code ?? below.u.edges[0]?.node.address.province.code;
+  console.log(`  below the legal minimum in the country: ${below.c.totalCount} cooperatives, ${below.u.totalCount} unions`);
+  if (belowCode && belowCode !== '40') {
+    await page.selectOption('#unit-select', belowCode);
+    await page.waitForSelector(`main[data-unit="${belowCode}"][data-ready="true"]`, { timeout: 30000 });
+    await checkMonitor(page, base, belowCode);
+    await page.selectOption('#unit-select', '40');
+    await page.waitForSelector('main[data-unit="40"][data-ready="true"]', { timeout: 30000 });
+  }
   await screenshot(context, page, 'unit-nghe-an-1366x768');
   await screenshot(context, page, 'unit-nghe-an-1366-full', true);
+  const trendShot = await page.locator('#trend').screenshot();
+  writeFileSync(join(out, 'unit-nghe-an-trend.png'), trendShot);
+  const ts = await pixelStats(context, trendShot);
+  check(`screenshot unit-nghe-an-trend is not blank (σ=${ts.stddev.toFixed(1)}, ${ts.colours} colours)`, ts.stddev > 8 && ts.colours > 20);
+
+  // Another report year: the hash keeps it and the figures follow.
+  const older = REPORT_YEAR - 1;
+  await page.selectOption('#report-year', String(older));
+  await page.waitForSelector(`#reporting[data-year="${older}"] #reporting-tiles`, { timeout: 30000 });
+  await page.waitForSelector('main[data-unit="40"][data-ready="true"]', { timeout: 30000 });
+  const olderStatus = (await gql(base, MONITOR, { province: '40', legacy: null, year: older })).reportingStatus;
+  check(`the ${older} reporting calendar equals the GraphQL answer`,
+    (await tileText(page, '#reporting-tiles', 'expected')) === viNum(olderStatus.expected) &&
+    (await tileText(page, '#reporting-tiles', 'missing')) === viNum(olderStatus.missing));
+  check('the URL keeps the report year', page.url().includes(`year=${older}`), page.url());
+  await page.selectOption('#report-year', String(REPORT_YEAR));
+  await page.waitForSelector(`#reporting[data-year="${REPORT_YEAR}"] #reporting-tiles`, { timeout: 30000 });
 
   // The national view.
   await page.click('#tab-national');
@@ -280,6 +375,25 @@ async function devRun() {
   check('Nghệ An is marked in the national chart', na?.current === 'true');
   check('Nghệ An\'s bar equals the GraphQL answer', na?.value === stats.cooperatives, `${na?.value}`);
   await screenshot(context, page, 'national-1366x768');
+  // The reporting calendar of every province.
+  const national = await page.locator('#national-reporting tbody tr').evaluateAll((els) =>
+    els.map((e) => ({ code: e.getAttribute('data-key'), missing: e.querySelector('td[data-key="missing"]')?.textContent,
+      expected: e.querySelector('td[data-key="expected"]')?.textContent, current: e.getAttribute('aria-current') })));
+  check('the reporting table lists every 2025 province', national.length === provinces.length, `${national.length}`);
+  const naReport = (await gql(base, MONITOR, { province: '40', legacy: null, year: REPORT_YEAR })).reportingStatus;
+  const naRow = national.find((r) => r.code === '40');
+  check('Nghệ An\'s reporting row equals the GraphQL answer',
+    naRow?.missing === viNum(naReport.missing) && naRow?.expected === viNum(naReport.expected) && naRow?.current === 'true',
+    JSON.stringify(naRow));
+  await page.selectOption('#figure-select', 'reportsMissing');
+  await page.waitForSelector('#chart-compare figcaption:has-text("chưa nộp")');
+  const missingBars = await page.locator('#chart-compare li').evaluateAll((els) =>
+    els.map((e) => ({ code: e.getAttribute('data-key'), value: Number(e.getAttribute('data-value')) })));
+  check('the national chart compares missing reports, sorted',
+    missingBars.every((b, i) => i === 0 || missingBars[i - 1].value >= b.value) &&
+    missingBars.find((b) => b.code === '40')?.value === naReport.missing, JSON.stringify(missingBars.slice(0, 3)));
+  await screenshot(context, page, 'national-reporting-1366-full', true);
+  await page.selectOption('#figure-select', 'cooperatives');
   await page.click('#chart-compare li[data-key="40"] button');
   await page.waitForSelector('main[data-unit="40"][data-ready="true"]', { timeout: 30000 });
   check('a province in the national chart opens its targets', page.url().endsWith('#unit=40'), page.url());
@@ -343,6 +457,8 @@ async function productionRun() {
   await page.waitForSelector('main[data-unit="40"][data-ready="true"]', { timeout: 30000 });
   console.log(`page load (production, debug build): Nghệ An with data in ${Date.now() - started} ms`);
   check('production serves the dashboard with targets', (await page.locator('li[data-target-id]').count()) > 0);
+  check('production serves the monitoring views', (await page.locator('#reporting-tiles .tile').count()) > 0 &&
+    (await page.locator('#trend-table tbody tr').count()) === 10);
   await page.click('#tab-national');
   await page.waitForSelector('main#national[data-ready="true"]', { timeout: 30000 });
   await screenshot(context, page, 'national-production-1366x768');

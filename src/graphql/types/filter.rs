@@ -42,9 +42,10 @@ pub struct OrganizationFilter {
     /// of this year with no annual report on it: the missing reports of the
     /// reporting calendar.
     pub report_missing_for_year: Option<i32>,
-    /// Cooperatives with fewer than 5 official members (`belowLegalMinimumSince`
-    /// set) when true; those with enough when false. Unions and groups are
-    /// not flagged: true matches none of them, false all.
+    /// Organisations below the legal minimum (`belowLegalMinimumSince` set)
+    /// when true, those at or above it when false: cooperatives with fewer
+    /// than 5 official members, unions with fewer than 3 operating member
+    /// cooperatives. Groups are not flagged: true matches none, false all.
     pub below_legal_minimum: Option<bool>,
 }
 

@@ -13,6 +13,7 @@ pub mod principal;
 pub mod reporting;
 pub mod statistics;
 pub mod targets;
+pub mod trend;
 pub mod unit;
 pub mod write;
 

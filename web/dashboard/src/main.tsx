@@ -7,34 +7,39 @@ import { day, figure, moment, num } from './format';
 import {
   indicatorName, ratingName, roleName, sectorName, statusName, t, RATING_ORDER, STATUS_ORDER, type Lang,
 } from './i18n';
-import { META, PROVINCE_FIGURES, REGISTRY, TARGETS } from './queries';
+import { BelowMinimumCard, NationalReporting, ReportingCard, TrendCard, defaultReportYear, reportYears, submittedShare } from './monitor';
+import { META, MONITOR, PROVINCE_FIGURES, REGISTRY, TARGETS } from './queries';
 import { phrase, scale, status } from './targets';
-import type { Figures, Page, Registry, Target, Unit } from './types';
+import type { Figures, Monitor, Page, Registry, Reporting, Target, Unit } from './types';
 import './style.css';
 
-/** What the page shows, kept in the hash: `#unit=40`, `#legacy=366`, `#national=cooperatives&unit=40`. */
+/** What the page shows, kept in the hash: `#unit=40`, `#legacy=366`, `#national=cooperatives&unit=40`, `&year=2024`. */
 interface Route {
   view: 'unit' | 'national';
   kind: 'province' | 'legacy';
   code: string | null;
   figure: FigureKey;
+  /** The year of the reporting calendar shown. */
+  year: number;
 }
 
-type FigureKey = keyof Figures | 'membersPerCooperative' | 'highTechShare';
+type FigureKey = keyof Figures | 'membersPerCooperative' | 'highTechShare' | 'reportsSubmittedShare' | 'reportsMissing';
 const FIGURE_KEYS: FigureKey[] = [
   'cooperatives', 'cooperativeMembers', 'membersPerCooperative', 'highTechCooperatives', 'highTechShare',
-  'groups', 'groupMembers', 'unions', 'unionMemberCooperatives',
+  'groups', 'groupMembers', 'unions', 'unionMemberCooperatives', 'reportsSubmittedShare', 'reportsMissing',
 ];
 
 function readRoute(): Route {
   const p = new URLSearchParams(location.hash.replace(/^#/, ''));
   const legacy = p.get('legacy');
   const fig = p.get('national');
+  const year = Number(p.get('year'));
   return {
     view: p.has('national') ? 'national' : 'unit',
     kind: legacy ? 'legacy' : 'province',
     code: legacy ?? p.get('unit'),
     figure: FIGURE_KEYS.includes(fig as FigureKey) ? (fig as FigureKey) : 'cooperatives',
+    year: reportYears().includes(year) ? year : defaultReportYear(),
   };
 }
 
@@ -42,6 +47,7 @@ function writeRoute(r: Route) {
   const p = new URLSearchParams();
   if (r.view === 'national') p.set('national', r.figure);
   if (r.code) p.set(r.kind === 'legacy' ? 'legacy' : 'unit', r.code);
+  if (r.year !== defaultReportYear()) p.set('year', String(r.year));
   history.replaceState(null, '', `#${p.toString()}`);
 }
 
@@ -191,11 +197,13 @@ function App() {
           {t(lang, 'unknownUnit')}: {route.code}
         </p>
       )}
-      {route.view === 'unit' && unit && <UnitView key={`${route.kind}${unit.code}${token}`} lang={lang} token={token} unit={unit} />}
+      {route.view === 'unit' && unit && (
+        <UnitView key={`${route.kind}${unit.code}${token}`} lang={lang} token={token} unit={unit} year={route.year}
+          onYear={(year) => setRoute({ ...route, year })} />
+      )}
       {meta && route.view === 'national' && (
         <NationalView lang={lang} token={token} meta={meta} route={route} onChange={setRoute} />
       )}
-      <Coming lang={lang} />
     </div>
   );
 }
@@ -312,15 +320,17 @@ async function loadTargets(code: string, token: string): Promise<Target[]> {
   return out;
 }
 
-function UnitView(props: { lang: Lang; token: string; unit: Unit }) {
-  const { lang, unit, token } = props;
+function UnitView(props: { lang: Lang; token: string; unit: Unit; year: number; onYear: (y: number) => void }) {
+  const { lang, unit, token, year } = props;
+  const where = unit.legacy ? { province: null, legacy: unit.code } : { province: unit.code, legacy: null };
+  const monitor = useAsync(() => gql<Monitor>(MONITOR, { ...where, year }, token), [year]);
   const targets = useAsync(() => loadTargets(unit.code, token), []);
   const registry = useAsync(
-    () => gql<Registry>(REGISTRY, unit.legacy ? { province: null, legacy: unit.code } : { province: unit.code, legacy: null }, token),
+    () => gql<Registry>(REGISTRY, where, token),
     [],
   );
   return (
-    <main class="grid" data-unit={unit.code} data-ready={targets.data && registry.data ? 'true' : 'false'}>
+    <main class="grid" data-unit={unit.code} data-ready={targets.data && registry.data && monitor.data ? 'true' : 'false'}>
       <section class="card targets" aria-labelledby="targets-title">
         <h2 id="targets-title">
           {t(lang, 'targets')} · {unit.name}
@@ -330,6 +340,7 @@ function UnitView(props: { lang: Lang; token: string; unit: Unit }) {
         {!targets.data && !targets.error && <p class="muted">{t(lang, 'loading')}</p>}
         {targets.data && <TargetList lang={lang} unit={unit} targets={targets.data} />}
       </section>
+      <div class="side">
       <section class="card registry" aria-labelledby="registry-title">
         <h2 id="registry-title">
           {t(lang, 'registry')} · {unit.name}
@@ -338,6 +349,10 @@ function UnitView(props: { lang: Lang; token: string; unit: Unit }) {
         {!registry.data && !registry.error && <p class="muted">{t(lang, 'loading')}</p>}
         {registry.data && <RegistryCharts lang={lang} data={registry.data} />}
       </section>
+        <ReportingCard lang={lang} unit={unit} data={monitor.data?.reportingStatus ?? null} error={monitor.error} year={year} onYear={props.onYear} />
+        <BelowMinimumCard lang={lang} unit={unit} data={monitor.data} error={monitor.error} />
+      </div>
+      <TrendCard wide lang={lang} unit={unit} data={monitor.data?.registryTrend ?? null} error={monitor.error} />
     </main>
   );
 }
@@ -450,14 +465,16 @@ function TargetRow(props: { lang: Lang; unit: Unit; target: Target }) {
   );
 }
 
-function figureOf(f: Figures, key: FigureKey): number {
+function figureOf(f: Figures, r: Reporting, key: FigureKey): number {
+  if (key === 'reportsSubmittedShare') return submittedShare(r) ?? 0;
+  if (key === 'reportsMissing') return r.missing;
   if (key === 'membersPerCooperative') return f.cooperatives ? f.cooperativeMembers / f.cooperatives : 0;
   if (key === 'highTechShare') return f.cooperatives ? (f.highTechCooperatives / f.cooperatives) * 100 : 0;
   return f[key];
 }
 
 function figureText(v: number, key: FigureKey, lang: Lang): string {
-  return key === 'highTechShare' ? `${num(v, lang)}%` : num(v, lang);
+  return key === 'highTechShare' || key === 'reportsSubmittedShare' ? `${num(v, lang)}%` : num(v, lang);
 }
 
 function RegistryCharts(props: { lang: Lang; data: Registry }) {
@@ -502,22 +519,22 @@ function RegistryCharts(props: { lang: Lang; data: Registry }) {
   );
 }
 
-async function loadNational(provinces: Unit[], token: string) {
+async function loadNational(provinces: Unit[], year: number, token: string) {
   const figures = await pool(
-    provinces.map((p) => () => gql<{ statistics: Figures }>(PROVINCE_FIGURES, { province: p.code }, token)),
+    provinces.map((p) => () => gql<{ statistics: Figures; reportingStatus: Reporting }>(PROVINCE_FIGURES, { province: p.code, year }, token)),
     6,
   );
-  return provinces.map((p, i) => ({ unit: p, figures: figures[i].statistics }));
+  return provinces.map((p, i) => ({ unit: p, figures: figures[i].statistics, reporting: figures[i].reportingStatus }));
 }
 
 function NationalView(props: { lang: Lang; token: string; meta: Meta; route: Route; onChange: (r: Route) => void }) {
   const { lang, token, meta, route } = props;
   const provinces = useMemo(() => meta.units.filter((u) => !u.legacy), [meta]);
-  const national = useAsync(() => loadNational(provinces, token), [provinces, token]);
+  const national = useAsync(() => loadNational(provinces, route.year, token), [provinces, route.year, token]);
   const country = useAsync(() => gql<Registry>(REGISTRY, { province: null, legacy: null }, token), [token]);
   const bars: Bar[] = (national.data ?? [])
-    .map(({ unit, figures }) => {
-      const v = figureOf(figures, route.figure);
+    .map(({ unit, figures, reporting }) => {
+      const v = figureOf(figures, reporting, route.figure);
       return {
         key: unit.code,
         label: unit.name.replace(/^(Tỉnh|Thành phố) /, ''),
@@ -550,6 +567,8 @@ function NationalView(props: { lang: Lang; token: string; meta: Meta; route: Rou
             onPick={(code) => props.onChange({ ...route, view: 'unit', kind: 'province', code })} />
         )}
       </section>
+      <div class="side">
+
       <section class="card registry" aria-labelledby="country-title">
         <h2 id="country-title">
           {t(lang, 'registry')} · {t(lang, 'country')}
@@ -558,22 +577,11 @@ function NationalView(props: { lang: Lang; token: string; meta: Meta; route: Rou
         {!country.data && !country.error && <p class="muted">{t(lang, 'loading')}</p>}
         {country.data && <RegistryCharts lang={lang} data={country.data} />}
       </section>
+      </div>
+      <NationalReporting lang={lang} rows={national.data} year={route.year} current={route.kind === 'province' ? route.code : null}
+        onYear={(year) => props.onChange({ ...route, year })}
+        onPick={(code) => props.onChange({ ...route, view: 'unit', kind: 'province', code })} />
     </main>
-  );
-}
-
-function Coming(props: { lang: Lang }) {
-  const { lang } = props;
-  return (
-    <aside class="card coming" aria-labelledby="coming-title">
-      <h2 id="coming-title">{t(lang, 'coming')}</h2>
-      <p class="muted small">{t(lang, 'comingNote')}</p>
-      <ul>
-        <li>{t(lang, 'comingCalendar')}</li>
-        <li>{t(lang, 'comingMinimum')}</li>
-        <li>{t(lang, 'comingTrend')}</li>
-      </ul>
-    </aside>
   );
 }
 

@@ -43,10 +43,33 @@ export const REGISTRY = `query DashboardRegistry($province: String, $legacy: Str
   dissolved: cooperatives(filter: { provinceCode: $province, legacyUnitCode: $legacy, status: [DISSOLVED] }) { totalCount }
 }`;
 
-/** One province's headline figures, for the national comparison (cost 1; sent once per province). */
-export const PROVINCE_FIGURES = `query DashboardProvinceFigures($province: String!) {
+/** One province's headline figures and reporting calendar, for the national comparison (cost ≈ 600; sent once per province). */
+export const PROVINCE_FIGURES = `query DashboardProvinceFigures($province: String!, $year: Int!) {
   statistics(provinceCode: $province) {
     cooperatives cooperativeMembers groups groupMembers unions unionMemberCooperatives highTechCooperatives
+  }
+  reportingStatus(year: $year, provinceCode: $province) { year dueOn expected submitted missing overdue onTime late }
+}`;
+
+/**
+ * The plans' own monitoring of a unit: the reporting calendar of a year,
+ * the operating organisations below the legal minimum, and the counts by
+ * year (cost ≈ 1,040).
+ */
+export const MONITOR = `query DashboardMonitor($province: String, $legacy: String, $year: Int!) {
+  reportingStatus(year: $year, provinceCode: $province, legacyUnitCode: $legacy) {
+    year dueOn expected submitted missing overdue onTime late
+  }
+  belowCooperatives: cooperatives(first: 10, filter: { provinceCode: $province, legacyUnitCode: $legacy, belowLegalMinimum: true, status: [ACTIVE, SUSPENDED] }) {
+    totalCount
+    edges { node { id name code officialMembers belowLegalMinimumSince } }
+  }
+  belowUnions: cooperativeUnions(first: 10, filter: { provinceCode: $province, legacyUnitCode: $legacy, belowLegalMinimum: true, status: [ACTIVE, SUSPENDED] }) {
+    totalCount
+    edges { node { id name code belowLegalMinimumSince } }
+  }
+  registryTrend(provinceCode: $province, legacyUnitCode: $legacy) {
+    year cooperatives cooperativesRegistered cooperativesCeased unions groups annualReports reportedCooperativeMembers
   }
 }`;
 
@@ -56,4 +79,5 @@ export const ALL: Record<string, string> = {
   DashboardTargets: TARGETS,
   DashboardRegistry: REGISTRY,
   DashboardProvinceFigures: PROVINCE_FIGURES,
+  DashboardMonitor: MONITOR,
 };

@@ -64,3 +64,44 @@ export interface Page<N> {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   edges: { node: N }[];
 }
+
+/** The reporting calendar of a year in a territory. */
+export interface Reporting {
+  year: number;
+  dueOn: string;
+  expected: number;
+  submitted: number;
+  missing: number;
+  overdue: boolean;
+  onTime: number;
+  late: number;
+}
+
+/** An organisation below the legal minimum. */
+export interface BelowMinimum {
+  id: string;
+  name: string;
+  code: string | null;
+  officialMembers?: number;
+  belowLegalMinimumSince: string | null;
+}
+
+/** One year of a territory's registry. */
+export interface TrendYear {
+  year: number;
+  cooperatives: number;
+  cooperativesRegistered: number;
+  cooperativesCeased: number;
+  unions: number;
+  groups: number;
+  annualReports: number;
+  reportedCooperativeMembers: number;
+}
+
+/** The monitoring answer of a unit. */
+export interface Monitor {
+  reportingStatus: Reporting;
+  belowCooperatives: Page<BelowMinimum> & { totalCount: number };
+  belowUnions: Page<BelowMinimum> & { totalCount: number };
+  registryTrend: TrendYear[];
+}
