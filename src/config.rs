@@ -91,7 +91,7 @@ pub struct Config {
     pub db_max_connections: u32,
 
     /// The reporting calendar, exports and the sandbox.
-    pub operations: OperationsConfig,
+    pub reporting: ReportingConfig,
     /// Audit evidence: checkpoint signing, person hashes, exchange bodies, retention.
     pub evidence: EvidenceConfig,
 }
@@ -328,7 +328,7 @@ impl Config {
             auth,
             national,
             db_max_connections: database.db_max_connections,
-            operations: OperationsConfig::default(),
+            reporting: ReportingConfig::default(),
             evidence: EvidenceConfig::default(),
         }
     }
@@ -480,7 +480,7 @@ fn parse_due_day(s: &str) -> Result<crate::domain::calendar::DueDay, String> {
 /// "Reporting, export and sandbox").
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Reporting, export and sandbox")]
-pub struct OperationsConfig {
+pub struct ReportingConfig {
     /// Day of the reported year by which annual reports are due, `MM-DD`
     /// (Vietnam time; 15 December in Bình Phước's plan).
     #[arg(long, env = "COOPGATE_REPORT_DUE", value_name = "COOPGATE_REPORT_DUE", default_value = "12-15", value_parser = parse_due_day)]
@@ -491,9 +491,9 @@ pub struct OperationsConfig {
     pub export_ttl: std::time::Duration,
 }
 
-impl Default for OperationsConfig {
+impl Default for ReportingConfig {
     fn default() -> Self {
-        OperationsConfig { report_due: Default::default(), export_ttl: std::time::Duration::from_secs(24 * 3600) }
+        ReportingConfig { report_due: Default::default(), export_ttl: std::time::Duration::from_secs(24 * 3600) }
     }
 }
 

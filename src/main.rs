@@ -156,7 +156,7 @@ struct ServeArgs {
     #[command(flatten)]
     national: NationalConfig,
     #[command(flatten)]
-    operations: coopgate::config::OperationsConfig,
+    reporting: coopgate::config::ReportingConfig,
     #[command(flatten)]
     evidence: EvidenceConfig,
 }
@@ -305,7 +305,7 @@ fn cli_state(
         authenticator: None,
         write_gate: Default::default(),
         feed: Default::default(),
-        operations: std::sync::Arc::new(config.operations.clone()),
+        reporting: std::sync::Arc::new(config.reporting.clone()),
         aggregates: Default::default(),
         evidence,
     })
@@ -632,9 +632,9 @@ fn log_format(command: &Command) -> LogFormat {
 async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
     match command {
         Command::Serve(args) => {
-            let ServeArgs { serve, profile, log, database, auth, national, operations, evidence } = *args;
+            let ServeArgs { serve, profile, log, database, auth, national, reporting, evidence } = *args;
             let mut config = Config::new(database, profile.profile, log.log_format, auth, national);
-            config.operations = operations;
+            config.reporting = reporting;
             config.evidence = evidence;
             tracing::info!(database = %config.redacted_database_url(), profile = ?config.profile, "starting");
             let app = Application::build(&config, &serve).await?;

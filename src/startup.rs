@@ -391,7 +391,7 @@ impl Application {
             authenticator,
             write_gate: Default::default(),
             feed: crate::service::feed::FeedHub::default(),
-            operations: Arc::new(config.operations.clone()),
+            reporting: Arc::new(config.reporting.clone()),
             aggregates: Default::default(),
             evidence: Arc::new(evidence_keys(config, true)?),
         };

@@ -24,7 +24,7 @@ pub struct AppState {
     /// Committed changes, fanned out to subscribers.
     pub feed: crate::storage::tail::FeedHub,
     /// The reporting calendar, exports and the sandbox.
-    pub operations: Arc<crate::config::OperationsConfig>,
+    pub reporting: Arc<crate::config::ReportingConfig>,
     /// Statistics and target facts kept until the registry changes.
     pub aggregates: Arc<crate::storage::aggregates::Aggregates>,
     /// Audit evidence keys and settings (checkpoints, person hashes).

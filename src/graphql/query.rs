@@ -510,7 +510,7 @@ impl QueryRoot {
         let status = crate::service::reporting::status(
             &s.db,
             &s.gazetteer,
-            s.operations.report_due,
+            s.reporting.report_due,
             year,
             province_code.as_deref(),
             legacy_unit_code.as_deref(),

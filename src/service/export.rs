@@ -493,7 +493,7 @@ pub async fn run(state: &AppState, id: i64) -> Result<bool, ServiceError> {
             rows: Some(summary.rows),
             sequence: Some(summary.sequence),
             bytes: Some(*bytes),
-            expires_at: Some(Utc::now() + chrono::Duration::from_std(state.operations.export_ttl).unwrap_or_default()),
+            expires_at: Some(Utc::now() + chrono::Duration::from_std(state.reporting.export_ttl).unwrap_or_default()),
         },
         Err(_) => Outcome { state: "FAILED", rows: None, sequence: None, bytes: None, expires_at: None },
     };

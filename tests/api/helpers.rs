@@ -176,7 +176,7 @@ pub struct Options {
     pub demo: bool,
     pub auth: AuthConfig,
     pub limits: LimitsConfig,
-    pub operations: coopgate::config::OperationsConfig,
+    pub reporting: coopgate::config::ReportingConfig,
     /// The national systems and worker; `None`: off, no worker (tests that
     /// sync drive their own simulator and worker).
     pub national: Option<NationalConfig>,
@@ -194,7 +194,7 @@ impl Default for Options {
                 jwt_audience: Some(TEST_AUDIENCE.into()),
             },
             limits: LimitsConfig::default(),
-            operations: Default::default(),
+            reporting: Default::default(),
             national: None,
         }
     }
@@ -265,7 +265,7 @@ impl TestApp {
                 ..Default::default()
             }),
             db_max_connections: 5,
-            operations: options.operations.clone(),
+            reporting: options.reporting.clone(),
             evidence: Default::default(),
         };
         let serve = ServeConfig {

@@ -122,7 +122,7 @@ async fn missing_reports_are_listed_by_the_filter(backend: Backend) {
 
 async fn the_due_day_is_configurable(backend: Backend) {
     let mut options = Options::default();
-    options.operations.report_due = coopgate::domain::calendar::DueDay::parse("12-20").expect("due day");
+    options.reporting.report_due = coopgate::domain::calendar::DueDay::parse("12-20").expect("due day");
     let app = TestApp::spawn_with(backend, options).await;
     ninh_thuan(&app).await;
     let d = app.data(STATUS, json!({"y": 2025, "l": "58"})).await;
