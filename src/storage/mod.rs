@@ -9,6 +9,7 @@
 pub mod aggregates;
 pub mod evidence;
 pub mod export;
+pub mod facts;
 pub mod journal;
 pub mod lifecycle;
 pub mod members;
@@ -224,6 +225,22 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), StorageError> {
 /// freshly loaded tables as if they were empty.
 pub async fn analyze(db: &DatabaseConnection) -> Result<(), StorageError> {
     db.execute_unprepared("ANALYZE").await?;
+    Ok(())
+}
+
+/// Tables [`analyze_tables`] may be asked to analyze.
+pub const ANALYZABLE: [&str; 4] = ["org_fact", "ward_fact", "target", "target_progress_report"];
+
+/// Refreshes the planner's statistics of some tables after loading them
+/// (PostgreSQL on these machines runs without autovacuum).
+pub async fn analyze_tables(db: &DatabaseConnection, tables: &[&str]) -> Result<(), StorageError> {
+    for t in tables {
+        // Table names are identifiers, not values: only known tables are accepted.
+        if !ANALYZABLE.contains(t) {
+            return Err(StorageError::Corrupt(format!("{t} is not a table to analyze")));
+        }
+        db.execute_unprepared(&format!("ANALYZE {t}")).await?;
+    }
     Ok(())
 }
 
