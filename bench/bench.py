@@ -30,6 +30,7 @@ PORTS = {"coopgate": 5681, "postgraphile": 5678, "sql": 5690}
 SECRET = "bench-only-hs256-secret-not-for-production-0123456789"
 ENV_AUTH = {"COOPGATE_JWT_HS256_SECRET": SECRET, "COOPGATE_JWT_ISSUER": "bench", "COOPGATE_JWT_AUDIENCE": "coopgate"}
 started = []
+T0 = time.time()
 os.makedirs(OUT, exist_ok=True)
 
 
@@ -135,6 +136,7 @@ def wrk(url, body_file, pid, script="post.lua", env=None, dur=DUR, conc=CONC):
     r["server_cpu_ms_per_req"] = (s1 - s0) / HZ * 1000 / n
     r["pg_cpu_ms_per_req"] = (g1 - g0) / HZ * 1000 / n
     r["peak_rss_mb"] = peak_rss_kb(pid) / 1024
+    r["load1"] = os.getloadavg()[0]  # the shared machine's 1-minute load average after the run
     return r
 
 
@@ -172,6 +174,7 @@ def main():
         log(seeded.strip())
         with open(os.path.join(OUT, "seed.txt"), "w") as f:
             f.write(f"{seeded.strip()}\nwall {seed_s:.1f} s\n")
+    load_at_start = os.getloadavg()
     counts = {t: int(psql(f"SELECT count(*) FROM {t}")) for t in
               ["cooperative", "cooperative_group", "cooperative_union", "annual_report", "person", "target", "change_event"]}
     log("rows", counts)
@@ -314,6 +317,7 @@ def main():
         json.dump({"runs": {f"{q}/{s}": v for (q, s), v in runs.items()}, "w1": w1, "agree": agree,
                    "s1": {"delivered": d1 - d0, "seconds": t1 - t0, "queue": pending0, "failed": failed},
                    "coop_ready_s": coop_ready, "coop_peak_rss_mb": coop_rss, "counts": counts,
+                   "load_at_start": load_at_start, "started_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime(T0)),
                    "params": {"province": province, "code": code, "q4_province": q4_province}}, f, indent=1)
     log("wrote bench/results/runs.json; bench/report.py writes RESULTS.md")
 

@@ -424,6 +424,7 @@ async fn import_targets(
     };
     match targets::import(&state, &actor, drafts, &[]).await? {
         Ok(rows) => {
+            coopgate::storage::analyze_tables(&state.db, &["target"]).await?;
             let mut by_doc: std::collections::BTreeMap<&str, usize> = Default::default();
             for r in &rows {
                 *by_doc.entry(r.source_document.as_str()).or_default() += 1;
@@ -729,6 +730,8 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let s = seed::demo(&db, &gazetteer, args.scale, true).await?;
             let state = cli_state(&config, db, Default::default(), gazetteer)?;
             let targets = seed::demo_targets(&state).await?;
+            coopgate::service::aggregates::ensure_built(&state).await?;
+            coopgate::storage::analyze_tables(&state.db, &["org_fact", "ward_fact", "target"]).await?;
             println!(
                 "seeded {} cooperatives, {} unions, {} groups, {} annual reports, {} persons in {:.1} s",
                 s.cooperatives,

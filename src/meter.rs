@@ -230,21 +230,35 @@ pub fn subscriptions(open: usize, listening: bool) {
     gauge!(FEED_LISTENING).set(if listening { 1.0 } else { 0.0 });
 }
 
+/// What one operation's storage did: statements, and whether a pooled
+/// connection broke under it.
+#[derive(Debug, Default)]
+struct RequestMeter {
+    statements: AtomicU64,
+    broken: std::sync::atomic::AtomicBool,
+}
+
 tokio::task_local! {
-    static REQUEST_STATEMENTS: Arc<AtomicU64>;
+    static REQUEST_STATEMENTS: Arc<RequestMeter>;
 }
 
 /// Counts one statement for the operation running in this task, if any
 /// (called by storage's statement hook).
 pub fn count_statement() {
-    let _ = REQUEST_STATEMENTS.try_with(|c| c.fetch_add(1, Ordering::Relaxed));
+    let _ = REQUEST_STATEMENTS.try_with(|c| c.statements.fetch_add(1, Ordering::Relaxed));
+}
+
+/// Notes that a pooled connection broke under the operation running in
+/// this task, if any (called by storage when an error says so).
+pub fn connection_broke() {
+    let _ = REQUEST_STATEMENTS.try_with(|c| c.broken.store(true, Ordering::Relaxed));
 }
 
 /// A per-operation statement count: [`StatementScope::run`] counts the
 /// statements of a future (and of tasks spawned through
 /// [`StatementScope::carry`]).
 #[derive(Debug, Clone, Default)]
-pub struct StatementScope(Arc<AtomicU64>);
+pub struct StatementScope(Arc<RequestMeter>);
 
 impl StatementScope {
     /// Runs `fut` with its statements counted here.
@@ -259,7 +273,13 @@ impl StatementScope {
 
     /// Statements counted so far.
     pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.0.statements.load(Ordering::Relaxed)
+    }
+
+    /// Whether a pooled connection broke under this operation since the
+    /// last call (clears the mark).
+    pub fn take_broken(&self) -> bool {
+        self.0.broken.swap(false, Ordering::Relaxed)
     }
 }
 

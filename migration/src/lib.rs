@@ -15,6 +15,7 @@ mod m20261201_000400_member_register;
 mod m20261201_000400_report_versions;
 mod m20261201_000600_exports;
 mod m20261201_000700_audit_chain;
+mod m20261202_000600_kept_facts;
 pub mod reference;
 
 /// All migrations in the order they apply.
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000600_exports::Migration),
             Box::new(m20261201_000700_audit_chain::Migration),
             Box::new(m20261201_000300_lifecycle::Migration),
+            Box::new(m20261202_000600_kept_facts::Migration),
         ]
     }
 }

@@ -88,6 +88,11 @@ impl Gazetteer {
         self.units.is_empty()
     }
 
+    /// Every unit, in no particular order.
+    pub fn units(&self) -> impl Iterator<Item = &Unit> {
+        self.units.values()
+    }
+
     /// A unit by id.
     pub fn unit(&self, id: UnitId) -> Option<&Unit> {
         self.units.get(&id)

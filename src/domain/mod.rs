@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod codes;
 #[macro_use]
 pub mod enums;
+pub mod fact_counts;
 pub mod gazetteer;
 pub mod lifecycle;
 pub mod money;

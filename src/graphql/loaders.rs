@@ -182,6 +182,21 @@ impl Loader<i32> for Facts {
     }
 }
 
+/// The latest reported figure of targets (by target id).
+pub struct LatestReports {
+    db: DatabaseConnection,
+}
+
+impl Loader<i64> for LatestReports {
+    type Value = Arc<entity::target_progress_report::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let latest = crate::storage::targets::latest_progress_reports(&self.db, keys).await?;
+        Ok(latest.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+    }
+}
+
 /// A loader with a per-request cache.
 pub type Cached<T> = DataLoader<T, HashMapCache>;
 
@@ -205,6 +220,8 @@ pub struct Loaders {
     pub facts: Cached<Facts>,
     /// Targets by id.
     pub targets: Cached<Targets>,
+    /// Latest reported figures by target.
+    pub latest_reports: Cached<LatestReports>,
     /// Status histories by record.
     pub status_histories: Cached<super::lifecycle_loaders::StatusHistories>,
     /// Reorganisation links by cooperative.
@@ -234,6 +251,7 @@ impl Loaders {
             member_counts: cached(MemberCounts { db: db.clone() }),
             facts: cached(Facts { state: state.clone() }),
             targets: cached(Targets(by_id())),
+            latest_reports: cached(LatestReports { db: db.clone() }),
             status_histories: cached(super::lifecycle_loaders::StatusHistories { db: db.clone() }),
             links: cached(super::lifecycle_loaders::Links { db: db.clone() }),
             register_pages: cached(super::lifecycle_loaders::RegisterPages { db: db.clone() }),

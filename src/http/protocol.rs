@@ -576,9 +576,26 @@ async fn answer(
     };
     let statements = crate::meter::StatementScope::default();
     let started = std::time::Instant::now();
-    let resp = statements
+    // A read can run again: kept in case a pooled connection breaks under it.
+    let again = (analysis.operation == OperationType::Query).then(|| copy(&mut request));
+    let mut resp = statements
         .run(crate::graphql::execute(&state.schema, &state.app, principal.clone(), request_id.to_owned(), request))
         .await;
+    if let Some(again) = again {
+        if !resp.errors.is_empty() && statements.take_broken() {
+            // Once: the pool closed the broken connection; the next is another.
+            tracing::warn!(request_id, "a pooled database connection broke under a read; running it again");
+            resp = statements
+                .run(crate::graphql::execute(
+                    &state.schema,
+                    &state.app,
+                    principal.clone(),
+                    request_id.to_owned(),
+                    again,
+                ))
+                .await;
+        }
+    }
     let seconds = started.elapsed().as_secs_f64();
     let actual = limits::actual_cost(&resp.data, analysis.operation);
     let before_execution = resp.data == async_graphql::Value::Null
@@ -616,6 +633,19 @@ async fn answer(
         Answer::RequestError
     };
     (kind, to_bytes(&with_cost(body, cost)))
+}
+
+/// A copy of a checked request that can run again (same document, variables
+/// and extensions; the request data is added again by execution).
+fn copy(r: &mut async_graphql::Request) -> async_graphql::Request {
+    let mut c = async_graphql::Request::new(r.query.clone()).variables(r.variables.clone());
+    c.operation_name = r.operation_name.clone();
+    c.extensions = r.extensions.clone();
+    c.introspection_mode = r.introspection_mode;
+    if let Ok(doc) = r.parsed_query() {
+        c.set_parsed_query(doc.clone());
+    }
+    c.data(Checked)
 }
 
 pub(super) fn rate_limited(media: Media, retry_after_secs: u64, requested: u64) -> Response {

@@ -685,6 +685,8 @@ pub async fn demo(
     )
     .await?;
     storage::analyze(db).await?;
+    // Loaded outside the unit of work: the kept facts are built again.
+    storage::facts::forget(db).await?;
     bar.finish_and_clear();
     Ok(summary)
 }

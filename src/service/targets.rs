@@ -424,15 +424,21 @@ pub async fn list(
         return Ok((Vec::new(), false, false, with_total.then_some(0)));
     };
     let whole = window.after == 0 && window.before.is_none();
-    let rows =
-        store::targets_between(&state.db, &sel, window.after, window.before, window.size + 1, window.from_end).await?;
+    // A first page counts the selection in the same statement.
+    let (rows, counted) = if with_total && whole {
+        let (rows, n) = store::first_targets_counted(&state.db, &sel, window.size + 1, window.from_end).await?;
+        (rows, Some(n))
+    } else {
+        let rows =
+            store::targets_between(&state.db, &sel, window.after, window.before, window.size + 1, window.from_end)
+                .await?;
+        (rows, None)
+    };
     let (rows, has_previous, has_next) = window.finish(rows);
-    // A first page with nothing after it holds every target selected: its
-    // length is the total, and no count runs.
-    let total = match (with_total, whole && !has_previous && !has_next) {
+    let total = match (with_total, counted) {
         (false, _) => None,
-        (true, true) => Some(rows.len() as u64),
-        (true, false) => Some(store::count_targets(&state.db, &sel).await?),
+        (true, Some(n)) => Some(n),
+        (true, None) => Some(store::count_targets(&state.db, &sel).await?),
     };
     Ok((rows, has_previous, has_next, total))
 }
@@ -459,21 +465,46 @@ async fn selection(state: &AppState, q: &TargetQuery) -> Result<Option<TargetSel
             ));
         }
         let Some(unit) = g.lookup(level, code.trim()) else { return Ok(None) };
-        let area: HashSet<UnitId> = g.territory_in_force(unit.id).into_iter().collect();
-        let ids: Vec<i32> = store::jurisdictions(&state.db)
-            .await?
-            .into_iter()
-            .filter(|j| {
-                let t = g.territory_in_force(*j);
-                !t.is_empty() && t.iter().all(|w| area.contains(w))
-            })
-            .collect();
+        let ids = jurisdictions_within(state, unit).to_vec();
         sel.jurisdictions = Some(ids);
     }
     sel.year = q.year;
     sel.indicators = q.indicators.as_ref().map(|is| is.iter().map(|i| i.as_str()).collect());
     sel.source_document = q.source_document.clone();
     Ok(Some(sel))
+}
+
+/// The provinces and districts, in force or former, whose territory lies
+/// wholly in `unit`'s: where the targets a listing of `unit` shows may be
+/// set. Computed from the gazetteer once per unit and process.
+fn jurisdictions_within(state: &AppState, unit: &Unit) -> std::sync::Arc<Vec<i32>> {
+    let kept = &state.aggregates.jurisdictions;
+    if let Some(ids) = kept.lock().ok().and_then(|m| m.get(&unit.id).cloned()) {
+        return ids;
+    }
+    let g = &state.gazetteer;
+    let area: HashSet<UnitId> = g.territory_in_force(unit.id).into_iter().collect();
+    let mut ids: Vec<i32> = g
+        .units()
+        .filter(|u| matches!(u.level, AdministrativeLevel::Province | AdministrativeLevel::District))
+        .filter(|u| {
+            let t = g.territory_in_force(u.id);
+            !t.is_empty() && t.iter().all(|w| area.contains(w))
+        })
+        .map(|u| u.id)
+        .collect();
+    ids.sort_unstable();
+    let ids = std::sync::Arc::new(ids);
+    if let Ok(mut m) = kept.lock() {
+        m.insert(unit.id, ids.clone());
+    }
+    ids
+}
+
+/// Whether a target's progress is a reported (outside) figure, read with
+/// [`store::latest_progress_reports`], rather than computed from the facts.
+pub fn is_reported_target(t: &target::Model) -> bool {
+    Indicator::parse(&t.indicator).is_some_and(targets::is_reported)
 }
 
 /// A target's progress.
@@ -492,11 +523,21 @@ pub struct Progress {
 /// The progress of a target, from the facts of its jurisdiction (computed)
 /// or the latest reported figure.
 pub async fn progress(state: &AppState, t: &target::Model, facts: &[OrgFact]) -> Result<Progress, ServiceError> {
+    let latest = if is_reported_target(t) { store::latest_progress_report(&state.db, t.id).await? } else { None };
+    progress_of(t, facts, latest.as_ref())
+}
+
+/// The progress of a target from the facts of its jurisdiction and, for a
+/// reported indicator, its latest reported figure (`latest`).
+pub fn progress_of(
+    t: &target::Model,
+    facts: &[OrgFact],
+    latest: Option<&target_progress_report::Model>,
+) -> Result<Progress, ServiceError> {
     let indicator = Indicator::parse(&t.indicator).ok_or_else(|| ServiceError::Corrupt(t.indicator.clone()))?;
     let comparator = Comparator::parse(&t.comparator).ok_or_else(|| ServiceError::Corrupt(t.comparator.clone()))?;
     let figure = Figure { comparator, value: t.value, min: t.min, max: t.max };
     if targets::is_reported(indicator) {
-        let latest = store::latest_progress_report(&state.db, t.id).await?;
         return Ok(match latest {
             None => {
                 Progress { actual: None, source: targets::ProgressSource::Unavailable, attained: None, as_of: None }

@@ -14,7 +14,9 @@
 //!    (`storage::records::swap_*`);
 //! 4. **commit** ([`UnitOfWork::commit`]): the audit row, the change-log
 //!    rows, the outbox rows and the receipt are written together with the
-//!    change, the transaction commits, and the change feed is told.
+//!    change, the kept facts of every changed organisation are derived again
+//!    (`service::aggregates`), the transaction commits, and the change feed
+//!    is told.
 //!
 //! A unit of work that ends otherwise rolls back: [`UnitOfWork::deny`] and
 //! [`UnitOfWork::reject`] audit the refusal in their own transaction,
@@ -290,6 +292,8 @@ impl<'s> UnitOfWork<'s> {
                 .await?;
         }
         journal::insert_audit(&self.w, &audit_actor(self.actor), self.audits).await?;
+        // The kept facts of every changed organisation, in this transaction.
+        super::aggregates::after_changes(&self.w, &self.changes).await?;
         let changed = !self.changes.is_empty();
         journal::insert_changes(&self.w, self.now, self.changes).await?;
         for (kind, id, d) in &self.deliveries {

@@ -9,6 +9,7 @@
 pub mod aggregates;
 pub mod evidence;
 pub mod export;
+pub mod facts;
 pub mod journal;
 pub mod lifecycle;
 pub mod members;
@@ -51,7 +52,46 @@ impl From<DbErr> for StorageError {
         if matches!(e, DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout)) {
             crate::meter::pool_wait_timed_out();
         }
+        if is_broken_connection(&e) {
+            crate::meter::connection_broke();
+            BROKE_AT.store(now_secs(), Ordering::Relaxed);
+        }
         StorageError::Db(e)
+    }
+}
+
+/// When (Unix seconds) a pooled connection was last seen broken: for
+/// [`PING_AFTER_BREAK`] after that, every checkout pings its connection,
+/// so that the other connections the same outage broke are replaced
+/// before use instead of failing a statement each.
+static BROKE_AT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How long after a broken connection every checkout pings.
+pub const PING_AFTER_BREAK: Duration = Duration::from_secs(30);
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn recently_broken() -> bool {
+    now_secs().saturating_sub(BROKE_AT.load(Ordering::Relaxed)) < PING_AFTER_BREAK.as_secs()
+}
+
+/// Whether an error says the pooled connection it ran on broke (the socket
+/// closed, the server ended the session): a read can run again on another.
+pub fn is_broken_connection(e: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as X;
+    let (DbErr::Conn(sea_orm::RuntimeErr::SqlxError(x))
+    | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(x))
+    | DbErr::Query(sea_orm::RuntimeErr::SqlxError(x))) = e
+    else {
+        return false;
+    };
+    match x {
+        X::Io(_) | X::Protocol(_) | X::Tls(_) | X::WorkerCrashed => true,
+        // Connection exceptions (08…) and the server shutting sessions down (57P0…).
+        X::Database(d) => d.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
     }
 }
 
@@ -110,7 +150,9 @@ impl Default for PoolSettings {
 /// handed out (a restarted or failed-over database drops idle connections);
 /// a busy connection is not: a ping per checkout was a fifth of a
 /// single-record read's CPU. A connection that broke in use is closed by the
-/// pool when returned, so only the statement that met the break fails.
+/// pool when returned; a read (GraphQL query) that met the break runs again
+/// once (`http::protocol`), and for [`PING_AFTER_BREAK`] every checkout
+/// pings, so the retry and the requests after it get live connections.
 pub const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(10);
 
 fn pool_options<DB: sea_orm::sqlx::Database>(
@@ -128,7 +170,7 @@ fn pool_options<DB: sea_orm::sqlx::Database>(
         .max_lifetime(Duration::from_secs(1800))
         .before_acquire(|conn, meta| {
             Box::pin(async move {
-                if meta.idle_for >= PING_WHEN_IDLE_FOR {
+                if meta.idle_for >= PING_WHEN_IDLE_FOR || recently_broken() {
                     conn.ping().await?;
                 }
                 Ok(true)
@@ -226,6 +268,22 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), StorageError> {
 /// freshly loaded tables as if they were empty.
 pub async fn analyze(db: &DatabaseConnection) -> Result<(), StorageError> {
     db.execute_unprepared("ANALYZE").await?;
+    Ok(())
+}
+
+/// Tables [`analyze_tables`] may be asked to analyze.
+pub const ANALYZABLE: [&str; 4] = ["org_fact", "ward_fact", "target", "target_progress_report"];
+
+/// Refreshes the planner's statistics of some tables after loading them
+/// (PostgreSQL on these machines runs without autovacuum).
+pub async fn analyze_tables(db: &DatabaseConnection, tables: &[&str]) -> Result<(), StorageError> {
+    for t in tables {
+        // Table names are identifiers, not values: only known tables are accepted.
+        if !ANALYZABLE.contains(t) {
+            return Err(StorageError::Corrupt(format!("{t} is not a table to analyze")));
+        }
+        db.execute_unprepared(&format!("ANALYZE {t}")).await?;
+    }
     Ok(())
 }
 

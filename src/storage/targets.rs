@@ -10,11 +10,15 @@ use entity::{target, target_progress_report};
 use sea_orm::sea_query::{Alias, Condition, Expr, JoinType, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    FromQueryResult, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    FromQueryResult, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 
 #[derive(FromQueryResult)]
 struct FactRow {
+    id: i64,
+    ward_id: i32,
+    province_id: i32,
+    union_id: Option<i64>,
     status: String,
     sector: String,
     latest_rating: Option<String>,
@@ -58,6 +62,9 @@ fn facts_query(
 ) -> SelectStatement {
     let mut q = Query::select();
     q.from(a(table))
+        .expr_as(Expr::col((a(table), a("id"))), a("id"))
+        .expr_as(Expr::col((a(table), a("ward_id"))), a("ward_id"))
+        .expr_as(Expr::col((a(table), a("province_id"))), a("province_id"))
         .expr_as(Expr::col((a(table), a("status"))), a("status"))
         .expr_as(Expr::col((a(table), a("sector"))), a("sector"))
         .expr_as(Expr::col((a(table), a("latest_rating"))), a("latest_rating"))
@@ -89,14 +96,56 @@ fn facts_query(
     q
 }
 
+/// Which organisations [`facts_where`] derives the facts of.
+#[derive(Debug, Clone, Copy)]
+pub enum FactsOf<'a> {
+    /// Every organisation located in a territory (`Territory::default()`: all).
+    Territory(&'a Territory),
+    /// These cooperatives, unions and groups (by id).
+    Ids {
+        /// Cooperative ids.
+        cooperatives: &'a [i64],
+        /// Union ids.
+        unions: &'a [i64],
+        /// Group ids.
+        groups: &'a [i64],
+    },
+}
+
+/// An organisation's facts with where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocatedFact {
+    /// Its id (in the table of its kind).
+    pub id: i64,
+    /// Its head office's ward.
+    pub ward_id: i32,
+    /// That ward's province.
+    pub province_id: i32,
+    /// The union a cooperative belongs to (its facts count it).
+    pub union_id: Option<i64>,
+    /// The facts (`fact.kind` is its kind).
+    pub fact: OrgFact,
+}
+
 /// Every cooperative, union and group located in a territory, as facts: a
 /// cooperative's and a union's director (a group's representative, who is
 /// no director and is not counted as one); high technology and value-chain
 /// links as `domain::targets::counted_flag` reads the latest report and the
 /// record.
 pub async fn facts(db: &DatabaseConnection, territory: &Territory) -> Result<Vec<OrgFact>, StorageError> {
+    Ok(facts_where(db, FactsOf::Territory(territory)).await?.into_iter().map(|f| f.fact).collect())
+}
+
+/// **The rule of the facts**: what the registry knows of each organisation
+/// `which` names, derived from its record, its latest annual report and its
+/// director (one statement). Target progress and the kept counters
+/// (`storage::facts`) both come from here, so a change of rule is made here
+/// only. Counters kept under an earlier rule are rebuilt when `fact_state`'s
+/// row is deleted (a migration that changes the rule deletes it): the next
+/// read rebuilds them.
+pub async fn facts_where<C: ConnectionTrait>(db: &C, which: FactsOf<'_>) -> Result<Vec<LocatedFact>, StorageError> {
     // (kind, table, person column, report column, members, extra columns)
-    type Spec<'a> = (OrgKindFact, &'a str, &'a str, &'a str, &'a str, [(&'a str, &'a str); 2]);
+    type Spec<'a> = (OrgKindFact, &'a str, &'a str, &'a str, &'a str, [(&'a str, &'a str); 3]);
     let specs: [Spec; 3] = [
         (
             OrgKindFact::Cooperative,
@@ -104,7 +153,11 @@ pub async fn facts(db: &DatabaseConnection, territory: &Territory) -> Result<Vec
             "director_id",
             "cooperative_id",
             "cooperative.official_members + cooperative.associate_members",
-            [("CAST(NULL AS DATE)", "established_on"), ("CAST(0 AS BIGINT)", "member_cooperatives")],
+            [
+                ("CAST(NULL AS DATE)", "established_on"),
+                ("CAST(0 AS BIGINT)", "member_cooperatives"),
+                ("cooperative.union_id", "union_id"),
+            ],
         ),
         (
             OrgKindFact::Union,
@@ -118,6 +171,7 @@ pub async fn facts(db: &DatabaseConnection, territory: &Territory) -> Result<Vec
                     "(SELECT CAST(COUNT(*) AS BIGINT) FROM cooperative m WHERE m.union_id = cooperative_union.id)",
                     "member_cooperatives",
                 ),
+                ("CAST(NULL AS BIGINT)", "union_id"),
             ],
         ),
         (
@@ -126,16 +180,34 @@ pub async fn facts(db: &DatabaseConnection, territory: &Territory) -> Result<Vec
             "representative_id",
             "group_id",
             "cooperative_group.members",
-            [("cooperative_group.established_on", "established_on"), ("CAST(0 AS BIGINT)", "member_cooperatives")],
+            [
+                ("cooperative_group.established_on", "established_on"),
+                ("CAST(0 AS BIGINT)", "member_cooperatives"),
+                ("CAST(NULL AS BIGINT)", "union_id"),
+            ],
         ),
     ];
-    // The three kinds in one statement (UNION ALL), told apart by `kind`.
+    // The kinds asked for in one statement (UNION ALL), told apart by `kind`.
     let kinds = [OrgKindFact::Cooperative, OrgKindFact::Union, OrgKindFact::Group];
     let mut union: Option<SelectStatement> = None;
-    for (i, (_, table, person_col, report_col, members, extra)) in specs.into_iter().enumerate() {
+    for (i, (kind, table, person_col, report_col, members, extra)) in specs.into_iter().enumerate() {
+        let cond = match which {
+            FactsOf::Territory(t) => within(t, table),
+            FactsOf::Ids { cooperatives, unions, groups } => {
+                let ids = match kind {
+                    OrgKindFact::Cooperative => cooperatives,
+                    OrgKindFact::Union => unions,
+                    OrgKindFact::Group => groups,
+                };
+                if ids.is_empty() {
+                    continue;
+                }
+                Condition::all().add(Expr::col((a(table), a("id"))).is_in(ids.iter().copied()))
+            }
+        };
         let mut q = facts_query(table, person_col, report_col, members, &extra);
         q.expr_as(Expr::cust(format!("CAST({i} AS BIGINT)")), a("kind"));
-        q.cond_where(within(territory, table));
+        q.cond_where(cond);
         match &mut union {
             None => union = Some(q),
             Some(u) => {
@@ -149,12 +221,16 @@ pub async fn facts(db: &DatabaseConnection, territory: &Territory) -> Result<Vec
         let Some(kind) = usize::try_from(row.kind).ok().and_then(|k| kinds.get(k)).copied() else {
             return Err(StorageError::Corrupt(format!("fact of unknown kind {}", row.kind)));
         };
-        {
-            let active = match kind {
-                OrgKindFact::Group => row.status == "ACTIVE",
-                _ => row.status == "ACTIVE" || row.status == "SUSPENDED",
-            };
-            out.push(OrgFact {
+        let active = match kind {
+            OrgKindFact::Group => row.status == "ACTIVE",
+            _ => row.status == "ACTIVE" || row.status == "SUSPENDED",
+        };
+        out.push(LocatedFact {
+            id: row.id,
+            ward_id: row.ward_id,
+            province_id: row.province_id,
+            union_id: row.union_id,
+            fact: OrgFact {
                 kind,
                 active,
                 sector: Sector::parse(&row.sector).unwrap_or(Sector::Other),
@@ -173,8 +249,8 @@ pub async fn facts(db: &DatabaseConnection, territory: &Territory) -> Result<Vec
                 },
                 established_year: row.established_on.map(|d| d.year()),
                 member_cooperatives: row.member_cooperatives,
-            });
-        }
+            },
+        });
     }
     Ok(out)
 }
@@ -260,6 +336,27 @@ pub async fn latest_progress_report(
         .await?)
 }
 
+/// The latest reported figure of each of `ids` that has one (one statement).
+pub async fn latest_progress_reports(
+    db: &DatabaseConnection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, target_progress_report::Model>, StorageError> {
+    let mut out = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = target_progress_report::Entity::find()
+        .filter(target_progress_report::Column::TargetId.is_in(ids.iter().copied()))
+        .order_by_desc(target_progress_report::Column::AsOf)
+        .order_by_desc(target_progress_report::Column::Id)
+        .all(db)
+        .await?;
+    for r in rows {
+        out.entry(r.target_id).or_insert(r);
+    }
+    Ok(out)
+}
+
 /// Every jurisdiction that has targets.
 pub async fn jurisdictions(db: &DatabaseConnection) -> Result<Vec<i32>, StorageError> {
     Ok(target::Entity::find()
@@ -318,6 +415,26 @@ pub async fn targets_between(
     }
     let q = if from_end { q.order_by_desc(target::Column::Id) } else { q.order_by_asc(target::Column::Id) };
     Ok(q.limit(limit).all(db).await?)
+}
+
+/// The first `limit` selected targets (by ascending id, or descending
+/// `from_end`) and how many are selected in all, in one statement.
+pub async fn first_targets_counted(
+    db: &DatabaseConnection,
+    s: &TargetSelection,
+    limit: u64,
+    from_end: bool,
+) -> Result<(Vec<target::Model>, u64), StorageError> {
+    let q = selection(s).column_as(Expr::cust("COUNT(*) OVER ()"), "total_selected");
+    let q = if from_end { q.order_by_desc(target::Column::Id) } else { q.order_by_asc(target::Column::Id) };
+    let stmt = q.limit(limit).build(db.get_database_backend());
+    let mut total = 0;
+    let mut out = Vec::new();
+    for r in db.query_all(stmt).await? {
+        total = r.try_get::<i64>("", "total_selected")?;
+        out.push(target::Model::from_query_result(&r, "")?);
+    }
+    Ok((out, u64::try_from(total).unwrap_or(0)))
 }
 
 /// How many targets a selection holds.

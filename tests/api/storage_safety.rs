@@ -96,3 +96,26 @@ async fn postgres_connection_loss_is_recovered() {
     let v = app.graphql(q, json!({})).await;
     assert!(v.get("errors").is_none(), "queries work again: {v}");
 }
+
+/// A read whose pooled connection the server ended (a restart, a failover)
+/// runs again once on another connection: the caller sees no error.
+#[tokio::test]
+async fn a_read_runs_again_when_its_pooled_connection_broke() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let q = "{ cooperatives(first: 1) { totalCount } }";
+    assert!(app.graphql(q, json!({})).await.get("errors").is_none());
+    // From outside the pool, end every session of the test database.
+    let admin = sea_orm::Database::connect(app.db.url.as_str()).await.expect("admin connection");
+    admin
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .await
+        .expect("terminate");
+    let _ = admin.close().await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let again = app.graphql(q, json!({})).await;
+    assert!(again.get("errors").is_none(), "the read ran again on a fresh connection: {again}");
+    assert_eq!(again["data"]["cooperatives"]["totalCount"], 0);
+}

@@ -101,14 +101,15 @@ impl Target {
     /// the organisations located in the jurisdiction (for a legacy unit: in
     /// the 2025 wards that succeeded its wards), or the latest reported figure.
     async fn progress(&self, ctx: &Context<'_>) -> Result<TargetProgress> {
-        let state = ctx.data::<AppState>()?;
-        let facts = crate::graphql::loaders::of(ctx)?
-            .facts
-            .load_one(self.0.jurisdiction_id)
-            .await
-            .map_err(|e| internal(&e))?
-            .unwrap_or_default();
-        let p = service::progress(state, &self.0, &facts).await.api()?;
+        let loaders = crate::graphql::loaders::of(ctx)?;
+        // Every target of a page: one statement for the facts of all their
+        // jurisdictions, one for the latest figures of the reported ones.
+        let (facts, latest) = if service::is_reported_target(&self.0) {
+            (Default::default(), loaders.latest_reports.load_one(self.0.id).await.map_err(|e| internal(&e))?)
+        } else {
+            (loaders.facts.load_one(self.0.jurisdiction_id).await.map_err(|e| internal(&e))?.unwrap_or_default(), None)
+        };
+        let p = service::progress_of(&self.0, &facts, latest.as_deref()).api()?;
         Ok(TargetProgress {
             actual: p.actual,
             source: p.source.into(),
