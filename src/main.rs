@@ -841,7 +841,11 @@ async fn main() -> ExitCode {
         Command::Worker(a) => a.ops.otlp_endpoint.clone(),
         _ => None,
     };
-    let _traces = match telemetry::init_with_traces(log_format(&cli.command), otlp.as_deref()) {
+    let log_target = match &cli.command {
+        Command::Serve(_) | Command::Worker(_) | Command::NationalSim(_) => telemetry::LogTarget::Stdout,
+        _ => telemetry::LogTarget::Stderr,
+    };
+    let _traces = match telemetry::init_with_traces(log_format(&cli.command), otlp.as_deref(), log_target) {
         Ok(guard) => guard,
         Err(e) => {
             eprintln!("coopgate: {e}");

@@ -10,7 +10,7 @@ use tracing_subscriber::{fmt, prelude::*, EnvFilter};
 /// Installs the global subscriber. Safe to call more than once (later calls
 /// do nothing), so tests can call it freely.
 pub fn init(format: LogFormat) {
-    let _ = init_with_traces(format, None);
+    let _ = init_with_traces(format, None, LogTarget::Stdout);
 }
 
 /// Flushes and stops the trace exporter when dropped (at exit).
@@ -55,18 +55,40 @@ fn tracer_provider(endpoint: &str) -> Result<opentelemetry_sdk::trace::SdkTracer
     .map_err(|_| TraceError("the exporter could not be built".into()))?
 }
 
+/// Where log lines go: a long-running service logs to stdout; a one-shot
+/// command to stderr, so that its stdout holds only its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogTarget {
+    /// Standard output (services).
+    Stdout,
+    /// Standard error (one-shot commands).
+    Stderr,
+}
+
 /// Installs the global subscriber, exporting traces to `otlp_endpoint`
 /// when given (off by default). Keep the guard until exit so that the last
 /// spans are flushed.
-pub fn init_with_traces(format: LogFormat, otlp_endpoint: Option<&str>) -> Result<Option<TraceGuard>, TraceError> {
+pub fn init_with_traces(
+    format: LogFormat,
+    otlp_endpoint: Option<&str>,
+    target: LogTarget,
+) -> Result<Option<TraceGuard>, TraceError> {
     use opentelemetry::trace::TracerProvider;
     let provider = otlp_endpoint.map(tracer_provider).transpose()?;
     let otel = provider.as_ref().map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer("coopgate")));
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let registry = tracing_subscriber::registry().with(filter).with(otel);
+    let writer = fmt::writer::BoxMakeWriter::new(move || -> Box<dyn std::io::Write> {
+        match target {
+            LogTarget::Stdout => Box::new(std::io::stdout()),
+            LogTarget::Stderr => Box::new(std::io::stderr()),
+        }
+    });
     let _ = match format {
-        LogFormat::Text => registry.with(fmt::layer().with_target(false)).try_init(),
-        LogFormat::Json => registry.with(fmt::layer().json().with_current_span(true).with_span_list(false)).try_init(),
+        LogFormat::Text => registry.with(fmt::layer().with_target(false).with_writer(writer)).try_init(),
+        LogFormat::Json => registry
+            .with(fmt::layer().json().with_current_span(true).with_span_list(false).with_writer(writer))
+            .try_init(),
     };
     if let Some(endpoint) = otlp_endpoint {
         tracing::info!(endpoint, "traces exported over OTLP/HTTP");
