@@ -12,7 +12,8 @@
 // violation is one). The load time is printed, not asserted.
 //
 //   node web/dashboard/e2e.mjs [path/to/coopgate]
-// Environment: COOPGATE_BIN, CHROMIUM (default /usr/bin/chromium), E2E_OUT.
+// Environment: COOPGATE_BIN, CHROMIUM (default /usr/bin/chromium), E2E_OUT, E2E_RUST_LOG
+// (the servers' RUST_LOG, default warn). Answers of 400 and above are printed.
 
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,7 +64,7 @@ const baseEnv = (profile) => ({
   // No national systems: the registry stays as seeded while the test looks.
   COOPGATE_NATIONAL: 'off',
   COOPGATE_LOG_FORMAT: 'text',
-  RUST_LOG: 'warn',
+  RUST_LOG: process.env.E2E_RUST_LOG ?? 'warn',
 });
 
 function run(args, profile = 'dev') {
@@ -188,6 +189,7 @@ async function openBrowser(base, label) {
   const watch = (page) => {
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('response', (r) => r.status() >= 400 && console.log('HTTP', r.status(), r.url()));
   };
   context.on('page', watch);
   context.pages().forEach(watch);

@@ -527,10 +527,27 @@ async function loadNational(provinces: Unit[], year: number, token: string) {
   return provinces.map((p, i) => ({ unit: p, figures: figures[i].statistics, reporting: figures[i].reportingStatus }));
 }
 
+/** How long national figures once loaded are shown again without a request. */
+const NATIONAL_TTL_MS = 120_000;
+/** National figures by year and token: going back to the national view within
+ * the TTL costs nothing (a load is one request per province, ~600 cost points
+ * each: a third of a principal's default budget per minute). */
+const nationalCache = new Map<string, { at: number; rows: ReturnType<typeof loadNational> }>();
+
+function loadNationalCached(provinces: Unit[], year: number, token: string) {
+  const key = `${year}\u0000${token}`;
+  const hit = nationalCache.get(key);
+  if (hit && Date.now() - hit.at < NATIONAL_TTL_MS) return hit.rows;
+  const rows = loadNational(provinces, year, token);
+  nationalCache.set(key, { at: Date.now(), rows });
+  rows.catch(() => nationalCache.delete(key));
+  return rows;
+}
+
 function NationalView(props: { lang: Lang; token: string; meta: Meta; route: Route; onChange: (r: Route) => void }) {
   const { lang, token, meta, route } = props;
   const provinces = useMemo(() => meta.units.filter((u) => !u.legacy), [meta]);
-  const national = useAsync(() => loadNational(provinces, route.year, token), [provinces, route.year, token]);
+  const national = useAsync(() => loadNationalCached(provinces, route.year, token), [provinces, route.year, token]);
   const country = useAsync(() => gql<Registry>(REGISTRY, { province: null, legacy: null }, token), [token]);
   const bars: Bar[] = (national.data ?? [])
     .map(({ unit, figures, reporting }) => {
