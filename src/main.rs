@@ -311,12 +311,15 @@ fn cli_state(
     })
 }
 
-/// The state of an `audit` command over a migrated database.
-async fn audit_state(args: AuditArgs) -> Result<coopgate::state::AppState, Box<dyn std::error::Error>> {
-    let mut config = args.store.config();
-    config.profile = args.profile.profile;
-    config.evidence = args.evidence;
-    let (db, statements) = startup::open_database(&config).await?;
+/// A database connection, its statement counter and its gazetteer.
+type OpenedDatabase =
+    (sea_orm::DatabaseConnection, coopgate::storage::StatementCounter, std::sync::Arc<coopgate::domain::Gazetteer>);
+
+/// Opens a database that `coopgate migrate` already brought up to date (the
+/// one-shot commands and the worker never migrate on their own) and loads
+/// its gazetteer.
+async fn open_migrated(config: &Config) -> Result<OpenedDatabase, Box<dyn std::error::Error>> {
+    let (db, statements) = startup::open_database(config).await?;
     let pending = migration::Migrator::get_pending_migrations(&db).await?;
     if !pending.is_empty() {
         return Err(format!(
@@ -326,6 +329,15 @@ async fn audit_state(args: AuditArgs) -> Result<coopgate::state::AppState, Box<d
         .into());
     }
     let gazetteer = startup::load_gazetteer(&db).await?;
+    Ok((db, statements, gazetteer))
+}
+
+/// The state of an `audit` command over a migrated database.
+async fn audit_state(args: AuditArgs) -> Result<coopgate::state::AppState, Box<dyn std::error::Error>> {
+    let mut config = args.store.config();
+    config.profile = args.profile.profile;
+    config.evidence = args.evidence;
+    let (db, statements, gazetteer) = open_migrated(&config).await?;
     Ok(cli_state(&config, db, statements, gazetteer)?)
 }
 
@@ -403,16 +415,7 @@ async fn import_targets(
 ) -> Result<(), Box<dyn std::error::Error>> {
     use coopgate::service::targets;
     let drafts = targets::parse_file(file)?;
-    let (db, statements) = startup::open_database(config).await?;
-    let pending = migration::Migrator::get_pending_migrations(&db).await?;
-    if !pending.is_empty() {
-        return Err(format!(
-            "the database schema is {} migration(s) behind: run `coopgate migrate` first",
-            pending.len()
-        )
-        .into());
-    }
-    let gazetteer = startup::load_gazetteer(&db).await?;
+    let (db, statements, gazetteer) = open_migrated(config).await?;
     let state = cli_state(config, db, statements, gazetteer)?;
     let actor = coopgate::service::write::Actor {
         principal: coopgate::auth::Principal {
@@ -549,16 +552,7 @@ async fn export(args: ExportArgs) -> Result<(), Box<dyn std::error::Error>> {
     use std::io::Write;
     let format = if args.format == "csv" { Format::Csv } else { Format::Jsonl };
     let config = args.store.config();
-    let (db, statements) = startup::open_database(&config).await?;
-    let pending = migration::Migrator::get_pending_migrations(&db).await?;
-    if !pending.is_empty() {
-        return Err(format!(
-            "the database schema is {} migration(s) behind: run `coopgate migrate` first",
-            pending.len()
-        )
-        .into());
-    }
-    let gazetteer = startup::load_gazetteer(&db).await?;
+    let (db, statements, gazetteer) = open_migrated(&config).await?;
     let state = cli_state(&config, db, statements, gazetteer)?;
     let admin = coopgate::auth::Principal {
         subject: "cli:export".into(),
@@ -655,16 +649,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             );
             config.evidence = args.evidence;
             let settings = startup::worker_settings(&config)?;
-            let (db, statements) = startup::open_database(&config).await?;
-            let pending = migration::Migrator::get_pending_migrations(&db).await?;
-            if !pending.is_empty() {
-                return Err(format!(
-                    "the database schema is {} migration(s) behind: run `coopgate migrate` first",
-                    pending.len()
-                )
-                .into());
-            }
-            let gazetteer = startup::load_gazetteer(&db).await?;
+            let (db, statements, gazetteer) = open_migrated(&config).await?;
             let national = startup::national(&config)
                 .await?
                 .ok_or("COOPGATE_NATIONAL: the worker needs the national systems (sandbox or URLs), not off")?;

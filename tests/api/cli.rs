@@ -341,3 +341,16 @@ fn production_refuses_an_unmigrated_database() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("coopgate migrate"), "{err}");
 }
+
+#[test]
+fn one_shot_commands_refuse_a_database_that_was_not_migrated() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let url = format!("sqlite://{}/empty.db", dir.path().display());
+    std::fs::write(dir.path().join("empty.db"), b"").expect("empty file");
+    for args in [&["export"][..], &["audit", "verify"][..]] {
+        let out = coopgate().env("DATABASE_URL", &url).args(args).output().expect("runs");
+        assert!(!out.status.success(), "{args:?} ran on an unmigrated database");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("migration(s) behind: run `coopgate migrate` first"), "{args:?}: {err}");
+    }
+}
