@@ -151,8 +151,14 @@ pub struct OrgFact {
 /// record's flag is whatever was declared when the record was last edited;
 /// and `rating`, which only reports carry, already follows the latest
 /// report, so both kinds of fact describe the same year. A report that
-/// leaves a flag out states "no" (`AnnualReport.highTech` is `false`): to
-/// change what is counted after a report, correct that report.
+/// leaves a flag out carries the flag declared on the record when it was
+/// submitted (`service::reports`); to change what is counted after a
+/// report, correct that report. Every public reading follows this one
+/// rule: the facts targets and the kept counters count
+/// (`storage::targets::facts_where`), the `highTech` / `valueChainLinked`
+/// fields of cooperatives and groups, the list filters of those names and
+/// `statistics.highTechCooperatives` (the last two in SQL:
+/// `storage::organisations::counted_flag_sql`).
 pub fn counted_flag(declared: bool, latest_report: Option<bool>) -> bool {
     latest_report.unwrap_or(declared)
 }

@@ -69,6 +69,46 @@ impl OrgKind {
     }
 }
 
+/// A yes/no fact both an organisation's record and its annual reports
+/// state (`domain::targets::counted_flag` says which wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportedFlag {
+    /// `high_tech`: applies high technology.
+    HighTech,
+    /// `value_chain_linked`: linked in a value chain.
+    ValueChainLinked,
+}
+
+impl ReportedFlag {
+    /// The column, of the same name in the organisation tables and in `annual_report`.
+    pub fn column(self) -> &'static str {
+        match self {
+            ReportedFlag::HighTech => "high_tech",
+            ReportedFlag::ValueChainLinked => "value_chain_linked",
+        }
+    }
+}
+
+/// `domain::targets::counted_flag` in SQL, given `report` an alias of the
+/// row's latest report (`annual_report` joined on the row and its
+/// `latest_report_year`, NULL when none): the report's flag, the record's
+/// only when there is no report.
+pub fn counted_flag_joined(kind: OrgKind, report: &str, flag: ReportedFlag) -> String {
+    let (t, f) = (kind.table(), flag.column());
+    format!("COALESCE({report}.{f}, {t}.{f})")
+}
+
+/// `domain::targets::counted_flag` in SQL for a row of `kind`'s table, with
+/// the latest report read by a subquery (at most one row by the unique
+/// (organisation, year) index): what the `highTech` / `valueChainLinked`
+/// filters match and the fields show.
+pub fn counted_flag_sql(kind: OrgKind, flag: ReportedFlag) -> String {
+    let (t, f, r) = (kind.table(), flag.column(), kind.report_column());
+    format!(
+        "COALESCE((SELECT lr.{f} FROM annual_report lr WHERE lr.{r} = {t}.id AND lr.year = {t}.latest_report_year), {t}.{f})"
+    )
+}
+
 /// A filter with every code already resolved to unit ids. `None` fields do
 /// not filter; an empty list matches nothing.
 #[derive(Debug, Clone, Default)]
@@ -85,9 +125,10 @@ pub struct OrgFilter {
     pub ratings: Option<Vec<&'static str>>,
     /// The year `ratings` refers to.
     pub rating_year: Option<i32>,
-    /// Applies high technology.
+    /// Applies high technology, as `domain::targets::counted_flag` reads
+    /// the latest report and the record ([`counted_flag_sql`]).
     pub high_tech: Option<bool>,
-    /// Linked in a value chain.
+    /// Linked in a value chain, read as `high_tech` is.
     pub value_chain_linked: Option<bool>,
     /// Folded text the folded name must contain.
     pub name_folded: Option<String>,
@@ -150,7 +191,7 @@ fn condition(kind: OrgKind, f: &OrgFilter) -> Condition {
         }
     }
     if let Some(h) = f.high_tech {
-        c = c.add(kind.col("high_tech").eq(h));
+        c = c.add(Expr::cust(counted_flag_sql(kind, ReportedFlag::HighTech)).eq(h));
     }
     match (kind, f.below_legal_minimum) {
         (_, None) | (OrgKind::Group, Some(false)) => {}
@@ -161,7 +202,7 @@ fn condition(kind: OrgKind, f: &OrgFilter) -> Condition {
         (OrgKind::Group, Some(true)) => c = c.add(Expr::val(1).eq(0)),
     }
     if let Some(v) = f.value_chain_linked {
-        c = c.add(kind.col("value_chain_linked").eq(v));
+        c = c.add(Expr::cust(counted_flag_sql(kind, ReportedFlag::ValueChainLinked)).eq(v));
     }
     if let Some(n) = &f.name_folded {
         let pattern = format!("%{}%", like_escape(n));

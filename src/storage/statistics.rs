@@ -1,6 +1,7 @@
 //! Aggregates over the registry for `statistics`: a handful of statements
 //! whatever the size of the territory.
 
+use super::organisations::{counted_flag_joined, OrgKind, ReportedFlag};
 use super::StorageError;
 use crate::domain::UnitId;
 use sea_orm::sea_query::{Alias, Condition, Expr, Query, SelectStatement};
@@ -228,7 +229,10 @@ pub async fn registry_figures_of(
             Alias::new("members"),
         )
         .expr_as(
-            Expr::cust("COALESCE(SUM(CASE WHEN COALESCE(lr.high_tech, cooperative.high_tech) THEN 1 ELSE 0 END), 0)"),
+            Expr::cust(format!(
+                "COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0)",
+                counted_flag_joined(OrgKind::Cooperative, "lr", ReportedFlag::HighTech)
+            )),
             Alias::new("high_tech"),
         )
         .from(Alias::new("cooperative"))

@@ -3,6 +3,8 @@
 use crate::helpers::{code, insert_group, insert_report, insert_union, names, Backend, Coop, TestApp};
 use crate::storage_tests;
 use chrono::{NaiveDate, TimeZone, Utc};
+use entity::annual_report;
+use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{json, Value};
 
 const LIST: &str =
@@ -108,9 +110,17 @@ async fn attribute_filters(backend: Backend) {
     c.updated_at = t(20);
     c.insert(&app).await;
     insert_report(&app, a.id, 2024, "WEAK").await;
-    insert_report(&app, a.id, 2025, "GOOD").await;
+    // The latest reports state the flags the records declare (the filters
+    // read the latest report's flag; `targets::every_reading_of_a_flag_follows_the_latest_report`).
+    let flags = |r: annual_report::Model, high_tech: bool, linked: bool| {
+        let mut r: annual_report::ActiveModel = r.into();
+        r.high_tech = Set(high_tech);
+        r.value_chain_linked = Set(linked);
+        r.update(app.conn())
+    };
+    flags(insert_report(&app, a.id, 2025, "GOOD").await, true, false).await.expect("flags");
     insert_report(&app, b.id, 2024, "FAIR").await;
-    insert_report(&app, b.id, 2025, "WEAK").await;
+    flags(insert_report(&app, b.id, 2025, "WEAK").await, false, true).await.expect("flags");
 
     let cases: Vec<(Value, Vec<&str>)> = vec![
         (json!({"status": ["ACTIVE", "SUSPENDED"]}), vec!["A", "B"]),

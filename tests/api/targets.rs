@@ -659,6 +659,105 @@ async fn targets_and_statistics_count_the_latest_reports_flags(backend: Backend)
     assert_eq!(stats().await, 3);
 }
 
+/// Every public reading of the high-technology and value-chain flags
+/// follows the one rule targets count by (`domain::targets::counted_flag`):
+/// the `highTech` / `valueChainLinked` fields of cooperatives and groups,
+/// the list filters of those names, `statistics.highTechCooperatives` and
+/// target progress. A cooperative declared neither, whose latest report says
+/// both, shows both and is found and counted; a newer report that leaves
+/// the flags out carries the declared "no" and turns it back; a report of
+/// an older year moves nothing.
+async fn every_reading_of_a_flag_follows_the_latest_report(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let a = admin();
+    let ward = "14215"; // in former Hải Hậu (366)
+    let x = registered(&app, &a, imported("HTX X", ward, &tax_code(410))).await["id"].clone();
+    let mut y = imported("HTX Y", ward, &tax_code(411));
+    y["highTech"] = json!(true);
+    y["valueChainLinked"] = json!(true);
+    registered(&app, &a, y).await;
+    let g = payload(
+        &app,
+        &a,
+        writes::GROUP,
+        json!({"name": "THT G", "sector": "AGRICULTURE", "address": {"wardCode": ward},
+            "establishedOn": "2024-01-01", "members": 5, "representative": {"fullName": "Anh Tư"}}),
+    )
+    .await;
+    let g = g["cooperativeGroup"]["id"].clone();
+    let hh = |i: &str| target("366", "DISTRICT", i, None, "AT_LEAST", json!({"value": 1}), "COUNT");
+    let tech = payload(&app, &a, SET, hh("HIGH_TECH_COOPERATIVE_COUNT")).await["target"]["id"].clone();
+    let group_tech = payload(&app, &a, SET, hh("HIGH_TECH_GROUP_COUNT")).await["target"]["id"].clone();
+
+    let readings = || {
+        let (app, x, g, tech, group_tech) = (&app, &x, &g, &tech, &group_tech);
+        async move {
+            let flags = |id: &Value, kind: &str| {
+                format!("{{ node(id: {id}) {{ ... on {kind} {{ highTech valueChainLinked }} }} }}")
+            };
+            let fx = app.data(&flags(x, "Cooperative"), json!({})).await["node"].clone();
+            let fg = app.data(&flags(g, "CooperativeGroup"), json!({})).await["node"].clone();
+            let found = |list: &'static str, f: Value| async move {
+                let q = format!("query($f: OrganizationFilter) {{ {list}(filter: $f, first: 10) {{ totalCount edges {{ node {{ name }} }} }} }}");
+                let d = app.data(&q, json!({"f": f})).await;
+                let mut n = crate::helpers::names(&d[list]);
+                assert_eq!(d[list]["totalCount"], n.len(), "totalCount agrees with the edges");
+                n.sort();
+                n
+            };
+            let stats = app.data("{ statistics(legacyUnitCode: \"366\") { highTechCooperatives } }", json!({})).await;
+            json!({
+                "x": [fx["highTech"], fx["valueChainLinked"]],
+                "g": [fg["highTech"], fg["valueChainLinked"]],
+                "highTech": found("cooperatives", json!({"highTech": true})).await,
+                "notHighTech": found("cooperatives", json!({"highTech": false})).await,
+                "linked": found("cooperatives", json!({"valueChainLinked": true})).await,
+                "notLinked": found("cooperatives", json!({"valueChainLinked": false})).await,
+                "groupsHighTech": found("cooperativeGroups", json!({"highTech": true})).await,
+                "groupsLinked": found("cooperativeGroups", json!({"valueChainLinked": true})).await,
+                "statistics": stats["statistics"]["highTechCooperatives"],
+                "target": actual_of(app, tech).await,
+                "groupTarget": actual_of(app, group_tech).await,
+            })
+        }
+    };
+    let declared = json!({
+        "x": [false, false], "g": [false, false],
+        "highTech": ["HTX Y"], "notHighTech": ["HTX X"], "linked": ["HTX Y"], "notLinked": ["HTX X"],
+        "groupsHighTech": [], "groupsLinked": [],
+        "statistics": 1, "target": 1.0, "groupTarget": 0.0,
+    });
+    assert_eq!(readings().await, declared, "never reported: the declared flags");
+
+    let submit = |org: &Value, year: i32, flags: Value| {
+        let (app, org) = (&app, org.clone());
+        async move {
+            let mut r = json!({"organizationId": org, "year": year, "officialMembers": 7, "rating": "GOOD"});
+            for (k, v) in flags.as_object().expect("flags") {
+                r[k] = v.clone();
+            }
+            let p = payload(app, &admin(), REPORT_FLAGS, r).await;
+            assert_eq!(p["userErrors"], json!([]), "{p}");
+        }
+    };
+    submit(&x, 2024, json!({"highTech": true, "valueChainLinked": true})).await;
+    submit(&g, 2024, json!({"highTech": true, "valueChainLinked": true})).await;
+    let reported = json!({
+        "x": [true, true], "g": [true, true],
+        "highTech": ["HTX X", "HTX Y"], "notHighTech": [], "linked": ["HTX X", "HTX Y"], "notLinked": [],
+        "groupsHighTech": ["THT G"], "groupsLinked": ["THT G"],
+        "statistics": 2, "target": 2.0, "groupTarget": 1.0,
+    });
+    assert_eq!(readings().await, reported, "the latest report's flags win over the declared ones");
+
+    submit(&x, 2025, json!({})).await;
+    submit(&g, 2025, json!({"highTech": false})).await;
+    assert_eq!(readings().await, declared, "a newer report without the flags carries the declared ones");
+
+    submit(&x, 2023, json!({"highTech": true, "valueChainLinked": true})).await;
+    assert_eq!(readings().await, declared, "a report of an older year is not the latest");
+}
+
 /// The female-director share of "hợp tác xã, liên hiệp hợp tác xã" counts
 /// unions' directors (not their legal representatives); a union that
 /// records no director is not judged.
@@ -695,6 +794,7 @@ async fn the_female_director_share_counts_union_directors(backend: Backend) {
 storage_tests!(
     a_reused_code_legacy_province_is_measured_over_its_own_territory,
     targets_and_statistics_count_the_latest_reports_flags,
+    every_reading_of_a_flag_follows_the_latest_report,
     the_female_director_share_counts_union_directors,
     the_plans_fixture_imports_all_or_nothing,
     the_cli_imports_json_and_csv,

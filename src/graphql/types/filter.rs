@@ -26,9 +26,11 @@ pub struct OrganizationFilter {
     pub rating: Option<Vec<Rating>>,
     /// Which year `rating` refers to; the latest when omitted.
     pub rating_year: Option<i32>,
-    /// Applies high technology, as declared on the record (`highTech`).
+    /// Applies high technology, as the `highTech` field reads it: by the
+    /// latest annual report, by the record when it never reported.
     pub high_tech: Option<bool>,
-    /// Linked in a value chain, as declared on the record (`valueChainLinked`).
+    /// Linked in a value chain, as the `valueChainLinked` field reads it: by
+    /// the latest annual report, by the record when it never reported.
     pub value_chain_linked: Option<bool>,
     /// Case- and Vietnamese-accent-insensitive: "thuan nam" finds "Thuận Nam".
     pub name_contains: Option<String>,

@@ -115,9 +115,13 @@ pub struct UpdateCooperativeGroupInput {
     pub members: Option<i32>,
     /// New representative (người đại diện).
     pub representative: Option<PersonInput>,
-    /// Applies high technology.
+    /// Applies high technology, as declared on the record: shown and
+    /// counted only until its first annual report; after that the latest
+    /// report's flag wins (correct that report to change it).
     pub high_tech: Option<bool>,
-    /// Linked with enterprises in a value chain (liên kết chuỗi giá trị).
+    /// Linked with enterprises in a value chain (liên kết chuỗi giá trị), as
+    /// declared on the record; the latest annual report's flag wins once
+    /// there is one.
     pub value_chain_linked: Option<bool>,
 }
 

@@ -55,6 +55,25 @@ async fn rating(
     stored_rating.map(|r| stored("rating", &r, domain::Rating::parse)).transpose()
 }
 
+/// A yes/no fact both the record and the annual reports state, as
+/// `domain::targets::counted_flag` reads it (the one rule targets,
+/// statistics and the list filters follow): the flag of the report of
+/// `latest_year`, the record's `declared` one only when it never reported.
+async fn counted(
+    ctx: &Context<'_>,
+    kind: OrgKind,
+    id: i64,
+    latest_year: Option<i32>,
+    declared: bool,
+    flag: fn(&annual_report::Model) -> bool,
+) -> Result<bool> {
+    let latest = match latest_year {
+        None => None,
+        Some(y) => reports(ctx, kind, id).await?.iter().find(|r| r.year == y).map(flag),
+    };
+    Ok(domain::targets::counted_flag(declared, latest))
+}
+
 async fn annual_reports(ctx: &Context<'_>, kind: OrgKind, id: i64) -> Result<Vec<AnnualReport>> {
     Ok(reports(ctx, kind, id).await?.iter().cloned().map(AnnualReport).collect())
 }
@@ -179,18 +198,22 @@ impl Cooperative {
         person(ctx, self.0.legal_representative_id, self.0.province_id).await
     }
 
-    /// Applies high technology (ứng dụng công nghệ cao), as declared on the
-    /// record; targets and statistics count the latest annual report's flag
-    /// when there is one.
-    async fn high_tech(&self) -> bool {
-        self.0.high_tech
+    /// Applies high technology (ứng dụng công nghệ cao): as its latest
+    /// annual report states, or as declared on the record when it never
+    /// reported. Targets, statistics and the `highTech` filter read it so.
+    async fn high_tech(&self, ctx: &Context<'_>) -> Result<bool> {
+        let m = &self.0;
+        counted(ctx, OrgKind::Cooperative, m.id, m.latest_report_year, m.high_tech, |r| r.high_tech).await
     }
 
-    /// Linked with enterprises in a value chain (liên kết chuỗi giá trị), as
-    /// declared on the record; targets count the latest annual report's
-    /// flag when there is one.
-    async fn value_chain_linked(&self) -> bool {
-        self.0.value_chain_linked
+    /// Linked with enterprises in a value chain (liên kết chuỗi giá trị):
+    /// as its latest annual report states, or as declared on the record
+    /// when it never reported. Targets and the `valueChainLinked` filter
+    /// read it so.
+    async fn value_chain_linked(&self, ctx: &Context<'_>) -> Result<bool> {
+        let m = &self.0;
+        counted(ctx, OrgKind::Cooperative, m.id, m.latest_report_year, m.value_chain_linked, |r| r.value_chain_linked)
+            .await
     }
 
     /// The union it is a member cooperative of (liên hiệp hợp tác xã).
@@ -470,17 +493,21 @@ impl CooperativeGroup {
         person(ctx, self.0.representative_id, self.0.province_id).await
     }
 
-    /// Applies high technology, as declared on the record; targets count the
-    /// latest annual report's flag when there is one.
-    async fn high_tech(&self) -> bool {
-        self.0.high_tech
+    /// Applies high technology (ứng dụng công nghệ cao): as its latest
+    /// annual report states, or as declared on the record when it never
+    /// reported. Targets and the `highTech` filter read it so.
+    async fn high_tech(&self, ctx: &Context<'_>) -> Result<bool> {
+        let m = &self.0;
+        counted(ctx, OrgKind::Group, m.id, m.latest_report_year, m.high_tech, |r| r.high_tech).await
     }
 
-    /// Linked with enterprises in a value chain (liên kết chuỗi giá trị), as
-    /// declared on the record; targets count the latest annual report's
-    /// flag when there is one.
-    async fn value_chain_linked(&self) -> bool {
-        self.0.value_chain_linked
+    /// Linked with enterprises in a value chain (liên kết chuỗi giá trị):
+    /// as its latest annual report states, or as declared on the record
+    /// when it never reported. Targets and the `valueChainLinked` filter
+    /// read it so.
+    async fn value_chain_linked(&self, ctx: &Context<'_>) -> Result<bool> {
+        let m = &self.0;
+        counted(ctx, OrgKind::Group, m.id, m.latest_report_year, m.value_chain_linked, |r| r.value_chain_linked).await
     }
 
     /// The day it was disbanded (chấm dứt); null while ACTIVE.

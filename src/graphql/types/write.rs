@@ -143,9 +143,14 @@ pub struct UpdateCooperativeInput {
     pub director: Option<PersonInput>,
     /// The legal representative (người đại diện theo pháp luật).
     pub legal_representative: Option<PersonInput>,
-    /// Whether it applies high technology (ứng dụng công nghệ cao).
+    /// Whether it applies high technology (ứng dụng công nghệ cao), as
+    /// declared on the record: shown and counted only until its first
+    /// annual report; after that the latest report's flag wins (correct
+    /// that report to change it).
     pub high_tech: Option<bool>,
-    /// Whether it is linked into a value chain (liên kết chuỗi giá trị).
+    /// Whether it is linked into a value chain (liên kết chuỗi giá trị), as
+    /// declared on the record: like `highTech`, the latest annual report's
+    /// flag wins once there is one.
     pub value_chain_linked: Option<bool>,
 }
 
@@ -205,11 +210,11 @@ pub struct AnnualReportInput {
     pub rating: Option<Rating>,
     /// Whether it applies high technology (ứng dụng công nghệ cao) that
     /// year; omitted: as declared on the record. The latest report's flag is
-    /// the one targets and statistics count.
+    /// the one the record shows and targets, statistics and filters count.
     pub high_tech: Option<bool>,
     /// Whether it is linked into a value chain (liên kết chuỗi giá trị) that
     /// year; omitted: as declared on the record. The latest report's flag is
-    /// the one targets count.
+    /// the one the record shows and targets and filters count.
     pub value_chain_linked: Option<bool>,
     /// Products certified under the One Commune One Product programme (sản phẩm OCOP).
     pub ocop_products: Option<i32>,
