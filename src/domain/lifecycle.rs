@@ -12,7 +12,7 @@
 //! DISSOLVED, BANKRUPT, WITHDRAWN: final
 //! ```
 
-use super::enums::{DissolutionKind, RegistrationStatus};
+use super::enums::{DissolutionKind, GroupStatus, RegistrationStatus};
 use super::rules::{ProblemKind, Problems};
 use chrono::NaiveDate;
 
@@ -46,8 +46,12 @@ pub fn content_may_change(s: RegistrationStatus) -> bool {
 /// The message naming what may follow `from`.
 pub fn refusal(from: RegistrationStatus, to: RegistrationStatus) -> String {
     let allowed = province_targets(from);
-    if from == to {
-        return format!("the record is already {to}");
+    if from == to && !allowed.is_empty() {
+        let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
+        return format!("the record is already {to}; it may become {}", names.join(", "));
+    }
+    if from == to && from != Pending {
+        return format!("the record is already {to}, which is final");
     }
     match from {
         Pending => format!(
@@ -176,6 +180,17 @@ pub fn national_may_impose(from: RegistrationStatus, to: RegistrationStatus) -> 
     }
 }
 
+/// The statuses a cooperative group (tổ hợp tác) may take after `from`:
+/// an ACTIVE group is disbanded (`disbandCooperativeGroup`, chấm dứt hợp
+/// đồng hợp tác); DISBANDED is final, and only an ACTIVE group's record may
+/// change (`updateCooperativeGroup`). Groups are not registered nationally.
+pub fn group_targets(from: GroupStatus) -> &'static [GroupStatus] {
+    match from {
+        GroupStatus::Active => &[GroupStatus::Disbanded],
+        GroupStatus::Disbanded => &[],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +235,12 @@ mod tests {
     }
 
     #[test]
+    fn a_group_is_disbanded_once_and_then_final() {
+        assert_eq!(group_targets(GroupStatus::Active), [GroupStatus::Disbanded]);
+        assert!(group_targets(GroupStatus::Disbanded).is_empty());
+    }
+
+    #[test]
     fn a_refusal_names_the_allowed_statuses() {
         assert_eq!(
             refusal(Active, Dissolved),
@@ -227,6 +248,13 @@ mod tests {
         );
         assert!(refusal(Pending, Active).contains("withdrawApplication"));
         assert!(refusal(Bankrupt, Active).contains("final"));
+        // Asking for the status it already has names the way on as well.
+        assert_eq!(
+            refusal(Suspended, Suspended),
+            "the record is already SUSPENDED; it may become ACTIVE, IN_DISSOLUTION, REVOKED, BANKRUPT"
+        );
+        assert!(refusal(Pending, Pending).contains("withdrawApplication"));
+        assert!(refusal(Dissolved, Dissolved).contains("final"));
     }
 
     #[test]

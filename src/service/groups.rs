@@ -123,7 +123,8 @@ async fn open_active<'s>(
     let entity = (EntityKind::CooperativeGroup, id);
     let decision = auth::may_write(&actor.principal, &state.gazetteer.province_code(current.ward_id));
     let uow = uow.authorize(decision, Some(entity)).await?;
-    if current.status != GroupStatus::Active.as_str() {
+    // Only a group with somewhere to go may change (domain::lifecycle).
+    if GroupStatus::parse(&current.status).is_none_or(|s| crate::domain::lifecycle::group_targets(s).is_empty()) {
         uow.abandon().await?;
         let p = Problem {
             field: vec!["input".into(), "id".into()],

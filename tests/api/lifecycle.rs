@@ -6,6 +6,8 @@
 use crate::helpers::{admin, insert_group, insert_union, officer, Backend, Coop, TestApp};
 use crate::storage_tests;
 use crate::writes::{self, payload, registered};
+use coopgate::domain::lifecycle::{group_targets, province_targets};
+use coopgate::domain::{GroupStatus, RegistrationStatus};
 use coopgate::sim::{self, Faults, SimConfig, SimHandle};
 use coopgate::sync::client::{Endpoints, HttpNational};
 use coopgate::sync::worker::{Worker, WorkerSettings};
@@ -18,7 +20,8 @@ use std::time::Duration;
 const STATUSES: [&str; 8] =
     ["PENDING", "ACTIVE", "SUSPENDED", "DISSOLVED", "REVOKED", "IN_DISSOLUTION", "BANKRUPT", "WITHDRAWN"];
 
-/// The allowed changes, as docs/lifecycle.md's table says.
+/// The allowed changes, as docs/lifecycle.md's table says (checked against
+/// the domain's by `the_documented_table_is_the_domains`).
 const ALLOWED: [(&str, &str); 13] = [
     ("ACTIVE", "SUSPENDED"),
     ("ACTIVE", "IN_DISSOLUTION"),
@@ -80,33 +83,91 @@ fn statuses(h: &[Value]) -> Vec<&str> {
     h.iter().map(|c| c["status"].as_str().unwrap_or("")).collect()
 }
 
+/// Every (from, to) pair the domain's state machine lets a province record
+/// (`domain::lifecycle::province_targets`): the matrices below are walked
+/// from it, so the API and the domain cannot drift apart.
+fn domain_allowed() -> Vec<(&'static str, &'static str)> {
+    RegistrationStatus::ALL
+        .iter()
+        .flat_map(|f| province_targets(*f).iter().map(move |t| (f.as_str(), t.as_str())))
+        .collect()
+}
+
+#[test]
+fn the_documented_table_is_the_domains() {
+    let mut documented = ALLOWED.to_vec();
+    documented.sort();
+    let mut domain = domain_allowed();
+    domain.sort();
+    assert_eq!(documented, domain, "docs/lifecycle.md's table and domain::lifecycle agree");
+    let statuses: Vec<&str> = RegistrationStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let mut listed = STATUSES.to_vec();
+    listed.sort();
+    let mut all = statuses.clone();
+    all.sort();
+    assert_eq!(listed, all, "every status is walked");
+}
+
+/// A refusal is INVALID_TRANSITION at `field` and its message names every
+/// status the record may still take.
+fn assert_refused(p: &Value, field: &str, from: RegistrationStatus, what: &str) {
+    assert_eq!(p["userErrors"][0]["code"], "INVALID_TRANSITION", "{what}: {p}");
+    assert_eq!(p["userErrors"][0]["field"], json!(["input", field]), "{what}");
+    let message = p["userErrors"][0]["message"].as_str().expect("message");
+    for next in province_targets(from) {
+        assert!(message.contains(next.as_str()), "{what}: {message:?} names {next}");
+    }
+    if from == RegistrationStatus::Pending && field == "status" {
+        assert!(message.contains("withdrawApplication"), "{what}: {message:?} names the way out");
+    }
+}
+
+/// Walks every (from, to) pair of statuses through `changeCooperativeStatus`
+/// and every from through `withdrawApplication`: allowed ones succeed and
+/// are in the history, refused ones write nothing and name what is allowed.
 async fn every_cooperative_status_change_is_allowed_or_refused_as_the_table_says(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let t = officer("40");
-    for from in STATUSES {
-        for to in STATUSES {
-            let mut c = Coop::new(&format!("HTX {from} {to}"), "16681");
-            c.status = from;
+    let allowed = domain_allowed();
+    for from in RegistrationStatus::ALL.iter().copied() {
+        for to in RegistrationStatus::ALL.iter().copied() {
+            let (f, to_s) = (from.as_str(), to.as_str());
+            let mut c = Coop::new(&format!("HTX {f} {to_s}"), "16681");
+            c.status = f;
             let row = c.insert(&app).await;
             let id = global("Cooperative", row.id);
-            let p = payload(&app, &t, writes::STATUS, change(&id, 1, to)).await;
-            if ALLOWED.contains(&(from, to)) {
-                assert_eq!(p["userErrors"], json!([]), "{from} → {to}");
+            let p = payload(&app, &t, writes::STATUS, change(&id, 1, to_s)).await;
+            if allowed.contains(&(f, to_s)) {
+                assert_eq!(p["userErrors"], json!([]), "{f} → {to_s}");
                 assert_eq!(
                     (p["cooperative"]["status"].as_str(), p["cooperative"]["version"].as_i64()),
-                    (Some(to), Some(2))
+                    (Some(to_s), Some(2))
                 );
                 let h = history(&app, "Cooperative", &id).await;
                 let last = h.last().expect("the change is in the history");
-                assert_eq!((last["status"].as_str(), last["origin"].as_str()), (Some(to), Some("PROVINCE")));
+                assert_eq!((last["status"].as_str(), last["origin"].as_str()), (Some(to_s), Some("PROVINCE")));
                 assert_eq!(last["effectiveOn"], "2026-01-02");
             } else {
-                assert_eq!(p["userErrors"][0]["code"], "INVALID_TRANSITION", "{from} → {to}: {p}");
-                assert_eq!(p["userErrors"][0]["field"], json!(["input", "status"]));
+                assert_refused(&p, "status", from, &format!("{f} → {to_s}"));
                 assert!(p["cooperative"].is_null());
                 let stored = cooperative::Entity::find_by_id(row.id).one(app.conn()).await.expect("row").expect("one");
-                assert_eq!((stored.status.as_str(), stored.version), (from, 1), "nothing written");
+                assert_eq!((stored.status.as_str(), stored.version), (f, 1), "nothing written");
             }
+        }
+        // PENDING → WITHDRAWN is withdrawApplication's, from PENDING only.
+        let mut c = Coop::new(&format!("HTX rút {}", from.as_str()), "16681");
+        c.status = from.as_str();
+        let row = c.insert(&app).await;
+        let id = global("Cooperative", row.id);
+        let p =
+            payload(&app, &t, WITHDRAW, json!({"id": id, "expectedVersion": 1, "reason": "Sáng lập viên rút"})).await;
+        let stored = cooperative::Entity::find_by_id(row.id).one(app.conn()).await.expect("row").expect("one");
+        if from == RegistrationStatus::Pending {
+            assert_eq!(p["userErrors"], json!([]), "withdraw {from}: {p}");
+            assert_eq!(stored.status, "WITHDRAWN");
+        } else {
+            assert_refused(&p, "id", from, &format!("withdraw {from}"));
+            assert_eq!((stored.status.as_str(), stored.version), (from.as_str(), 1), "nothing written");
         }
     }
     // A refusal names what is allowed.
@@ -118,24 +179,102 @@ async fn every_cooperative_status_change_is_allowed_or_refused_as_the_table_says
     );
 }
 
+/// The same walk for unions (`changeCooperativeUnionStatus`,
+/// `withdrawApplication`).
 async fn every_union_status_change_is_allowed_or_refused_as_the_table_says(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let t = officer("40");
-    for from in STATUSES {
-        for to in STATUSES {
-            let u = insert_union(&app, &format!("LH {from} {to}"), "16681", None).await;
+    let allowed = domain_allowed();
+    let union_in = |from: RegistrationStatus, name: String| {
+        let app = &app;
+        async move {
+            let u = insert_union(app, &name, "16681", None).await;
             app.conn()
-                .execute_unprepared(&format!("UPDATE cooperative_union SET status = '{from}' WHERE id = {}", u.id))
+                .execute_unprepared(&format!(
+                    "UPDATE cooperative_union SET status = '{}' WHERE id = {}",
+                    from.as_str(),
+                    u.id
+                ))
                 .await
                 .expect("status");
-            let id = global("CooperativeUnion", u.id);
-            let p = payload(&app, &t, UNION_STATUS, change(&id, 1, to)).await;
-            if ALLOWED.contains(&(from, to)) {
-                assert_eq!(p["userErrors"], json!([]), "{from} → {to}");
-                assert_eq!(p["cooperativeUnion"]["status"], to);
-                assert_eq!(statuses(&history(&app, "CooperativeUnion", &id).await).last(), Some(&to));
+            u.id
+        }
+    };
+    let stored = |id: i64| {
+        let app = &app;
+        async move {
+            let u = entity::cooperative_union::Entity::find_by_id(id).one(app.conn()).await.expect("row").expect("one");
+            (u.status, u.version)
+        }
+    };
+    for from in RegistrationStatus::ALL.iter().copied() {
+        for to in RegistrationStatus::ALL.iter().copied() {
+            let (f, to_s) = (from.as_str(), to.as_str());
+            let row = union_in(from, format!("LH {f} {to_s}")).await;
+            let id = global("CooperativeUnion", row);
+            let p = payload(&app, &t, UNION_STATUS, change(&id, 1, to_s)).await;
+            if allowed.contains(&(f, to_s)) {
+                assert_eq!(p["userErrors"], json!([]), "{f} → {to_s}");
+                assert_eq!(p["cooperativeUnion"]["status"], to_s);
+                assert_eq!(statuses(&history(&app, "CooperativeUnion", &id).await).last(), Some(&to_s));
             } else {
-                assert_eq!(p["userErrors"][0]["code"], "INVALID_TRANSITION", "{from} → {to}: {p}");
+                assert_refused(&p, "status", from, &format!("{f} → {to_s}"));
+                assert_eq!(stored(row).await, (f.to_owned(), 1), "nothing written");
+            }
+        }
+        let row = union_in(from, format!("LH rút {}", from.as_str())).await;
+        let id = global("CooperativeUnion", row);
+        let p = payload(&app, &t, WITHDRAW, json!({"id": id, "expectedVersion": 1, "reason": "Rút hồ sơ"})).await;
+        if from == RegistrationStatus::Pending {
+            assert_eq!(p["userErrors"], json!([]), "withdraw {from}: {p}");
+            assert_eq!(stored(row).await.0, "WITHDRAWN");
+        } else {
+            assert_refused(&p, "id", from, &format!("withdraw {from}"));
+            assert_eq!(stored(row).await, (from.as_str().to_owned(), 1), "nothing written");
+        }
+    }
+}
+
+/// Groups walk `domain::lifecycle::group_targets`: from each group status,
+/// `disbandCooperativeGroup` succeeds exactly where DISBANDED may follow and
+/// `updateCooperativeGroup` exactly where the group may still change;
+/// otherwise INVALID_TRANSITION at `input.id`, and nothing is written.
+async fn every_group_change_is_allowed_or_refused_as_the_table_says(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let t = officer("40");
+    for from in GroupStatus::ALL.iter().copied() {
+        for (what, q) in [("disband", DISBAND), ("update", GROUP_UPDATE)] {
+            let g = insert_group(&app, &format!("THT {what} {}", from.as_str()), "16681", 5).await;
+            app.conn()
+                .execute_unprepared(&format!(
+                    "UPDATE cooperative_group SET status = '{}' WHERE id = {}",
+                    from.as_str(),
+                    g.id
+                ))
+                .await
+                .expect("status");
+            let id = global("CooperativeGroup", g.id);
+            let input = match what {
+                "disband" => {
+                    json!({"id": id, "expectedVersion": 1, "effectiveOn": "2026-01-05", "reason": "Hết hợp đồng"})
+                }
+                _ => json!({"id": id, "expectedVersion": 1, "members": 7}),
+            };
+            let p = payload(&app, &t, q, input).await;
+            let stored =
+                entity::cooperative_group::Entity::find_by_id(g.id).one(app.conn()).await.expect("row").expect("one");
+            let may = match what {
+                "disband" => group_targets(from).contains(&GroupStatus::Disbanded),
+                _ => !group_targets(from).is_empty(),
+            };
+            if may {
+                assert_eq!(p["userErrors"], json!([]), "{what} {from}: {p}");
+                let want = if what == "disband" { "DISBANDED" } else { from.as_str() };
+                assert_eq!((stored.status.as_str(), stored.version), (want, 2), "{what} {from}");
+            } else {
+                assert_eq!(p["userErrors"][0]["code"], "INVALID_TRANSITION", "{what} {from}: {p}");
+                assert_eq!(p["userErrors"][0]["field"], json!(["input", "id"]), "{what} {from}");
+                assert_eq!((stored.status.as_str(), stored.version), (from.as_str(), 1), "nothing written");
             }
         }
     }
@@ -455,6 +594,7 @@ async fn membership_across_provinces_needs_both_provinces(backend: Backend) {
 storage_tests!(
     every_cooperative_status_change_is_allowed_or_refused_as_the_table_says,
     every_union_status_change_is_allowed_or_refused_as_the_table_says,
+    every_group_change_is_allowed_or_refused_as_the_table_says,
     a_status_change_carries_its_term_and_kind,
     a_member_that_ends_leaves_its_union_and_the_union_is_flagged,
     a_union_is_updated_and_gets_a_director,

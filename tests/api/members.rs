@@ -40,7 +40,36 @@ async fn branch_codes_are_refused_as_an_organisations_own_code(backend: Backend)
     let err = app.graphql(&format!("{{ cooperative(code: \"{own}-001\") {{ name }} }}"), json!({})).await;
     let text = err["errors"][0]["message"].as_str().unwrap_or_default().to_owned();
     assert!(text.contains("dependent unit"), "a look-up by a branch code says why it finds nothing: {err}");
+
+    // The other write paths that take an organisation's own code. A member
+    // legal entity is identified by its own enterprise code, never a branch's.
+    let mut entity = person(&c, 1, "ASSOCIATE_NON_CONTRIBUTING");
+    entity["kind"] = json!("LEGAL_ENTITY");
+    entity["gender"] = Value::Null;
+    entity["idNumber"] = json!(format!("{own}-001"));
+    let p = payload(&app, &t, ADD_MEMBER, entity).await;
+    assert_eq!(fields(&p), errors(&["input.idNumber:INVALID"]), "{p}");
+    assert!(message(&p).contains("dependent unit"), "the message says why: {p}");
+    // A reorganisation's new cooperative takes no code at all (it is
+    // registered nationally), a branch's included.
+    let other = registered(&app, &t, imported("HTX Hợp nhất", "16681", &tax_code(401))).await;
+    let mut successor = coop("HTX Mới hợp nhất", "16681");
+    successor["code"] = json!(format!("{own}-002"));
+    let p = payload(
+        &app,
+        &t,
+        REORGANISE,
+        json!({"kind": "CONSOLIDATION", "sourceIds": [c["id"], other["id"]], "successors": [successor],
+            "effectiveOn": "2026-01-05", "reason": "Nghị quyết hợp nhất"}),
+    )
+    .await;
+    assert_eq!(fields(&p), errors(&["input.successors.0.code:INVALID"]), "{p}");
+    // Unions and groups take no code in any input (the schema has none);
+    // updates do not change a code.
 }
+
+const REORGANISE: &str = "mutation($i: ReorganiseInput!) { reorganiseCooperatives(input: $i) {
+    successors { id } userErrors { field message code } } }";
 
 /// Reports are taken for the years an organisation existed: from its
 /// registration year to the current year, never for a PENDING one; a
