@@ -16,6 +16,7 @@ use crate::auth::{self, Principal, Role};
 use crate::domain::{Gazetteer, ProvinceCode};
 use crate::state::AppState;
 use crate::storage::export::{self as store, NewJob, Outcome, Snapshot};
+use crate::storage::organisations::OrgKind;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::Utc;
@@ -23,6 +24,21 @@ use entity::{cooperative, cooperative_group, cooperative_union, export_job, pers
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::Duration;
+
+/// The latest annual report's (high technology, value chain) flags of a
+/// page's organisations, by id.
+type Flags = HashMap<i64, (bool, bool)>;
+
+/// An organisation's flags as every public reading gives them
+/// (`domain::targets::counted_flag`): its latest report's, its record's
+/// only when it never reported.
+fn counted(flags: &Flags, id: i64, high_tech: bool, value_chain_linked: bool) -> (bool, bool) {
+    let latest = flags.get(&id);
+    (
+        crate::domain::targets::counted_flag(high_tech, latest.map(|f| f.0)),
+        crate::domain::targets::counted_flag(value_chain_linked, latest.map(|f| f.1)),
+    )
+}
 
 /// Organisations read per statement.
 pub const PAGE: u64 = 500;
@@ -221,21 +237,28 @@ impl Exporter {
                     let people = self
                         .persons(snap, page.iter().flat_map(|c| [c.director_id, c.legal_representative_id]))
                         .await?;
-                    let records: Vec<Value> = page.iter().map(|c| self.cooperative(c, &people)).collect();
+                    let flags = self
+                        .flags(snap, OrgKind::Cooperative, page.iter().map(|c| (c.id, c.latest_report_year)))
+                        .await?;
+                    let records: Vec<Value> = page.iter().map(|c| self.cooperative(c, &people, &flags)).collect();
                     self.advance(page.last().map(|c| c.id), Phase::Unions);
                     Some(self.encode(records)?)
                 }
                 Phase::Unions => {
                     let page = snap.unions(self.province_id, self.after, PAGE).await?;
                     let people = self.persons(snap, page.iter().map(|u| u.legal_representative_id)).await?;
-                    let records: Vec<Value> = page.iter().map(|u| self.union(u, &people)).collect();
+                    let flags =
+                        self.flags(snap, OrgKind::Union, page.iter().map(|u| (u.id, u.latest_report_year))).await?;
+                    let records: Vec<Value> = page.iter().map(|u| self.union(u, &people, &flags)).collect();
                     self.advance(page.last().map(|u| u.id), Phase::Groups);
                     Some(self.encode(records)?)
                 }
                 Phase::Groups => {
                     let page = snap.groups(self.province_id, self.after, PAGE).await?;
                     let people = self.persons(snap, page.iter().map(|g| g.representative_id)).await?;
-                    let records: Vec<Value> = page.iter().map(|g| self.group(g, &people)).collect();
+                    let flags =
+                        self.flags(snap, OrgKind::Group, page.iter().map(|g| (g.id, g.latest_report_year))).await?;
+                    let records: Vec<Value> = page.iter().map(|g| self.group(g, &people, &flags)).collect();
                     self.advance(page.last().map(|g| g.id), Phase::Trailer);
                     Some(self.encode(records)?)
                 }
@@ -295,6 +318,17 @@ impl Exporter {
         Ok(snap.persons(&ids).await?.into_iter().map(|p| (p.id, p)).collect())
     }
 
+    /// The latest reports' flags of a page (see [`counted`]).
+    async fn flags(
+        &self,
+        snap: &Snapshot,
+        kind: OrgKind,
+        rows: impl Iterator<Item = (i64, Option<i32>)>,
+    ) -> Result<Flags, ServiceError> {
+        let latest: Vec<(i64, i32)> = rows.filter_map(|(id, y)| y.map(|y| (id, y))).collect();
+        Ok(snap.latest_report_flags(kind, &latest).await?)
+    }
+
     fn person(&self, id: Option<i64>, people: &HashMap<i64, person::Model>, province: &str) -> Value {
         let Some(p) = id.and_then(|i| people.get(&i)) else { return Value::Null };
         let personal = auth::may_read_personal_data(&self.who, Some(province));
@@ -312,7 +346,8 @@ impl Exporter {
         (province, ward)
     }
 
-    fn cooperative(&self, c: &cooperative::Model, people: &HashMap<i64, person::Model>) -> Value {
+    fn cooperative(&self, c: &cooperative::Model, people: &HashMap<i64, person::Model>, flags: &Flags) -> Value {
+        let (high_tech, value_chain_linked) = counted(flags, c.id, c.high_tech, c.value_chain_linked);
         let (province, ward) = self.place(c.ward_id);
         json!({
             "kind": "COOPERATIVE", "id": global_id("Cooperative", c.id), "rowId": c.id, "code": c.code,
@@ -320,7 +355,7 @@ impl Exporter {
             "street": c.street, "registeredOn": c.registered_on.map(|d| d.to_string()),
             "members": c.official_members + c.associate_members, "officialMembers": c.official_members,
             "associateMembers": c.associate_members, "charterCapital": money(c.charter_capital),
-            "highTech": c.high_tech, "valueChainLinked": c.value_chain_linked, "latestRating": c.latest_rating,
+            "highTech": high_tech, "valueChainLinked": value_chain_linked, "latestRating": c.latest_rating,
             "latestReportYear": c.latest_report_year,
             "unionId": c.union_id.map(|u| global_id("CooperativeUnion", u)), "version": c.version,
             "updatedAt": c.updated_at.to_rfc3339(),
@@ -329,29 +364,31 @@ impl Exporter {
         })
     }
 
-    fn union(&self, u: &cooperative_union::Model, people: &HashMap<i64, person::Model>) -> Value {
+    fn union(&self, u: &cooperative_union::Model, people: &HashMap<i64, person::Model>, flags: &Flags) -> Value {
+        let (high_tech, value_chain_linked) = counted(flags, u.id, u.high_tech, u.value_chain_linked);
         let (province, ward) = self.place(u.ward_id);
         json!({
             "kind": "COOPERATIVE_UNION", "id": global_id("CooperativeUnion", u.id), "rowId": u.id, "code": u.code,
             "name": u.name, "status": u.status, "sector": u.sector, "provinceCode": province, "wardCode": ward,
             "street": u.street, "registeredOn": u.registered_on.map(|d| d.to_string()),
             "members": null, "officialMembers": null, "associateMembers": null,
-            "charterCapital": money(u.charter_capital), "highTech": u.high_tech,
-            "valueChainLinked": u.value_chain_linked, "latestRating": u.latest_rating,
+            "charterCapital": money(u.charter_capital), "highTech": high_tech,
+            "valueChainLinked": value_chain_linked, "latestRating": u.latest_rating,
             "latestReportYear": u.latest_report_year, "unionId": null, "version": u.version,
             "updatedAt": u.updated_at.to_rfc3339(), "director": null,
             "representative": self.person(u.legal_representative_id, people, &province),
         })
     }
 
-    fn group(&self, g: &cooperative_group::Model, people: &HashMap<i64, person::Model>) -> Value {
+    fn group(&self, g: &cooperative_group::Model, people: &HashMap<i64, person::Model>, flags: &Flags) -> Value {
+        let (high_tech, value_chain_linked) = counted(flags, g.id, g.high_tech, g.value_chain_linked);
         let (province, ward) = self.place(g.ward_id);
         json!({
             "kind": "COOPERATIVE_GROUP", "id": global_id("CooperativeGroup", g.id), "rowId": g.id, "code": null,
             "name": g.name, "status": g.status, "sector": g.sector, "provinceCode": province, "wardCode": ward,
             "street": g.street, "registeredOn": g.established_on.to_string(), "members": g.members,
-            "officialMembers": null, "associateMembers": null, "charterCapital": null, "highTech": g.high_tech,
-            "valueChainLinked": g.value_chain_linked, "latestRating": g.latest_rating,
+            "officialMembers": null, "associateMembers": null, "charterCapital": null, "highTech": high_tech,
+            "valueChainLinked": value_chain_linked, "latestRating": g.latest_rating,
             "latestReportYear": g.latest_report_year, "unionId": null, "version": g.version,
             "updatedAt": g.updated_at.to_rfc3339(), "director": null,
             "representative": self.person(g.representative_id, people, &province),

@@ -3,14 +3,18 @@
 //! the change-log head read in the same snapshot, in keyset pages by id;
 //! and the export jobs with their stored files.
 
+use super::organisations::OrgKind;
 use super::{StorageError, WriteGate};
 use chrono::{DateTime, Utc};
-use entity::{change_event, cooperative, cooperative_group, cooperative_union, export_chunk, export_job, person};
+use entity::{
+    annual_report, change_event, cooperative, cooperative_group, cooperative_union, export_chunk, export_job, person,
+};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     AccessMode, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
     EntityTrait, IsolationLevel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
+use std::collections::{BTreeSet, HashMap};
 
 /// SQLite's single writer: the write gate, held for one statement's write.
 async fn held(db: &DatabaseConnection, gate: &WriteGate) -> Option<tokio::sync::OwnedMutexGuard<()>> {
@@ -89,6 +93,45 @@ impl Snapshot {
             return Ok(Vec::new());
         }
         Ok(person::Entity::find().filter(person::Column::Id.is_in(ids.iter().copied())).all(&self.txn).await?)
+    }
+
+    /// The flags (high technology, value chain) of each organisation's
+    /// latest annual report, for `latest` = (organisation id, its
+    /// `latest_report_year`) of one kind: one statement per page. An
+    /// organisation without that report is left out (it is read by its
+    /// record, `domain::targets::counted_flag`).
+    pub async fn latest_report_flags(
+        &self,
+        kind: OrgKind,
+        latest: &[(i64, i32)],
+    ) -> Result<HashMap<i64, (bool, bool)>, StorageError> {
+        if latest.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let owner_col = match kind {
+            OrgKind::Cooperative => annual_report::Column::CooperativeId,
+            OrgKind::Union => annual_report::Column::UnionId,
+            OrgKind::Group => annual_report::Column::GroupId,
+        };
+        let years: BTreeSet<i32> = latest.iter().map(|(_, y)| *y).collect();
+        let wanted: HashMap<i64, i32> = latest.iter().copied().collect();
+        let rows = annual_report::Entity::find()
+            .filter(owner_col.is_in(latest.iter().map(|(id, _)| *id)))
+            .filter(annual_report::Column::Year.is_in(years))
+            .all(&self.txn)
+            .await?;
+        let mut out = HashMap::new();
+        for r in rows {
+            let owner = match kind {
+                OrgKind::Cooperative => r.cooperative_id,
+                OrgKind::Union => r.union_id,
+                OrgKind::Group => r.group_id,
+            };
+            if let Some(o) = owner.filter(|o| wanted.get(o) == Some(&r.year)) {
+                out.insert(o, (r.high_tech, r.value_chain_linked));
+            }
+        }
+        Ok(out)
     }
 
     /// Ends the snapshot.

@@ -659,11 +659,34 @@ async fn targets_and_statistics_count_the_latest_reports_flags(backend: Backend)
     assert_eq!(stats().await, 3);
 }
 
+/// The (highTech, valueChainLinked) of every exported organisation, by name.
+async fn exported_flags(app: &TestApp) -> Value {
+    use coopgate::service::export::{Exporter, Format};
+    let who = coopgate::auth::Principal {
+        subject: "test-admin".into(),
+        role: coopgate::auth::Role::NationalAdmin,
+        province: None,
+    };
+    let mut ex = Exporter::open(&app.state, who, None, Format::Jsonl).await.expect("export opens");
+    let mut bytes = Vec::new();
+    while let Some(piece) = ex.next().await.expect("export page") {
+        bytes.extend(piece);
+    }
+    let mut out = serde_json::Map::new();
+    for line in String::from_utf8(bytes).expect("utf-8").lines() {
+        let r: Value = serde_json::from_str(line).expect("JSON line");
+        if let Some(name) = r["name"].as_str() {
+            out.insert(name.to_owned(), json!([r["highTech"], r["valueChainLinked"]]));
+        }
+    }
+    Value::Object(out)
+}
+
 /// Every public reading of the high-technology and value-chain flags
 /// follows the one rule targets count by (`domain::targets::counted_flag`):
 /// the `highTech` / `valueChainLinked` fields of cooperatives and groups,
-/// the list filters of those names, `statistics.highTechCooperatives` and
-/// target progress. A cooperative declared neither, whose latest report says
+/// the list filters of those names, `statistics.highTechCooperatives`,
+/// target progress and the bulk export. A cooperative declared neither, whose latest report says
 /// both, shows both and is found and counted; a newer report that leaves
 /// the flags out carries the declared "no" and turns it back; a report of
 /// an older year moves nothing.
@@ -706,7 +729,9 @@ async fn every_reading_of_a_flag_follows_the_latest_report(backend: Backend) {
                 n
             };
             let stats = app.data("{ statistics(legacyUnitCode: \"366\") { highTechCooperatives } }", json!({})).await;
+            let exported = exported_flags(app).await;
             json!({
+                "export": [exported["HTX X"], exported["THT G"]],
                 "x": [fx["highTech"], fx["valueChainLinked"]],
                 "g": [fg["highTech"], fg["valueChainLinked"]],
                 "highTech": found("cooperatives", json!({"highTech": true})).await,
@@ -722,7 +747,7 @@ async fn every_reading_of_a_flag_follows_the_latest_report(backend: Backend) {
         }
     };
     let declared = json!({
-        "x": [false, false], "g": [false, false],
+        "x": [false, false], "g": [false, false], "export": [[false, false], [false, false]],
         "highTech": ["HTX Y"], "notHighTech": ["HTX X"], "linked": ["HTX Y"], "notLinked": ["HTX X"],
         "groupsHighTech": [], "groupsLinked": [],
         "statistics": 1, "target": 1.0, "groupTarget": 0.0,
@@ -743,7 +768,7 @@ async fn every_reading_of_a_flag_follows_the_latest_report(backend: Backend) {
     submit(&x, 2024, json!({"highTech": true, "valueChainLinked": true})).await;
     submit(&g, 2024, json!({"highTech": true, "valueChainLinked": true})).await;
     let reported = json!({
-        "x": [true, true], "g": [true, true],
+        "x": [true, true], "g": [true, true], "export": [[true, true], [true, true]],
         "highTech": ["HTX X", "HTX Y"], "notHighTech": [], "linked": ["HTX X", "HTX Y"], "notLinked": [],
         "groupsHighTech": ["THT G"], "groupsLinked": ["THT G"],
         "statistics": 2, "target": 2.0, "groupTarget": 1.0,
