@@ -106,6 +106,10 @@ pub struct RecordBody {
     pub taxpayer: TaxpayerBody,
     /// Members (official and associate, or member cooperatives of a union).
     pub members: i64,
+    /// A union's member cooperatives by code, as the national form lists
+    /// them (those with a code; empty, and absent, for a cooperative).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub member_cooperatives: Vec<String>,
     /// Street address below the ward.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -460,7 +464,10 @@ mod tests {
             business_lines: vec!["0111".into()],
             charter_capital: Some("1500000000".into()),
         };
-        Content { ncrs: RecordBody { taxpayer: tax.clone(), members: 9, address: None }, tax }
+        Content {
+            ncrs: RecordBody { taxpayer: tax.clone(), members: 9, address: None, member_cooperatives: vec![] },
+            tax,
+        }
     }
 
     #[test]

@@ -444,6 +444,8 @@ pub(crate) struct RecordContent {
     pub details: EntityDetails,
     pub address: Option<String>,
     pub members: u32,
+    /// A union's member cooperatives by code (the form lists them).
+    pub member_cooperatives: Vec<String>,
 }
 
 /// Reads an NCRS record; `extra` adds refusals that depend on state (e.g.
@@ -465,9 +467,21 @@ pub(crate) fn record_content(
     let details = entity_fields(&mut o, &mut e);
     let address = o.opt_text(&mut e, "address");
     let members = o.count(&mut e, "members", 0, 1_000_000);
+    let kind = body.get("kind").and_then(Value::as_str).and_then(EntityKind::parse);
+    let member_cooperatives = if o.map.get("memberCooperatives").is_some_and(|v| !v.is_null()) {
+        if kind == Some(EntityKind::Cooperative) {
+            o.get("memberCooperatives");
+            e.add("memberCooperatives", "applies to a UNION only: a cooperative's members are counted, not listed");
+            Some(Vec::new())
+        } else {
+            code_list(&mut o, &mut e, "memberCooperatives")
+        }
+    } else {
+        o.get("memberCooperatives");
+        Some(Vec::new())
+    };
     // The kind alone decides the least membership, so check it even when
     // other fields are refused.
-    let kind = body.get("kind").and_then(Value::as_str).and_then(EntityKind::parse);
     if let (true, Some(kind), Some(m)) = (creating, kind, members) {
         let least = match kind {
             EntityKind::Cooperative => 5,
@@ -483,8 +497,10 @@ pub(crate) fn record_content(
     }
     o.finish(&mut e);
     e.into_result()?;
-    match (details, address, members) {
-        (Some(details), Ok(address), Some(members)) => Ok(RecordContent { details, address, members }),
+    match (details, address, members, member_cooperatives) {
+        (Some(details), Ok(address), Some(members), Some(member_cooperatives)) => {
+            Ok(RecordContent { details, address, members, member_cooperatives })
+        }
         _ => Err(vec![FieldError { field: None, message: "invalid record".into() }]),
     }
 }
@@ -859,6 +875,26 @@ mod tests {
             ),
             ["sources[1]"]
         );
+    }
+
+    #[test]
+    fn a_union_record_lists_its_member_cooperatives_by_code_and_a_cooperative_does_not() {
+        let mut union = json!({
+            "name": "LH HTX A", "kind": "UNION", "wardCode": "16681", "provinceCode": "40",
+            "legalRepresentative": {"fullName": "Nguyễn Văn A", "idNumber": "001090000001"},
+            "businessLines": ["0111"], "charterCapital": "1500000000", "members": 3,
+            "memberCooperatives": ["0100109106"]
+        });
+        let read = record_content(&union, Vec::new(), true).expect("valid");
+        assert_eq!(read.member_cooperatives, ["0100109106"]);
+        union["memberCooperatives"] = json!(["0100109106", "12"]);
+        assert_eq!(fields(&record_content(&union, Vec::new(), true).expect_err("refused")), ["memberCooperatives[1]"]);
+        union["kind"] = json!("COOPERATIVE");
+        union["members"] = json!(7);
+        union["memberCooperatives"] = json!(["0100109106"]);
+        assert_eq!(fields(&record_content(&union, Vec::new(), true).expect_err("refused")), ["memberCooperatives"]);
+        union.as_object_mut().expect("body").remove("memberCooperatives");
+        assert!(record_content(&union, Vec::new(), true).expect("valid").member_cooperatives.is_empty());
     }
 
     #[test]

@@ -328,6 +328,10 @@ pub struct NcrsRecord {
     pub address: Option<String>,
     /// Members (thành viên): persons for a cooperative, member cooperatives for a union.
     pub members: u32,
+    /// A union's member cooperatives by code, as its form lists them
+    /// (absent for a cooperative, whose members are only counted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub member_cooperatives: Vec<String>,
     /// Legal status.
     pub status: RecordStatus,
     /// When the last status change took effect.

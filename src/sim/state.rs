@@ -623,15 +623,17 @@ impl State {
                 e.add("code", format!("no taxpayer with tax code {c} in the tax registration system"));
             }
         }
-        let RecordContent { details, address, members } = match input::record_content(body, e.into_vec(), true) {
-            Ok(content) => content,
-            Err(errors) => return Answer::errors(422, errors),
-        };
+        let RecordContent { details, address, members, member_cooperatives } =
+            match input::record_content(body, e.into_vec(), true) {
+                Ok(content) => content,
+                Err(errors) => return Answer::errors(422, errors),
+            };
         let record = NcrsRecord {
             code: code.to_owned(),
             details,
             address,
             members,
+            member_cooperatives,
             status: RecordStatus::Active,
             status_effective_on: None,
             status_reason: None,
@@ -657,16 +659,18 @@ impl State {
         if r.status.content_locked() {
             return Answer::message(422, format!("record {code} is {}: its content can no longer change", r.status));
         }
-        let RecordContent { details, address, members } = match input::record_content(body, Vec::new(), false) {
-            Ok(content) => content,
-            Err(errors) => return Answer::errors(422, errors),
-        };
+        let RecordContent { details, address, members, member_cooperatives } =
+            match input::record_content(body, Vec::new(), false) {
+                Ok(content) => content,
+                Err(errors) => return Answer::errors(422, errors),
+            };
         if details.kind != r.details.kind {
             return Answer::invalid("kind", format!("cannot change: registered as {}", r.details.kind));
         }
         r.details = details;
         r.address = address;
         r.members = members;
+        r.member_cooperatives = member_cooperatives;
         r.version += 1;
         r.updated_at = now;
         w.log_into(WriteOperation::Replace, &mut slot.writes);
