@@ -637,6 +637,26 @@ impl<N: NationalSystems> National<N> {
         Ok(self.systems.call(Call::write(System::Ncrs, reqwest::Method::PUT, path, body_of(body), key)).await?.etag)
     }
 
+    /// `POST /ncrs/v1/reorganisations`: records a reorganisation; returns
+    /// the version after it of each record named, by code.
+    pub async fn reorganise(
+        &self,
+        body: &super::ReorganisationBody,
+        key: String,
+    ) -> Result<Vec<(String, Option<i32>)>, CallError> {
+        let path = "/ncrs/v1/reorganisations";
+        let a = self.systems.call(Call::write(System::Ncrs, reqwest::Method::POST, path, body_of(body), key)).await?;
+        let versions = a.body.get("versions").and_then(Value::as_array).cloned().unwrap_or_default();
+        Ok(versions
+            .iter()
+            .filter_map(|v| {
+                let code = text_of(v, "code")?;
+                let version = v.get("version").and_then(Value::as_i64).and_then(|n| i32::try_from(n).ok());
+                Some((code, version))
+            })
+            .collect())
+    }
+
     /// `GET /ncrs/v1/changes`: a page of the change feed after `after`.
     pub async fn changes(&self, after: i64, limit: usize) -> Result<super::feed::Page, CallError> {
         let a =

@@ -112,7 +112,9 @@ fn entry(v: serde_json::Value) -> Entry {
             Some(status) => Entry::Event(NationalEvent::StatusChanged { code: c.code, version, status }),
             None => Entry::Unreadable(format!("status {:?} of {} is not a registration status", c.status, c.code)),
         },
-        "CREATED" | "REPLACED" | "ANNUAL_REPORT_FILED" => Entry::NotForUs,
+        // A reorganisation is only ever the registry's own (origin PROVINCE,
+        // returned above): NCRS does not reorganise on its own.
+        "CREATED" | "REPLACED" | "ANNUAL_REPORT_FILED" | "REORGANISED" => Entry::NotForUs,
         other => Entry::Unreadable(format!("unknown change kind {other:?}")),
     }
 }

@@ -27,12 +27,15 @@ pub enum Operation {
     Status,
     /// An annual report (NCRS).
     AnnualReport,
+    /// A reorganisation: one NCRS operation naming the sources and the
+    /// successors, then the tax status of each source that ends.
+    Reorganisation,
 }
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Operation; 4] =
-        [Operation::Register, Operation::Update, Operation::Status, Operation::AnnualReport];
+    pub const ALL: [Operation; 5] =
+        [Operation::Register, Operation::Update, Operation::Status, Operation::AnnualReport, Operation::Reorganisation];
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -41,6 +44,7 @@ impl Operation {
             Operation::Update => "UPDATE",
             Operation::Status => "STATUS",
             Operation::AnnualReport => "ANNUAL_REPORT",
+            Operation::Reorganisation => "REORGANISATION",
         }
     }
 
@@ -102,6 +106,10 @@ pub struct RecordBody {
     pub taxpayer: TaxpayerBody,
     /// Members (official and associate, or member cooperatives of a union).
     pub members: i64,
+    /// A union's member cooperatives by code, as the national form lists
+    /// them (those with a code; empty, and absent, for a cooperative).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub member_cooperatives: Vec<String>,
     /// Street address below the ward.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -138,10 +146,10 @@ pub struct StatusBody<S> {
     pub effective_on: chrono::NaiveDate,
     /// Why.
     pub reason: String,
-    /// NCRS only: the reorganisation (MERGER, CONSOLIDATION, SPLIT) that
-    /// ends the record, which may then become DISSOLVED straight from
-    /// ACTIVE or SUSPENDED (chấm dứt tồn tại by reorganisation, without
-    /// dissolution proceedings). Absent for every other change.
+    /// NCRS only, and no longer sent: the reorganisation (MERGER,
+    /// CONSOLIDATION, SPLIT) that ended the record, as rows queued before
+    /// reorganisations became one NCRS operation ([`ReorganisationBody`])
+    /// still carry it. Absent for every other change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reorganisation: Option<String>,
 }
@@ -175,13 +183,84 @@ impl StatusChange {
             tax: StatusBody { status: tax, effective_on, reason: reason.to_owned(), reorganisation: None },
         }
     }
+}
 
-    /// The end of a source of a reorganisation that does not continue:
-    /// DISSOLVED in NCRS naming the reorganisation, CLOSED in the tax system.
-    pub fn ended_by(kind: crate::domain::ReorganisationKind, effective_on: chrono::NaiveDate, reason: &str) -> Self {
-        let mut c = Self::new(crate::domain::RegistrationStatus::Dissolved, effective_on, reason);
-        c.ncrs.reorganisation = Some(kind.as_str().to_owned());
-        c
+/// A reorganisation as NCRS takes it (`POST /ncrs/v1/reorganisations`):
+/// one operation naming the sources and the successors by code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReorganisationBody {
+    /// MERGER, CONSOLIDATION, SPLIT or SEPARATION.
+    pub kind: String,
+    /// When it takes effect.
+    pub effective_on: chrono::NaiveDate,
+    /// Why (the members' resolution).
+    pub reason: String,
+    /// The sources' cooperative codes.
+    pub sources: Vec<String>,
+    /// The successors' cooperative codes.
+    pub successors: Vec<String>,
+}
+
+/// A reorganisation's delivery as queued (tổ chức lại): the cooperatives by
+/// row id, since new successors have no code until their registrations are
+/// delivered; the worker reads the codes then, once every record named has
+/// no earlier delivery open. The NCRS body is fixed but for the codes, which
+/// never change once issued, so every retry sends the same request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReorganisationDelivery {
+    /// MERGER, CONSOLIDATION, SPLIT or SEPARATION.
+    pub kind: String,
+    /// When it takes effect.
+    pub effective_on: chrono::NaiveDate,
+    /// Why, as NCRS is told.
+    pub reason: String,
+    /// The sources' cooperative ids, in the request's order.
+    pub sources: Vec<i64>,
+    /// The successors' cooperative ids.
+    pub successors: Vec<i64>,
+    /// The tax status each source that ends gets (CLOSED); none for a
+    /// separation, whose source continues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax: Option<StatusBody<TaxpayerStatus>>,
+}
+
+impl ReorganisationDelivery {
+    /// The delivery of a reorganisation of `kind`.
+    pub fn new(
+        kind: crate::domain::ReorganisationKind,
+        effective_on: chrono::NaiveDate,
+        reason: &str,
+        sources: Vec<i64>,
+        successors: Vec<i64>,
+    ) -> Self {
+        let ends = kind != crate::domain::ReorganisationKind::Separation;
+        let tax = ends.then(|| StatusBody {
+            status: TaxpayerStatus::Closed,
+            effective_on,
+            reason: reason.to_owned(),
+            reorganisation: None,
+        });
+        ReorganisationDelivery {
+            kind: kind.as_str().to_owned(),
+            effective_on,
+            reason: reason.to_owned(),
+            sources,
+            successors,
+            tax,
+        }
+    }
+
+    /// The NCRS body once the codes are known (in the order of the ids).
+    pub fn body(&self, sources: Vec<String>, successors: Vec<String>) -> ReorganisationBody {
+        ReorganisationBody {
+            kind: self.kind.clone(),
+            effective_on: self.effective_on,
+            reason: self.reason.clone(),
+            sources,
+            successors,
+        }
     }
 }
 
@@ -230,6 +309,8 @@ pub enum Delivery {
     Status(StatusChange),
     /// An annual report.
     AnnualReport(AnnualReportBody),
+    /// A reorganisation (queued on its first source).
+    Reorganisation(ReorganisationDelivery),
 }
 
 /// A stored delivery body that cannot be read.
@@ -250,6 +331,7 @@ impl Delivery {
             Delivery::Update(_) => Operation::Update,
             Delivery::Status(_) => Operation::Status,
             Delivery::AnnualReport(_) => Operation::AnnualReport,
+            Delivery::Reorganisation(_) => Operation::Reorganisation,
         }
     }
 
@@ -259,6 +341,7 @@ impl Delivery {
             Delivery::Register(c) | Delivery::Update(c) => serde_json::to_string(c),
             Delivery::Status(s) => serde_json::to_string(s),
             Delivery::AnnualReport(r) => serde_json::to_string(r),
+            Delivery::Reorganisation(r) => serde_json::to_string(r),
         };
         v.unwrap_or_default()
     }
@@ -271,6 +354,7 @@ impl Delivery {
             Operation::Update => Delivery::Update(serde_json::from_str(body).map_err(err)?),
             Operation::Status => Delivery::Status(serde_json::from_str(body).map_err(err)?),
             Operation::AnnualReport => Delivery::AnnualReport(serde_json::from_str(body).map_err(err)?),
+            Operation::Reorganisation => Delivery::Reorganisation(serde_json::from_str(body).map_err(err)?),
         })
     }
 }
@@ -310,6 +394,10 @@ pub struct Progress {
     /// to be replaced with this delivery's before NCRS.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub tax_refresh: bool,
+    /// A reorganisation: the sources (cooperative ids) whose taxpayer the
+    /// tax system has CLOSED.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tax_closed: Vec<i64>,
     /// The row's attempt count when the last step was done: the attempt
     /// budget counts attempts without progress.
     #[serde(default, skip_serializing_if = "is_zero_i32")]
@@ -376,7 +464,10 @@ mod tests {
             business_lines: vec!["0111".into()],
             charter_capital: Some("1500000000".into()),
         };
-        Content { ncrs: RecordBody { taxpayer: tax.clone(), members: 9, address: None }, tax }
+        Content {
+            ncrs: RecordBody { taxpayer: tax.clone(), members: 9, address: None, member_cooperatives: vec![] },
+            tax,
+        }
     }
 
     #[test]

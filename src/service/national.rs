@@ -54,7 +54,7 @@ fn content_of(
         business_lines,
         charter_capital: money_text(capital),
     };
-    let ncrs = RecordBody { taxpayer: tax.clone(), members, address: street.clone() };
+    let ncrs = RecordBody { taxpayer: tax.clone(), members, address: street.clone(), member_cooperatives: Vec::new() };
     Content { tax, ncrs }
 }
 
@@ -73,7 +73,21 @@ pub fn union_content(
     members: &[cooperative::Model],
 ) -> Content {
     let lines = classes(members.iter().flat_map(|m| m.business_lines.split(',')));
-    content_of(g, RecordKind::Union, &m.name, m.ward_id, &m.street, m.charter_capital, rep, lines, members.len() as i64)
+    let mut c = content_of(
+        g,
+        RecordKind::Union,
+        &m.name,
+        m.ward_id,
+        &m.street,
+        m.charter_capital,
+        rep,
+        lines,
+        members.len() as i64,
+    );
+    let mut codes: Vec<String> = members.iter().filter_map(|m| m.code.clone()).collect();
+    codes.sort();
+    c.ncrs.member_cooperatives = codes;
+    c
 }
 
 async fn person_of(w: &WriteTxn, id: Option<i64>) -> Result<Option<person::Model>, ServiceError> {

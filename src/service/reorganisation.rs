@@ -3,8 +3,11 @@
 //! nothing in one unit of work. Every source and the absorbing cooperative
 //! are read and checked inside the write transaction; new cooperatives are
 //! applications (PENDING, registered nationally like any other); each
-//! effect is logged in the change feed and queued for the national systems;
-//! predecessor → successor links are recorded. See docs/lifecycle.md for
+//! effect is logged in the change feed; predecessor → successor links are
+//! recorded. Nationally the reorganisation is one operation naming the
+//! sources and successors by code (`Delivery::Reorganisation`), queued after
+//! the successors' registrations; it ends the sources in NCRS and closes
+//! their taxpayers. See docs/lifecycle.md for
 //! the legal reading (what ends, what continues, where union memberships go).
 
 use super::cooperatives::{registration_ward, NewCooperative};
@@ -17,7 +20,7 @@ use crate::domain::rules::{self, ProblemKind, Problems};
 use crate::domain::{
     text, ChangeKind, ChangeOrigin, DissolutionKind, EntityKind, RegistrationStatus, ReorganisationKind, SyncState,
 };
-use crate::national::{Delivery, StatusChange};
+use crate::national::{Delivery, ReorganisationDelivery};
 use crate::state::AppState;
 use crate::storage::lifecycle::{self as store, LinkSide, StatusRow};
 use crate::storage::members as register;
@@ -442,10 +445,6 @@ pub async fn reorganise(
             };
             record_status(&uow, row).await?;
             uow.change(ChangeKind::StatusChanged, EntityKind::Cooperative, s.id, province, next.version);
-            if next.syncs() {
-                let change = StatusChange::ended_by(input.kind, on, &format!("{what}: {reason}"));
-                uow.deliver(EntityKind::Cooperative, s.id, Delivery::Status(change));
-            }
             if let Some(u) = s.union_id {
                 let carried = successors.iter().any(|n| n.union_id == Some(u));
                 let note = if carried {
@@ -459,6 +458,29 @@ pub async fn reorganise(
             uow.change(ChangeKind::Updated, EntityKind::Cooperative, s.id, province, next.version);
         }
         after_sources.push(next);
+    }
+    // Nationally one operation names the sources and the successors (and
+    // ends the sources in NCRS; the tax system closes them): queued last, on
+    // the first source, so it follows the successors' registrations.
+    // Records imported with their code and not synced (NOT_REQUIRED) are
+    // not the registry's to tell NCRS about: a reorganisation naming one is
+    // left to the national side, as their status changes are.
+    let all_sync = after_sources.iter().chain(&successors).all(|c| c.syncs());
+    if let (Some(first), true) = (after_sources.first(), all_sync) {
+        let what = match input.kind {
+            Merger => format!("merged into {successor_names}"),
+            Consolidation => format!("consolidated into {successor_names}"),
+            Split => format!("split into {successor_names}"),
+            Separation => format!("{successor_names} separated from it"),
+        };
+        let delivery = ReorganisationDelivery::new(
+            input.kind,
+            on,
+            &format!("{what}: {reason}"),
+            after_sources.iter().map(|s| s.id).collect(),
+            successors.iter().map(|s| s.id).collect(),
+        );
+        uow.deliver(EntityKind::Cooperative, first.id, Delivery::Reorganisation(delivery));
     }
     let first = after_sources.first().map(|s| (EntityKind::Cooperative, s.id));
     uow.commit(first).await?;

@@ -115,7 +115,7 @@ pub async fn retry(
         let body = match &r.operation {
             Ok(Operation::Register) => Some(Delivery::Register(content.clone())),
             Ok(Operation::Update) => Some(Delivery::Update(content.clone())),
-            Ok(Operation::Status | Operation::AnnualReport) | Err(_) => None,
+            Ok(Operation::Status | Operation::AnnualReport | Operation::Reorganisation) | Err(_) => None,
         };
         let body = body.filter(|b| b.to_stored() != r.body);
         let progress = body.as_ref().map(|_| Progress::from_stored(r.progress.as_deref()).revised().to_stored());

@@ -63,6 +63,8 @@ routes!(SYSTEM_ROUTES, add_system_routes:
     post "/ncrs/v1/records/{code}/status" => change_record_status,
     get "/ncrs/v1/records/{code}/annual-reports/{year}" => annual_report,
     put "/ncrs/v1/records/{code}/annual-reports/{year}" => put_annual_report,
+    post "/ncrs/v1/reorganisations" => reorganise,
+    get "/ncrs/v1/reorganisations/{reorganisationId}" => reorganisation,
     get "/ncrs/v1/changes" => changes,
 );
 
@@ -503,6 +505,18 @@ async fn put_annual_report(
         Err(answer) => answer,
     })
     .await
+}
+
+async fn reorganise(State(sim): State<Sim>, request: Request) -> Answer {
+    write(&sim, System::Ncrs, request, |inner, w, _, body| match input::reorganisation(body) {
+        Ok(r) => inner.state.reorganise(w, r, now()),
+        Err(errors) => Answer::errors(422, errors),
+    })
+    .await
+}
+
+async fn reorganisation(State(sim): State<Sim>, Params(id): Params<String>) -> Answer {
+    sim.lock().state.reorganisation(&id)
 }
 
 /// `after`, `limit` and `province` of `GET /ncrs/v1/changes`.

@@ -4,7 +4,7 @@
 
 use super::model::{
     Corrections, EntityDetails, EntityKind, FieldError, LegalRepresentative, NationalChangeKind, RecordStatus,
-    TaxpayerStatus,
+    ReorganisationKind, TaxpayerStatus,
 };
 use crate::domain::{self, CodeError, ProvinceCode, TaxCode, WardCode};
 use chrono::NaiveDate;
@@ -444,6 +444,8 @@ pub(crate) struct RecordContent {
     pub details: EntityDetails,
     pub address: Option<String>,
     pub members: u32,
+    /// A union's member cooperatives by code (the form lists them).
+    pub member_cooperatives: Vec<String>,
 }
 
 /// Reads an NCRS record; `extra` adds refusals that depend on state (e.g.
@@ -465,9 +467,21 @@ pub(crate) fn record_content(
     let details = entity_fields(&mut o, &mut e);
     let address = o.opt_text(&mut e, "address");
     let members = o.count(&mut e, "members", 0, 1_000_000);
+    let kind = body.get("kind").and_then(Value::as_str).and_then(EntityKind::parse);
+    let member_cooperatives = if o.map.get("memberCooperatives").is_some_and(|v| !v.is_null()) {
+        if kind == Some(EntityKind::Cooperative) {
+            o.get("memberCooperatives");
+            e.add("memberCooperatives", "applies to a UNION only: a cooperative's members are counted, not listed");
+            Some(Vec::new())
+        } else {
+            code_list(&mut o, &mut e, "memberCooperatives")
+        }
+    } else {
+        o.get("memberCooperatives");
+        Some(Vec::new())
+    };
     // The kind alone decides the least membership, so check it even when
     // other fields are refused.
-    let kind = body.get("kind").and_then(Value::as_str).and_then(EntityKind::parse);
     if let (true, Some(kind), Some(m)) = (creating, kind, members) {
         let least = match kind {
             EntityKind::Cooperative => 5,
@@ -483,8 +497,10 @@ pub(crate) fn record_content(
     }
     o.finish(&mut e);
     e.into_result()?;
-    match (details, address, members) {
-        (Some(details), Ok(address), Some(members)) => Ok(RecordContent { details, address, members }),
+    match (details, address, members, member_cooperatives) {
+        (Some(details), Ok(address), Some(members), Some(member_cooperatives)) => {
+            Ok(RecordContent { details, address, members, member_cooperatives })
+        }
         _ => Err(vec![FieldError { field: None, message: "invalid record".into() }]),
     }
 }
@@ -590,6 +606,101 @@ pub(crate) fn annual_report(body: &Value, extra: Vec<FieldError>) -> Result<Repo
             })
         }
         _ => Err(vec![FieldError { field: None, message: "invalid annual report".into() }]),
+    }
+}
+
+/// The body of `POST /ncrs/v1/reorganisations`, read and its shape checked
+/// (what needs the records, NCRS's state, is checked by the state).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ReorganisationRequest {
+    pub kind: ReorganisationKind,
+    pub effective_on: NaiveDate,
+    pub reason: String,
+    pub sources: Vec<String>,
+    pub successors: Vec<String>,
+}
+
+/// Reads a list of cooperative codes at `key`, refusing each bad one at `key[i]`.
+fn code_list(o: &mut Obj<'_>, e: &mut Errors, key: &'static str) -> Option<Vec<String>> {
+    let items = o.array(e, key)?;
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (i, v) in items.iter().enumerate() {
+        let field = format!("{}[{i}]", o.path(key));
+        let Some(s) = v.as_str() else {
+            e.add(field, format!("must be a cooperative code (a string), got {}", type_name(v)));
+            ok = false;
+            continue;
+        };
+        match parse_code(e, field.clone(), s, TaxCode::parse) {
+            Some(c) if c.as_str() == s && !s.contains('-') => {
+                if out.iter().any(|x: &String| x == s) {
+                    e.add(field, format!("{s} is named twice"));
+                    ok = false;
+                } else {
+                    out.push(s.to_owned());
+                }
+            }
+            Some(_) => {
+                e.add(field, format!("must be exactly the 10 digits of a cooperative code, got {s:?}"));
+                ok = false;
+            }
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+/// Reads `POST /ncrs/v1/reorganisations`: kind, effective date, reason, the
+/// sources' and successors' codes, and each kind's cardinality (MERGER: one
+/// or more sources into exactly one successor; CONSOLIDATION: two or more
+/// into one; SPLIT: one into two or more; SEPARATION: one that continues,
+/// and one or more).
+pub(crate) fn reorganisation(body: &Value) -> Result<ReorganisationRequest, Vec<FieldError>> {
+    let mut e = Errors::default();
+    let Some(mut o) = Obj::root(body, &mut e) else {
+        return Err(e.into_vec());
+    };
+    let kind = o.one_of(&mut e, "kind", ReorganisationKind::NAMES, ReorganisationKind::parse);
+    let effective_on = o.date(&mut e, "effectiveOn");
+    let reason = o.text(&mut e, "reason");
+    let sources = code_list(&mut o, &mut e, "sources");
+    let successors = code_list(&mut o, &mut e, "successors");
+    if let (Some(kind), Some(sources), Some(successors)) = (kind, &sources, &successors) {
+        use ReorganisationKind::*;
+        let (min_sources, max_sources, min_successors, max_successors, rule) = match kind {
+            Merger => (1, usize::MAX, 1, 1, "a MERGER names one or more sources and exactly one (existing) successor"),
+            Consolidation => {
+                (2, usize::MAX, 1, 1, "a CONSOLIDATION names two or more sources and exactly one new successor")
+            }
+            Split => (1, 1, 2, usize::MAX, "a SPLIT names exactly one source and two or more new successors"),
+            Separation => (
+                1,
+                1,
+                1,
+                usize::MAX,
+                "a SEPARATION names exactly one (continuing) source and one or more new successors",
+            ),
+        };
+        if !(min_sources..=max_sources).contains(&sources.len()) {
+            e.add("sources", rule);
+        }
+        if !(min_successors..=max_successors).contains(&successors.len()) {
+            e.add("successors", rule);
+        }
+        for (i, c) in successors.iter().enumerate() {
+            if sources.contains(c) {
+                e.add(format!("successors[{i}]"), format!("{c} is named as a source too"));
+            }
+        }
+    }
+    o.finish(&mut e);
+    e.into_result()?;
+    match (kind, effective_on, reason, sources, successors) {
+        (Some(kind), Some(effective_on), Some(reason), Some(sources), Some(successors)) => {
+            Ok(ReorganisationRequest { kind, effective_on, reason, sources, successors })
+        }
+        _ => Err(vec![FieldError { field: None, message: "invalid reorganisation".into() }]),
     }
 }
 
@@ -727,6 +838,63 @@ mod tests {
         });
         assert_eq!(fields(&record_content(&body, Vec::new(), true).expect_err("refused")), ["members"]);
         assert_eq!(record_content(&body, Vec::new(), false).expect("recorded below the minimum").members, 3);
+    }
+
+    #[test]
+    fn a_reorganisation_names_valid_codes_in_its_kinds_numbers() {
+        let code = |n: u8| TaxCode::from_first_nine([0, 1, 0, 0, 0, 0, 0, 1, n]).expect("a code").to_string();
+        let (a, b, c) = (code(1), code(2), code(3));
+        let (a, b, c) = (a.as_str(), b.as_str(), c.as_str());
+        let ok =
+            json!({"kind": "MERGER", "effectiveOn": "2026-01-02", "reason": "r", "sources": [a, b], "successors": [c]});
+        assert_eq!(reorganisation(&ok).expect("valid").sources, [a, b]);
+        let bad = |body: Value| {
+            fields(&reorganisation(&body).expect_err("refused")).iter().map(|s| s.to_string()).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            bad(
+                json!({"kind": "SPLIT", "effectiveOn": "2026-01-02", "reason": "r", "sources": [a], "successors": [c]})
+            ),
+            ["successors"]
+        );
+        assert_eq!(
+            bad(
+                json!({"kind": "CONSOLIDATION", "effectiveOn": "2026-01-02", "reason": "r", "sources": [a], "successors": [c, b]})
+            ),
+            ["sources", "successors"]
+        );
+        assert_eq!(
+            bad(
+                json!({"kind": "SEPARATION", "effectiveOn": "2026-01-02", "reason": "r", "sources": [a], "successors": [a, "12", 5]})
+            ),
+            ["successors[1]", "successors[2]"]
+        );
+        assert_eq!(
+            bad(
+                json!({"kind": "MERGER", "effectiveOn": "2026-01-02", "reason": "r", "sources": [a, a], "successors": [c]})
+            ),
+            ["sources[1]"]
+        );
+    }
+
+    #[test]
+    fn a_union_record_lists_its_member_cooperatives_by_code_and_a_cooperative_does_not() {
+        let mut union = json!({
+            "name": "LH HTX A", "kind": "UNION", "wardCode": "16681", "provinceCode": "40",
+            "legalRepresentative": {"fullName": "Nguyễn Văn A", "idNumber": "001090000001"},
+            "businessLines": ["0111"], "charterCapital": "1500000000", "members": 3,
+            "memberCooperatives": ["0100109106"]
+        });
+        let read = record_content(&union, Vec::new(), true).expect("valid");
+        assert_eq!(read.member_cooperatives, ["0100109106"]);
+        union["memberCooperatives"] = json!(["0100109106", "12"]);
+        assert_eq!(fields(&record_content(&union, Vec::new(), true).expect_err("refused")), ["memberCooperatives[1]"]);
+        union["kind"] = json!("COOPERATIVE");
+        union["members"] = json!(7);
+        union["memberCooperatives"] = json!(["0100109106"]);
+        assert_eq!(fields(&record_content(&union, Vec::new(), true).expect_err("refused")), ["memberCooperatives"]);
+        union.as_object_mut().expect("body").remove("memberCooperatives");
+        assert!(record_content(&union, Vec::new(), true).expect("valid").member_cooperatives.is_empty());
     }
 
     #[test]

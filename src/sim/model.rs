@@ -108,6 +108,24 @@ wire_enum!(
         AnnualReportFiled = "ANNUAL_REPORT_FILED",
         /// The national side corrected name or address (hiệu đính).
         Corrected = "CORRECTED",
+        /// The record was named in a reorganisation (tổ chức lại): as a
+        /// source (ended, `status` DISSOLVED, unless it continues after a
+        /// separation) or as a successor; `reorganisationId` names it.
+        Reorganised = "REORGANISED",
+    }
+);
+
+wire_enum!(
+    /// A reorganisation of cooperatives (tổ chức lại hợp tác xã).
+    ReorganisationKind {
+        /// Sáp nhập: one or more sources end, absorbed into one existing successor.
+        Merger = "MERGER",
+        /// Hợp nhất: two or more sources end, forming one new successor.
+        Consolidation = "CONSOLIDATION",
+        /// Chia: one source ends, divided into two or more new successors.
+        Split = "SPLIT",
+        /// Tách: one source continues; one or more new successors split off.
+        Separation = "SEPARATION",
     }
 );
 
@@ -154,6 +172,8 @@ wire_enum!(
         CompulsoryDissolution = "COMPULSORY_DISSOLUTION",
         /// National revocation.
         Revocation = "REVOCATION",
+        /// Named in a reorganisation (as a source or a successor).
+        Reorganise = "REORGANISE",
     }
 );
 
@@ -308,18 +328,79 @@ pub struct NcrsRecord {
     pub address: Option<String>,
     /// Members (thành viên): persons for a cooperative, member cooperatives for a union.
     pub members: u32,
+    /// A union's member cooperatives by code, as its form lists them
+    /// (absent for a cooperative, whose members are only counted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub member_cooperatives: Vec<String>,
     /// Legal status.
     pub status: RecordStatus,
     /// When the last status change took effect.
     pub status_effective_on: Option<NaiveDate>,
     /// Why the status last changed.
     pub status_reason: Option<String>,
-    /// Version, 1 on creation, +1 on every change; the `ETag`.
+    /// Version, 1 on creation, +1 on every change of content or status; the
+    /// `ETag`. A reorganisation's links are not content: they change no version.
     pub version: u64,
+    /// The records it continues (tiền thân) by reorganisation, with the
+    /// reorganisation that linked them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub predecessors: Vec<RecordLink>,
+    /// The records that continue it (kế thừa) by reorganisation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub successors: Vec<RecordLink>,
     /// When the record was created.
     pub registered_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+}
+
+/// A link between two records made by a reorganisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordLink {
+    /// The other record's code.
+    pub code: String,
+    /// Which reorganisation.
+    pub reorganisation_id: String,
+    /// Its kind.
+    pub kind: ReorganisationKind,
+}
+
+/// A reorganisation as NCRS recorded it (`POST /ncrs/v1/reorganisations`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reorganisation {
+    /// Its id, `REORG-` and 8 digits.
+    pub id: String,
+    /// Merger, consolidation, split or separation.
+    pub kind: ReorganisationKind,
+    /// When it takes effect.
+    pub effective_on: NaiveDate,
+    /// Why (the members' resolution).
+    pub reason: String,
+    /// The sources' codes, as sent.
+    pub sources: Vec<String>,
+    /// The successors' codes, as sent.
+    pub successors: Vec<String>,
+    /// Every record named, with its version after the reorganisation.
+    pub versions: Vec<RecordVersion>,
+    /// When NCRS recorded it.
+    pub recorded_at: DateTime<Utc>,
+    /// The idempotency keys it was applied under (one, unless a client
+    /// sent the same reorganisation twice under two keys).
+    pub idempotency_keys: Vec<String>,
+}
+
+/// A record's version after a write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordVersion {
+    /// The record's code.
+    pub code: String,
+    /// Its version (the `ETag` a later write sends in `If-Match`).
+    pub version: u64,
+    /// Its status after the reorganisation.
+    pub status: RecordStatus,
 }
 
 /// A yearly report (báo cáo tình hình hoạt động hằng năm).
@@ -396,6 +477,9 @@ pub struct Change {
     /// CORRECTED: the corrected fields and their new values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corrections: Option<Corrections>,
+    /// REORGANISED: the reorganisation's id (`GET /ncrs/v1/reorganisations/{id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reorganisation_id: Option<String>,
 }
 
 /// One distinct write applied to a record, and how many times it was
@@ -459,6 +543,8 @@ pub struct TaxRecords {
 pub struct NcrsRecords {
     /// Every record, by code.
     pub records: Vec<NcrsEntry>,
+    /// Every reorganisation recorded, in order.
+    pub reorganisations: Vec<Reorganisation>,
     /// The change feed's last sequence (0 when empty).
     pub last_sequence: u64,
     /// Idempotency keys remembered.

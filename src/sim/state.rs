@@ -3,11 +3,12 @@
 //! The HTTP edge holds the lock, remembers answers for idempotency and
 //! persists.
 
-use super::input::{self, Errors, NationalChange, RecordContent, ReportContent, StatusChange};
+use super::input::{self, Errors, NationalChange, RecordContent, ReorganisationRequest, ReportContent, StatusChange};
 use super::model::{
     AnnualReport, AppliedWrite, Change, ChangeKind, ChangePage, EntityDetails, ErrorBody, FieldError, IssueStatus,
-    NationalChangeApplied, NationalChangeKind, NcrsEntry, NcrsRecord, NcrsRecords, Origin, RecordStatus,
-    RegistrationState, SimRecords, TaxRecords, Taxpayer, TaxpayerEntry, TaxpayerStatus, WriteOperation,
+    NationalChangeApplied, NationalChangeKind, NcrsEntry, NcrsRecord, NcrsRecords, Origin, RecordLink, RecordStatus,
+    RecordVersion, RegistrationState, Reorganisation, ReorganisationKind, SimRecords, TaxRecords, Taxpayer,
+    TaxpayerEntry, TaxpayerStatus, WriteOperation,
 };
 use crate::domain::TaxCode;
 use chrono::{DateTime, Datelike, Utc};
@@ -210,6 +211,9 @@ pub(crate) struct NcrsState {
     records: BTreeMap<String, Slot>,
     changes: Vec<Change>,
     idempotency: Idempotency,
+    /// Reorganisations, in the order recorded (absent from older state files).
+    #[serde(default)]
+    reorganisations: Vec<Reorganisation>,
 }
 
 /// Both systems.
@@ -307,6 +311,7 @@ impl State {
                         writes: s.writes.clone(),
                     })
                     .collect(),
+                reorganisations: self.ncrs.reorganisations.clone(),
                 last_sequence: self.last_sequence(),
                 idempotency_keys: self.ncrs.idempotency.len(),
             },
@@ -559,6 +564,7 @@ impl State {
             reason: None,
             year: None,
             corrections: None,
+            reorganisation_id: None,
         }
     }
 
@@ -617,19 +623,23 @@ impl State {
                 e.add("code", format!("no taxpayer with tax code {c} in the tax registration system"));
             }
         }
-        let RecordContent { details, address, members } = match input::record_content(body, e.into_vec(), true) {
-            Ok(content) => content,
-            Err(errors) => return Answer::errors(422, errors),
-        };
+        let RecordContent { details, address, members, member_cooperatives } =
+            match input::record_content(body, e.into_vec(), true) {
+                Ok(content) => content,
+                Err(errors) => return Answer::errors(422, errors),
+            };
         let record = NcrsRecord {
             code: code.to_owned(),
             details,
             address,
             members,
+            member_cooperatives,
             status: RecordStatus::Active,
             status_effective_on: None,
             status_reason: None,
             version: 1,
+            predecessors: Vec::new(),
+            successors: Vec::new(),
             registered_at: now,
             updated_at: now,
         };
@@ -649,16 +659,18 @@ impl State {
         if r.status.content_locked() {
             return Answer::message(422, format!("record {code} is {}: its content can no longer change", r.status));
         }
-        let RecordContent { details, address, members } = match input::record_content(body, Vec::new(), false) {
-            Ok(content) => content,
-            Err(errors) => return Answer::errors(422, errors),
-        };
+        let RecordContent { details, address, members, member_cooperatives } =
+            match input::record_content(body, Vec::new(), false) {
+                Ok(content) => content,
+                Err(errors) => return Answer::errors(422, errors),
+            };
         if details.kind != r.details.kind {
             return Answer::invalid("kind", format!("cannot change: registered as {}", r.details.kind));
         }
         r.details = details;
         r.address = address;
         r.members = members;
+        r.member_cooperatives = member_cooperatives;
         r.version += 1;
         r.updated_at = now;
         w.log_into(WriteOperation::Replace, &mut slot.writes);
@@ -839,6 +851,117 @@ impl State {
             after.max(self.last_sequence())
         };
         Answer::json(200, &ChangePage { changes: page, next_after })
+    }
+
+    /// `POST /ncrs/v1/reorganisations`: records a reorganisation, all or
+    /// nothing. Refused with field errors (422) for what NCRS knows: a code
+    /// without a record; a source that is not ACTIVE or SUSPENDED (already
+    /// ended, revoked, in dissolution); a successor that is not registered
+    /// yet or not operating; a new successor (of a consolidation, split or
+    /// separation) that was formed by another reorganisation already. Then
+    /// every source but a separation's ends (DISSOLVED, +1 version), each
+    /// source is linked to each successor both ways (no version change),
+    /// and each record named gets one REORGANISED feed entry.
+    pub(crate) fn reorganise(&mut self, w: &Write, r: ReorganisationRequest, now: DateTime<Utc>) -> Answer {
+        let mut e = Errors::default();
+        for (i, code) in r.sources.iter().enumerate() {
+            let field = format!("sources[{i}]");
+            match self.ncrs.records.get(code).map(|s| &s.record) {
+                None => e.add(field, format!("no NCRS record with code {code}")),
+                Some(rec) if !matches!(rec.status, RecordStatus::Active | RecordStatus::Suspended) => e.add(
+                    field,
+                    format!("record {code} is {}: only an ACTIVE or SUSPENDED record is reorganised", rec.status),
+                ),
+                Some(_) => {}
+            }
+        }
+        let new_successors = r.kind != ReorganisationKind::Merger;
+        for (i, code) in r.successors.iter().enumerate() {
+            let field = format!("successors[{i}]");
+            match self.ncrs.records.get(code).map(|s| &s.record) {
+                None => e.add(
+                    field,
+                    format!("no NCRS record with code {code}: a successor is registered (created) before the reorganisation names it"),
+                ),
+                Some(rec) if !matches!(rec.status, RecordStatus::Active | RecordStatus::Suspended) => {
+                    e.add(field, format!("record {code} is {}: a successor must be ACTIVE or SUSPENDED", rec.status))
+                }
+                Some(rec) if new_successors && !rec.predecessors.is_empty() => e.add(
+                    field,
+                    format!(
+                        "record {code} was formed by reorganisation {} already: a {} forms new records",
+                        rec.predecessors.first().map(|l| l.reorganisation_id.as_str()).unwrap_or_default(),
+                        r.kind
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+        if let Err(errors) = e.into_result() {
+            return Answer::errors(422, errors);
+        }
+        let id = format!("REORG-{:08}", self.ncrs.reorganisations.len() + 1);
+        let ends = r.kind != ReorganisationKind::Separation;
+        let link = |code: &str| RecordLink { code: code.to_owned(), reorganisation_id: id.clone(), kind: r.kind };
+        let mut entries = Vec::new();
+        let named: Vec<(&String, bool)> =
+            r.sources.iter().map(|c| (c, true)).chain(r.successors.iter().map(|c| (c, false))).collect();
+        for (code, is_source) in &named {
+            let Some(slot) = self.ncrs.records.get_mut(*code) else {
+                return not_found_record(code);
+            };
+            let rec = &mut slot.record;
+            if *is_source {
+                rec.successors.extend(r.successors.iter().map(|c| link(c)));
+                if ends {
+                    rec.status = RecordStatus::Dissolved;
+                    rec.status_effective_on = Some(r.effective_on);
+                    rec.status_reason = Some(r.reason.clone());
+                    rec.version += 1;
+                }
+            } else {
+                rec.predecessors.extend(r.sources.iter().map(|c| link(c)));
+            }
+            rec.updated_at = now;
+            w.log_into(WriteOperation::Reorganise, &mut slot.writes);
+            let mut entry = Self::change_of(&slot.record, ChangeKind::Reorganised, Origin::Province, now);
+            if *is_source && ends {
+                entry.status = Some(RecordStatus::Dissolved);
+                entry.effective_on = Some(r.effective_on);
+            }
+            entry.reason = Some(r.reason.clone());
+            entry.reorganisation_id = Some(id.clone());
+            entries.push(entry);
+        }
+        for entry in entries {
+            self.append_change(entry);
+        }
+        let versions = named
+            .iter()
+            .filter_map(|(code, _)| self.ncrs.records.get(*code))
+            .map(|s| RecordVersion { code: s.record.code.clone(), version: s.record.version, status: s.record.status })
+            .collect();
+        let recorded = Reorganisation {
+            id: id.clone(),
+            kind: r.kind,
+            effective_on: r.effective_on,
+            reason: r.reason,
+            sources: r.sources,
+            successors: r.successors,
+            versions,
+            recorded_at: now,
+            idempotency_keys: w.key.iter().cloned().collect(),
+        };
+        self.ncrs.reorganisations.push(recorded.clone());
+        Answer::json(201, &recorded).header("Location", format!("/ncrs/v1/reorganisations/{id}"))
+    }
+
+    /// `GET /ncrs/v1/reorganisations/{id}`.
+    pub(crate) fn reorganisation(&self, id: &str) -> Answer {
+        match self.ncrs.reorganisations.iter().find(|r| r.id == id) {
+            Some(r) => Answer::json(200, r),
+            None => Answer::message(404, format!("no reorganisation {id:?}")),
+        }
     }
 
     /// `POST /_sim/national-changes`: applies a national-side change.

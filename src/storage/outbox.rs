@@ -296,6 +296,23 @@ pub async fn later_rows(w: &WriteTxn, kind: EntityKind, entity_id: i64, row_id: 
         .is_some())
 }
 
+/// The states of the open rows (not delivered or superseded) of the
+/// cooperatives `ids` older than `row_id`: what a delivery naming several
+/// records (a reorganisation) waits for, as the claim makes a record's own
+/// rows wait for its earlier ones.
+pub async fn open_before(db: &DatabaseConnection, ids: &[i64], row_id: i64) -> Result<Vec<String>, StorageError> {
+    Ok(sync_outbox::Entity::find()
+        .select_only()
+        .column(sync_outbox::Column::State)
+        .filter(sync_outbox::Column::EntityKind.eq(EntityKind::Cooperative.as_str()))
+        .filter(sync_outbox::Column::EntityId.is_in(ids.iter().copied()))
+        .filter(sync_outbox::Column::Id.lt(row_id))
+        .filter(sync_outbox::Column::State.is_not_in(DONE))
+        .into_tuple::<String>()
+        .all(db)
+        .await?)
+}
+
 /// Whether any row is pending or in flight.
 pub async fn anything_open(db: &DatabaseConnection) -> Result<bool, StorageError> {
     Ok(sync_outbox::Entity::find()
@@ -347,7 +364,7 @@ pub async fn requeue(
 /// Rows of one operation in one state.
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct QueueFigure {
-    /// REGISTER, UPDATE, STATUS or ANNUAL_REPORT.
+    /// REGISTER, UPDATE, STATUS, ANNUAL_REPORT or REORGANISATION.
     pub operation: String,
     /// PENDING, IN_FLIGHT, DELIVERED, FAILED or REJECTED.
     pub state: String,

@@ -28,7 +28,7 @@
 use crate::domain::{EntityKind, TaxCode};
 use crate::national::client::{CallError, National, NationalSystems};
 use crate::national::feed::Entry;
-use crate::national::{Content, Delivery, Progress};
+use crate::national::{Content, Delivery, Progress, ReorganisationDelivery};
 use crate::service::national::{self as apply, Settlement};
 use crate::service::ServiceError;
 use crate::state::AppState;
@@ -315,6 +315,68 @@ impl<N: NationalSystems> Worker<N> {
         Ok(Settlement::Registered { code, version })
     }
 
+    /// A reorganisation: waits until no record it names has an earlier
+    /// delivery open (the new successors' registrations above all: they
+    /// need their codes), then the one NCRS operation (its step saved), then
+    /// each ending source's CLOSED tax status (each step saved). Waiting
+    /// behind deliveries that are still under way does not spend the
+    /// attempt budget; waiting behind a FAILED or REJECTED one does.
+    async fn reorganise(
+        &self,
+        row: &QueuedRow,
+        r: &ReorganisationDelivery,
+        p: &mut Progress,
+    ) -> Result<Settlement, Failure> {
+        let key = &row.key;
+        let named: Vec<i64> = r.sources.iter().chain(&r.successors).copied().collect();
+        let blockers = outbox::open_before(&self.state.db, &named, row.id).await.map_err(ServiceError::from)?;
+        if !blockers.is_empty() {
+            let stuck = blockers.iter().any(|s| s == "FAILED" || s == "REJECTED");
+            if !stuck {
+                self.step(row, p).await?;
+            }
+            let detail = if stuck {
+                "waiting for a failed or rejected delivery of a cooperative it names (retrySync that cooperative)"
+            } else {
+                "waiting for the deliveries of the cooperatives it names (the successors' registrations)"
+            };
+            return Err(Failure::National(CallError::Transient {
+                retry_after: Some(self.settings.poll),
+                detail: detail.into(),
+            }));
+        }
+        let mut codes = std::collections::HashMap::new();
+        for id in &named {
+            let (code, _) = self.registered(EntityKind::Cooperative, *id).await?;
+            codes.insert(*id, code);
+        }
+        let code_of = |ids: &[i64]| ids.iter().map(|id| codes.get(id).cloned().unwrap_or_default()).collect();
+        let first = r.sources.first().and_then(|id| codes.get(id)).cloned().unwrap_or_default();
+        if !p.ncrs_done {
+            let body = r.body(code_of(&r.sources), code_of(&r.successors));
+            let versions = self.national.reorganise(&body, p.key(key, "ncrs")).await?;
+            p.ncrs_version = versions.iter().find(|(c, _)| *c == first).and_then(|(_, v)| *v);
+            p.ncrs_done = true;
+            self.step(row, p).await?;
+        }
+        if let Some(tax) = &r.tax {
+            for id in &r.sources {
+                if p.tax_closed.contains(id) {
+                    continue;
+                }
+                let code = codes.get(id).cloned().unwrap_or_default();
+                match self.national.taxpayer_status(&code, tax, p.key(key, &format!("tax-{id}"))).await {
+                    // Already CLOSED: nothing to do.
+                    Ok(()) | Err(CallError::Rejected(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                p.tax_closed.push(*id);
+                self.step(row, p).await?;
+            }
+        }
+        Ok(Settlement::Delivered { version: p.ncrs_version })
+    }
+
     /// Performs one delivery, saving each step done in `p`.
     async fn perform(
         &self,
@@ -355,6 +417,7 @@ impl<N: NationalSystems> Worker<N> {
                 let version = self.national.annual_report(&code, r.year, &r.report, key.clone()).await?;
                 Ok(Settlement::Delivered { version })
             }
+            Delivery::Reorganisation(r) => self.reorganise(row, r, p).await,
         }
     }
 

@@ -136,6 +136,18 @@ async fn a_union_without_what_the_national_form_requires_is_refused(backend: Bac
     let p = payload(&app, &t, UNION, complete).await;
     assert_eq!(p["userErrors"], json!([]), "{p}");
     assert_eq!(p["cooperativeUnion"]["status"], "PENDING");
+    // The form lists the members by code: so does the NCRS body queued.
+    let row = sync_outbox::Entity::find()
+        .filter(sync_outbox::Column::EntityKind.eq("COOPERATIVE_UNION"))
+        .one(app.conn())
+        .await
+        .expect("read")
+        .expect("the union's registration is queued");
+    let body: Value = serde_json::from_str(&row.payload).expect("json");
+    let mut codes: Vec<String> = (0..3).map(|i| tax_code(30 + i)).collect();
+    codes.sort();
+    assert_eq!(body["ncrs"]["memberCooperatives"], json!(codes), "{body}");
+    assert_eq!(body["ncrs"]["members"], 3);
 }
 
 storage_tests!(

@@ -1,19 +1,22 @@
 //! Reorganisation (tổ chức lại, docs/lifecycle.md) end to end through the
 //! sandbox: each kind's records, links both ways, members and union
 //! memberships, the national systems' state once the sync worker delivered
-//! (NCRS and the tax system), the change feed; all or nothing.
+//! (NCRS and the tax system), the change feed; all or nothing. Nationally
+//! each reorganisation is one NCRS operation naming sources and successors,
+//! sent exactly once (under faults, after a refusal and `retrySync`).
 
-use crate::helpers::{insert_union, officer, Backend, TestApp};
+use crate::helpers::{admin, insert_union, officer, Backend, TestApp};
 use crate::storage_tests;
 use crate::writes::{self, payload, registered};
 use coopgate::graphql::ids::{self, NodeKind};
-use coopgate::sim::{self, SimConfig, SimHandle};
-use coopgate::sync::client::{Endpoints, HttpNational};
+use coopgate::sim::{self, Faults, SimConfig, SimHandle};
+use coopgate::sync::client::{Answer, Call, CallError, Endpoints, HttpNational, NationalSystems};
 use coopgate::sync::worker::{Worker, WorkerSettings};
 use entity::{change_event, cooperative, member, reorganisation_link, sync_outbox};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const REORGANISE: &str = "mutation($i: ReorganiseInput!) { reorganiseCooperatives(input: $i) {
@@ -24,13 +27,39 @@ const ADD_MEMBER: &str =
 const RECORD: &str = "query($id: ID!) { node(id: $id) { ... on Cooperative { id name code status version
     officialMembers associateMembers belowLegalMinimumSince union { id }
     predecessors { id } successors { id } members { totalCount } all: members(current: false) { totalCount }
-    statusHistory { status dissolutionKind reason } sync { taxRegistration nationalRegistry } } } }";
+    statusHistory { status dissolutionKind reason } sync { taxRegistration nationalRegistry lastError } } } }";
+const RETRY: &str =
+    "mutation($id: ID!) { retrySync(id: $id) { sync { nationalRegistry } userErrors { code message } } }";
+
+/// The simulator's client, behind a switch that makes NCRS refuse
+/// reorganisations (422 naming a source) while it is on; it keeps the
+/// idempotency key of every reorganisation call made.
+struct Gate {
+    inner: HttpNational,
+    refuse: AtomicBool,
+    keys: Mutex<Vec<String>>,
+}
+
+impl NationalSystems for Gate {
+    async fn call(&self, call: Call) -> Result<Answer, CallError> {
+        if call.path == "/ncrs/v1/reorganisations" {
+            if let (Ok(mut keys), Some(k)) = (self.keys.lock(), &call.idempotency_key) {
+                keys.push(k.clone());
+            }
+            if self.refuse.load(SeqCst) {
+                return Err(CallError::Rejected("sources[0]: record is under inspection (scripted)".into()));
+            }
+        }
+        self.inner.call(call).await
+    }
+}
 
 /// The sandbox: an app, the national simulator and a worker delivering to it.
 struct Sandbox {
     app: TestApp,
     sim: SimHandle,
-    worker: Worker<HttpNational>,
+    gate: Arc<Gate>,
+    worker: Worker<Gate>,
     officer: String,
 }
 
@@ -39,7 +68,7 @@ impl Sandbox {
         let app = TestApp::spawn(backend).await;
         let config = SimConfig { listen: "127.0.0.1:0".parse().expect("addr"), seed: 13, ..Default::default() };
         let sim = sim::spawn(config).await.expect("simulator starts");
-        let client = HttpNational::new(Endpoints {
+        let inner = HttpNational::new(Endpoints {
             tax_url: sim.base_url(),
             ncrs_url: sim.base_url(),
             client_id: sim::DEFAULT_CLIENT_ID.into(),
@@ -47,6 +76,7 @@ impl Sandbox {
             timeout: Duration::from_secs(2),
         })
         .expect("client");
+        let gate = Arc::new(Gate { inner, refuse: AtomicBool::new(false), keys: Mutex::new(Vec::new()) });
         let settings = WorkerSettings {
             max_attempts: 200,
             backoff_base: Duration::from_millis(5),
@@ -54,8 +84,64 @@ impl Sandbox {
             lease: Duration::from_secs(30),
             ..Default::default()
         };
-        let worker = Worker::new(app.state.clone(), Arc::new(client), settings);
-        Sandbox { app, sim, worker, officer: officer("40") }
+        let worker = Worker::new(app.state.clone(), gate.clone(), settings);
+        Sandbox { app, sim, gate, worker, officer: officer("40") }
+    }
+
+    /// The reorganisations NCRS recorded.
+    fn reorganisations(&self) -> Vec<Value> {
+        let records = serde_json::to_value(self.sim.records()).expect("json");
+        records["ncrs"]["reorganisations"].as_array().expect("list").clone()
+    }
+
+    /// The local codes of cooperatives.
+    async fn codes(&self, ids: &[Value]) -> Vec<String> {
+        let mut out = Vec::new();
+        for id in ids {
+            out.push(self.record(id).await["code"].as_str().expect("a code").to_owned());
+        }
+        out
+    }
+
+    /// NCRS holds exactly one reorganisation, of `kind`, naming these
+    /// cooperatives by code, applied under one key (the one call made, or
+    /// its retries), and the links both ways; the outbox queued it once,
+    /// and no source got a STATUS delivery of its own.
+    async fn assert_one_reorganisation(&self, kind: &str, sources: &[Value], successors: &[Value]) {
+        let (from, to) = (self.codes(sources).await, self.codes(successors).await);
+        let all = self.reorganisations();
+        assert_eq!(all.len(), 1, "one national operation: {all:?}");
+        let r = &all[0];
+        assert_eq!(
+            (r["kind"].as_str(), r["sources"].clone(), r["successors"].clone()),
+            (Some(kind), json!(from), json!(to))
+        );
+        assert_eq!(r["idempotencyKeys"].as_array().map(Vec::len), Some(1), "{r}");
+        let keys = self.gate.keys.lock().expect("keys").clone();
+        assert!(keys.iter().all(|k| *k == keys[0]), "every call under one key: {keys:?}");
+        for code in &from {
+            let (ncrs, _) = self.national(code);
+            let linked: Vec<&str> =
+                ncrs["successors"].as_array().expect("links").iter().filter_map(|l| l["code"].as_str()).collect();
+            assert_eq!(linked, to.iter().map(String::as_str).collect::<Vec<_>>(), "{ncrs}");
+        }
+        for code in &to {
+            let (ncrs, _) = self.national(code);
+            let linked: Vec<&str> =
+                ncrs["predecessors"].as_array().expect("links").iter().filter_map(|l| l["code"].as_str()).collect();
+            assert_eq!(linked, from.iter().map(String::as_str).collect::<Vec<_>>(), "{ncrs}");
+        }
+        let rows = sync_outbox::Entity::find().all(self.app.conn()).await.expect("outbox");
+        let reorganisations: Vec<_> = rows.iter().filter(|r| r.operation == "REORGANISATION").collect();
+        assert_eq!(reorganisations.len(), 1);
+        assert_eq!(reorganisations[0].entity_id, db_id(&sources[0]), "queued on the first source");
+        let source_ids: Vec<i64> = sources.iter().map(db_id).collect();
+        let newest_register = rows.iter().filter(|r| r.operation == "REGISTER").map(|r| r.id).max().unwrap_or(0);
+        assert!(reorganisations[0].id > newest_register, "queued after the successors' registrations");
+        assert!(
+            !rows.iter().any(|r| r.operation == "STATUS" && source_ids.contains(&r.entity_id)),
+            "NCRS is told once, not per source"
+        );
     }
 
     /// Registers cooperatives and lets the worker register them nationally.
@@ -240,6 +326,7 @@ async fn a_merger_ends_the_source_and_the_absorbing_cooperative_takes_its_member
     let (ncrs, _) = s.national(a["code"].as_str().expect("code"));
     assert_eq!((ncrs["status"].as_str(), ncrs["members"].as_i64()), (Some("ACTIVE"), Some(11)), "{ncrs}");
     assert_eq!(feed(&s.app, into).await.last().map(String::as_str), Some("UPDATED"));
+    s.assert_one_reorganisation("MERGER", std::slice::from_ref(source), std::slice::from_ref(into)).await;
     s.stop().await;
 }
 
@@ -272,6 +359,7 @@ async fn a_consolidation_ends_the_sources_and_forms_one_new_cooperative(backend:
     let links = reorganisation_link::Entity::find().all(s.app.conn()).await.expect("links");
     assert_eq!(links.len(), 2);
     assert!(links.iter().all(|l| l.kind == "CONSOLIDATION"));
+    s.assert_one_reorganisation("CONSOLIDATION", &ids, std::slice::from_ref(&formed)).await;
     s.stop().await;
 }
 
@@ -302,6 +390,7 @@ async fn a_split_ends_the_source_and_forms_several_new_cooperatives(backend: Bac
         assert_eq!(n["officialMembers"], 7, "the declared figures of the new one");
         assert_eq!(n["union"]["id"], union_id(u.id));
     }
+    s.assert_one_reorganisation("SPLIT", std::slice::from_ref(source), &formed).await;
     s.stop().await;
 }
 
@@ -334,6 +423,7 @@ async fn a_separation_keeps_the_source_and_forms_a_new_cooperative(backend: Back
     assert_eq!(feed(&s.app, source).await.last().map(String::as_str), Some("UPDATED"));
     let n = assert_formed(&s, &formed[0], std::slice::from_ref(source)).await;
     assert!(n["union"].is_null(), "the new one joins no union");
+    s.assert_one_reorganisation("SEPARATION", std::slice::from_ref(source), &formed).await;
     s.stop().await;
 }
 
@@ -399,7 +489,110 @@ async fn a_reorganisation_with_a_bad_part_writes_nothing(backend: Backend) {
     s.stop().await;
 }
 
+/// Under heavy faults (5xx, timeouts, lost answers, 429s) each kind reaches
+/// NCRS as one reorganisation applied once, under one key, after its
+/// successors were registered; every national write applied once.
+async fn each_kind_reaches_ncrs_once_under_faults(backend: Backend) {
+    let s = Sandbox::start(backend).await;
+    let ids = s.active(&["HTX A", "HTX B", "HTX C", "HTX D", "HTX E", "HTX F"]).await;
+    s.sim
+        .set_faults(Faults {
+            error_rate: 0.25,
+            timeout_rate: 0.05,
+            hang_ms: 300,
+            lose_answer_rate: 0.15,
+            rate_limit_rate: 0.05,
+            retry_after_secs: 0,
+            ..Default::default()
+        })
+        .expect("faults");
+    let reason = "Nghị quyết đại hội thành viên";
+    let asks = [
+        json!({"kind": "MERGER", "sourceIds": [ids[0]], "intoId": ids[1], "effectiveOn": today(), "reason": reason}),
+        json!({"kind": "CONSOLIDATION", "sourceIds": [ids[2], ids[3]], "successors": [writes::coop("HTX CD", "16681")],
+            "effectiveOn": today(), "reason": reason}),
+        json!({"kind": "SPLIT", "sourceIds": [ids[4]],
+            "successors": [writes::coop("HTX E1", "16681"), writes::coop("HTX E2", "16681")], "effectiveOn": today(), "reason": reason}),
+        json!({"kind": "SEPARATION", "sourceIds": [ids[5]], "successors": [writes::coop("HTX F1", "16681")],
+            "effectiveOn": today(), "reason": reason}),
+    ];
+    let mut done = Vec::new();
+    for ask in asks {
+        let p = s.reorganise(ask).await;
+        assert_eq!(p["userErrors"], json!([]), "{p}");
+        done.push((id_list(&p["sources"]), id_list(&p["successors"])));
+    }
+    s.drain().await;
+    let all = s.reorganisations();
+    assert_eq!(all.len(), 4, "one national operation per reorganisation: {all:?}");
+    for (r, (sources, successors)) in all.iter().zip(&done) {
+        assert_eq!(r["sources"], json!(s.codes(sources).await));
+        assert_eq!(r["successors"], json!(s.codes(successors).await));
+        assert_eq!(r["idempotencyKeys"].as_array().map(Vec::len), Some(1), "{r}");
+    }
+    let records = serde_json::to_value(s.sim.records()).expect("json");
+    for list in [&records["ncrs"]["records"], &records["tax"]["taxpayers"]] {
+        for r in list.as_array().expect("list") {
+            for w in r["writes"].as_array().expect("writes") {
+                assert_eq!(w["applied"], 1, "applied once: {w}");
+            }
+        }
+    }
+    let ended: Vec<&Value> = [&ids[0], &ids[2], &ids[3], &ids[4]].into_iter().collect();
+    for id in ended {
+        let (ncrs, tax) = s.national(s.record(id).await["code"].as_str().expect("code"));
+        assert_eq!((ncrs["status"].as_str(), tax["status"].as_str()), (Some("DISSOLVED"), Some("CLOSED")));
+    }
+    let (kept, _) = s.national(s.record(&ids[5]).await["code"].as_str().expect("code"));
+    assert_eq!(kept["status"], "ACTIVE", "a separation's source continues");
+    s.stop().await;
+}
+
+/// NCRS refuses the reorganisation (422): the row is REJECTED, the first
+/// source's sync status says why, the queue shows it; after the fix
+/// `retrySync` sends the same request under the same key, once.
+async fn a_refused_reorganisation_is_rejected_and_retry_sync_resends_it_under_the_same_key(backend: Backend) {
+    let s = Sandbox::start(backend).await;
+    let ids = s.active(&["HTX Bị từ chối", "HTX Nhận"]).await;
+    s.gate.refuse.store(true, SeqCst);
+    let p = s
+        .reorganise(json!({"kind": "MERGER", "sourceIds": [ids[0]], "intoId": ids[1], "effectiveOn": today(),
+            "reason": "Nghị quyết sáp nhập"}))
+        .await;
+    assert_eq!(p["userErrors"], json!([]), "{p}");
+    assert!(s.worker.drain(Duration::from_secs(60)).await.expect("drain"));
+    let r = s.record(&ids[0]).await;
+    assert_eq!(r["sync"]["nationalRegistry"], "REJECTED", "{r}");
+    assert!(r["sync"]["lastError"].as_str().is_some_and(|e| e.contains("sources[0]")), "{r}");
+    let queue = s.app.data_as(&admin(), "{ syncQueue { operation state rows } }", json!({})).await;
+    let rejected: Vec<&Value> = queue["syncQueue"]
+        .as_array()
+        .expect("queue")
+        .iter()
+        .filter(|f| f["operation"] == "REORGANISATION" && f["state"] == "REJECTED")
+        .collect();
+    assert_eq!(rejected.len(), 1, "{queue}");
+    assert!(s.reorganisations().is_empty(), "nothing applied nationally");
+    let (ncrs, _) = s.national(r["code"].as_str().expect("code"));
+    assert_eq!(ncrs["status"], "ACTIVE");
+
+    s.gate.refuse.store(false, SeqCst);
+    let retried = s.app.data_as(&s.officer, RETRY, json!({"id": ids[0]})).await;
+    assert_eq!(retried["retrySync"]["userErrors"], json!([]), "{retried}");
+    s.drain().await;
+    let keys = s.gate.keys.lock().expect("keys").clone();
+    assert_eq!(keys.len(), 2, "the refused call and the retried one: {keys:?}");
+    assert_eq!(keys[0], keys[1], "the same key after retrySync");
+    let all = s.reorganisations();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["idempotencyKeys"], json!([keys[0]]));
+    assert_ended(&s, &ids[0], std::slice::from_ref(&ids[1]), "merged into HTX Nhận").await;
+    s.stop().await;
+}
+
 storage_tests!(
+    each_kind_reaches_ncrs_once_under_faults,
+    a_refused_reorganisation_is_rejected_and_retry_sync_resends_it_under_the_same_key,
     a_merger_ends_the_source_and_the_absorbing_cooperative_takes_its_members,
     a_consolidation_ends_the_sources_and_forms_one_new_cooperative,
     a_split_ends_the_source_and_forms_several_new_cooperatives,

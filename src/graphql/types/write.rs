@@ -321,7 +321,8 @@ pub struct SyncPayload {
 /// Rows of the sync queue of one operation in one state.
 #[derive(SimpleObject)]
 pub struct SyncQueueFigure {
-    /// REGISTER (tax then NCRS registration), UPDATE, STATUS or ANNUAL_REPORT.
+    /// REGISTER (tax then NCRS registration), UPDATE, STATUS, ANNUAL_REPORT or
+    /// REORGANISATION (one NCRS operation naming sources and successors).
     pub operation: String,
     /// PENDING, IN_FLIGHT, DELIVERED, FAILED or REJECTED.
     pub state: String,

@@ -7,6 +7,7 @@ mod faults;
 mod fuzz;
 mod ncrs;
 mod openapi;
+mod reorganisations;
 mod tax;
 
 use super::{spawn, SimConfig, SimHandle};
