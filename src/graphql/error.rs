@@ -2,8 +2,37 @@
 //! Internal failures are logged in full and reach the client as a generic
 //! message with code INTERNAL: no SQL, paths or stack traces.
 
+use crate::domain::{Language, Msg};
 use crate::service::ServiceError;
 use async_graphql::{Error, ErrorExtensions, Response};
+use std::sync::Arc;
+
+/// The message of an error, kept as a catalogue key until the response is
+/// finished ([`finalize`]) in the request's language: `prefix` (an argument
+/// name, verbatim) then the message.
+#[derive(Debug, Clone)]
+pub struct Localised {
+    /// Written before the message as `prefix: `, in every language.
+    pub prefix: Option<String>,
+    /// The message.
+    pub msg: Msg,
+}
+
+impl Localised {
+    /// The text in `lang`.
+    pub fn text(&self, lang: Language) -> String {
+        match &self.prefix {
+            Some(p) => format!("{p}: {}", self.msg.text(lang)),
+            None => self.msg.text(lang),
+        }
+    }
+}
+
+/// An error whose message is `msg` (English until [`finalize`] translates it).
+fn localised(prefix: Option<&str>, msg: Msg) -> Error {
+    let l = Localised { prefix: prefix.map(str::to_owned), msg };
+    Error { message: l.text(Language::En), source: Some(Arc::new(l)), extensions: None }
+}
 
 /// The `extensions.code` values of the contract (each one is described,
 /// with its HTTP status and what a client should do, in `docs/errors.md`).
@@ -54,8 +83,8 @@ pub fn syntax_error(e: async_graphql::parser::Error) -> async_graphql::ServerErr
 }
 
 /// A client-input error naming the argument.
-pub fn bad_user_input(argument: &str, message: impl std::fmt::Display) -> Error {
-    Error::new(format!("{argument}: {message}")).extend_with(|_, e| {
+pub fn bad_user_input(argument: &str, message: impl Into<Msg>) -> Error {
+    localised(Some(argument), message.into()).extend_with(|_, e| {
         e.set("code", code::BAD_USER_INPUT);
         e.set("argument", argument);
     })
@@ -64,7 +93,7 @@ pub fn bad_user_input(argument: &str, message: impl std::fmt::Display) -> Error 
 /// An internal error: logged here, generic for the client.
 pub fn internal(detail: &dyn std::fmt::Display) -> Error {
     tracing::error!(error = %detail, "internal error");
-    Error::new("internal error").extend_with(|_, e| e.set("code", code::INTERNAL))
+    localised(None, Msg::InternalError).extend_with(|_, e| e.set("code", code::INTERNAL))
 }
 
 /// An error with a code and a message safe for clients.
@@ -72,12 +101,17 @@ pub fn coded(code: &'static str, message: impl Into<String>) -> Error {
     Error::new(message.into()).extend_with(|_, e| e.set("code", code))
 }
 
+/// An error with a code and a catalogue message.
+pub fn coded_msg(code: &'static str, message: Msg) -> Error {
+    localised(None, message).extend_with(|_, e| e.set("code", code))
+}
+
 /// Maps a service error to its GraphQL error.
 pub fn from_service(e: ServiceError) -> Error {
     match e {
         ServiceError::InvalidArgument { argument, message } => bad_user_input(&argument, message),
-        ServiceError::Unauthenticated => coded(code::UNAUTHENTICATED, "authentication required"),
-        ServiceError::Forbidden(m) => coded(code::FORBIDDEN, m),
+        ServiceError::Unauthenticated => coded_msg(code::UNAUTHENTICATED, Msg::AuthenticationRequired),
+        ServiceError::Forbidden(m) => coded_msg(code::FORBIDDEN, m),
         other => internal(&other),
     }
 }
@@ -97,9 +131,13 @@ impl<T> ApiResult<T> for Result<T, ServiceError> {
 /// Last look at a response before it leaves: every error gets a code.
 /// Document errors (syntax, validation, input coercion) become
 /// BAD_USER_INPUT; an error that reached here without a code from a resolver
-/// is a bug, so its text is logged and replaced.
-pub fn finalize(resp: &mut Response) {
+/// is a bug, so its text is logged and replaced. Every catalogue message
+/// is written in `lang` (the request's language).
+pub fn finalize(resp: &mut Response, lang: Language) {
     for err in &mut resp.errors {
+        if let Some(l) = err.source::<Localised>() {
+            err.message = l.text(lang);
+        }
         let has_code = err.extensions.as_ref().is_some_and(|x| x.get("code").is_some());
         if has_code {
             continue;
@@ -111,7 +149,7 @@ pub fn finalize(resp: &mut Response) {
             code::BAD_USER_INPUT
         } else {
             tracing::error!(error = %err.message, "resolver error without a code");
-            err.message = "internal error".into();
+            err.message = Msg::InternalError.text(lang);
             code::INTERNAL
         };
         err.extensions.get_or_insert_with(Default::default).set("code", code);

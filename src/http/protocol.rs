@@ -46,6 +46,8 @@ pub struct Edge {
     pub rate: Option<CostLimiter>,
     /// Subscriptions running per principal.
     pub subscriptions: super::rate_limit::SubscriptionCounter,
+    /// The language of messages when `Accept-Language` names none the API speaks.
+    pub language: crate::domain::Language,
 }
 
 impl Edge {
@@ -97,6 +99,7 @@ impl Edge {
             persisted,
             rate: CostLimiter::new(config.rate_limit_cost_per_minute),
             subscriptions: super::rate_limit::SubscriptionCounter::new(config.max_subscriptions_per_principal),
+            language: crate::config::default_language(config.default_language, profile),
         })
     }
 }
@@ -578,6 +581,9 @@ async fn answer(
     let started = std::time::Instant::now();
     // A read can run again: kept in case a pooled connection breaks under it.
     let again = (analysis.operation == OperationType::Query).then(|| copy(&mut request));
+    let lang = super::language();
+    let again = again.map(|r| r.data(lang));
+    let request = request.data(lang);
     let mut resp = statements
         .run(crate::graphql::execute(&state.schema, &state.app, principal.clone(), request_id.to_owned(), request))
         .await;
