@@ -73,11 +73,12 @@ pub fn syntax_error(e: async_graphql::parser::Error) -> async_graphql::ServerErr
         }
         other => other.to_string(),
     };
-    let message = match pos {
-        Some(p) => format!("Syntax error at line {}, column {}: {what}", p.line, p.column),
-        None => format!("Syntax error: {what}"),
+    let msg = match pos {
+        Some(p) => Msg::SyntaxAt { line: p.line, column: p.column, what },
+        None => Msg::Syntax { what },
     };
-    let mut err = async_graphql::ServerError::new(message, pos);
+    let mut err = async_graphql::ServerError::new(msg.en(), pos);
+    err.source = Some(Arc::new(Localised { prefix: None, msg }));
     err.extensions.get_or_insert_with(Default::default).set("code", code::BAD_USER_INPUT);
     err
 }
@@ -116,6 +117,71 @@ pub fn from_service(e: ServiceError) -> Error {
     }
 }
 
+/// Writes an error that carries a catalogue message ([`Localised`]) in `lang`.
+pub fn localise(err: &mut async_graphql::ServerError, lang: Language) {
+    if let Some(l) = err.source::<Localised>() {
+        err.message = l.text(lang);
+    }
+}
+
+/// The catalogue message of the commonest validation errors the GraphQL
+/// library writes in English (unknown field or argument, missing argument,
+/// missing subfields); `None` for the others (docs/errors.md, Languages).
+pub fn library_message(m: &str) -> Option<Msg> {
+    /// The quoted values of `m` in order and what follows the last quote.
+    fn quoted(m: &str) -> (Vec<&str>, &str) {
+        let mut parts = m.split('"');
+        let mut values = Vec::new();
+        let _before = parts.next();
+        let rest: Vec<&str> = parts.collect();
+        let mut i = 0;
+        while i + 1 < rest.len() {
+            values.push(rest[i]);
+            i += 2;
+        }
+        let tail = if rest.len() % 2 == 1 { rest[rest.len() - 1] } else { "" };
+        (values, tail)
+    }
+    if m.len() > 2000 {
+        return None;
+    }
+    if m.starts_with("Unknown field \"") {
+        let head = m.split(" Did you mean").next().unwrap_or(m);
+        let (q, tail) = quoted(head);
+        if let ([field, ty], ".") = (q.as_slice(), tail) {
+            let suggestion = m[head.len()..].to_owned();
+            return Some(Msg::UnknownField { field: (*field).to_owned(), ty: (*ty).to_owned(), suggestion });
+        }
+    }
+    if m.starts_with("Unknown argument \"") && m.contains("\" on field \"") {
+        let head = m.split(" Did you mean").next().unwrap_or(m);
+        let (q, tail) = quoted(head);
+        if let ([argument, field, ty], ".") = (q.as_slice(), tail) {
+            let suggestion = m[head.len()..].to_owned();
+            return Some(Msg::UnknownArgument {
+                argument: (*argument).to_owned(),
+                field: (*field).to_owned(),
+                ty: (*ty).to_owned(),
+                suggestion,
+            });
+        }
+    }
+    if m.starts_with("Field \"") && m.ends_with("\" is required but not provided") && m.contains("\" argument \"") {
+        let (q, _) = quoted(m);
+        if let [field, argument, ty] = q.as_slice() {
+            let (field, argument, ty) = ((*field).to_owned(), (*argument).to_owned(), (*ty).to_owned());
+            return Some(Msg::MissingArgument { field, argument, ty });
+        }
+    }
+    if m.starts_with("Field \"") && m.ends_with("\" must have a selection of subfields") {
+        let (q, _) = quoted(m);
+        if let [field, ty] = q.as_slice() {
+            return Some(Msg::NeedsSubfields { field: (*field).to_owned(), ty: (*ty).to_owned() });
+        }
+    }
+    None
+}
+
 /// `.api()` turns a service result into a resolver result.
 pub trait ApiResult<T> {
     /// Maps the error through [`from_service`].
@@ -135,8 +201,11 @@ impl<T> ApiResult<T> for Result<T, ServiceError> {
 /// is written in `lang` (the request's language).
 pub fn finalize(resp: &mut Response, lang: Language) {
     for err in &mut resp.errors {
-        if let Some(l) = err.source::<Localised>() {
-            err.message = l.text(lang);
+        localise(err, lang);
+        if err.source.is_none() && err.path.is_empty() {
+            if let Some(m) = library_message(&err.message) {
+                err.message = m.text(lang);
+            }
         }
         let has_code = err.extensions.as_ref().is_some_and(|x| x.get("code").is_some());
         if has_code {

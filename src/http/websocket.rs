@@ -343,7 +343,7 @@ async fn operation(
     };
     if let Some(limiter) = &edge.rate {
         if let Err(limited) = limiter.spend(&key, charge).await {
-            let errors = json!([{"message": format!("rate limit exceeded; retry after {} s", limited.retry_after_secs),
+            let errors = json!([{"message": crate::domain::Msg::RateLimited { seconds: limited.retry_after_secs }.text(lang),
                 "extensions": {"code": crate::graphql::error::code::RATE_LIMITED}}]);
             report(&tx, &slow, Report::Error(id, generation, errors)).await;
             return;

@@ -120,7 +120,7 @@ pub async fn export_bundle(state: &AppState, from: Option<i64>, to: Option<i64>)
     let from = from.unwrap_or(first).max(1);
     let to = to.unwrap_or(head_seq).min(head_seq);
     if to < from {
-        return Err(ServiceError::invalid("--to", Msg::ToBeforeFrom { from: from.into(), head: head_seq.into() }));
+        return Err(ServiceError::invalid("--to", Msg::ToBeforeFrom { from, head: head_seq }));
     }
     let anchor_hash = if from == 1 {
         entity::audit_event::GENESIS.to_owned()
@@ -129,7 +129,7 @@ pub async fn export_bundle(state: &AppState, from: Option<i64>, to: Option<i64>)
     } else if let Some(c) = store::checkpoint_at(db, from - 1).await? {
         c.hash
     } else {
-        return Err(ServiceError::invalid("--from", Msg::NothingAnchors { from: from.into() }));
+        return Err(ServiceError::invalid("--from", Msg::NothingAnchors { from }));
     };
     let mut events: Vec<audit_event::Model> = Vec::new();
     let mut after = from - 1;

@@ -289,7 +289,7 @@ async fn insert(uow: &mut UnitOfWork<'_>, c: &Checked) -> Result<target::Model, 
 fn duplicate(path: &[&str]) -> Problem {
     let mut field: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
     field.push("indicator".into());
-    Problem { field, message: Msg::TargetExists.into(), kind: ProblemKind::Duplicate }
+    Problem { field, message: Msg::TargetExists, kind: ProblemKind::Duplicate }
 }
 
 /// Sets one target.

@@ -125,7 +125,33 @@ async fn an_unauthenticated_request_is_refused_in_both_languages(backend: Backen
     app.stop().await;
 }
 
+async fn request_errors_are_written_in_the_language_asked_for(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let first = |body: &Value| body["errors"][0]["message"].as_str().unwrap_or_default().to_owned();
+    let unknown = "{ cooperatives(first: 1) { totalCount nosuch } }";
+    let (_, _, _, vi) = post(&app, Some("vi"), None, unknown, json!({})).await;
+    let (_, _, _, en) = post(&app, Some("en"), None, unknown, json!({})).await;
+    assert!(first(&vi).contains("không có trường \"nosuch\""), "{vi}");
+    assert!(first(&en).starts_with("Unknown field \"nosuch\" on type"), "{en}");
+    assert_eq!(vi["errors"][0]["extensions"], en["errors"][0]["extensions"]);
+    let broken = "{ cooperatives(first: 1) { totalCount ";
+    let (_, _, _, vi) = post(&app, Some("vi"), None, broken, json!({})).await;
+    let (_, _, _, en) = post(&app, Some("en"), None, broken, json!({})).await;
+    assert!(first(&vi).starts_with("Lỗi cú pháp tại dòng 1, cột "), "{vi}");
+    assert!(first(&en).starts_with("Syntax error at line 1, column "), "{en}");
+    assert_eq!(code(&vi["errors"][0]), "BAD_USER_INPUT");
+    let aliases: String = (0..65).map(|i| format!("a{i}: __typename ")).collect();
+    let many = format!("{{ {aliases} }}");
+    let (_, _, _, vi) = post(&app, Some("vi"), None, &many, json!({})).await;
+    let (_, _, _, en) = post(&app, Some("en"), None, &many, json!({})).await;
+    assert_eq!(first(&vi), "số bí danh (alias) là 65, vượt giới hạn 64", "{vi}");
+    assert_eq!(first(&en), "number of aliases is 65, over the limit of 64", "{en}");
+    assert_eq!(code(&vi["errors"][0]), "QUERY_TOO_COMPLEX");
+    app.stop().await;
+}
+
 storage_tests!(
+    request_errors_are_written_in_the_language_asked_for,
     a_user_error_is_written_in_the_language_asked_for,
     a_bad_argument_is_written_in_the_language_asked_for_with_the_same_code,
     without_a_header_the_default_language_answers,
