@@ -139,7 +139,9 @@ pub fn library_message(m: &str) -> Option<Msg> {
             values.push(rest[i]);
             i += 2;
         }
-        let tail = if rest.len() % 2 == 1 { rest[rest.len() - 1] } else { "" };
+        // `rest` alternates quoted value and text between: an even length
+        // ends with the text after the last closing quote.
+        let tail = if rest.len() % 2 == 0 { rest.last().copied().unwrap_or_default() } else { "" };
         (values, tail)
     }
     if m.len() > 2000 {
