@@ -25,6 +25,15 @@ pub enum LogFormat {
     Json,
 }
 
+/// The language of messages when a request asks for none the API speaks:
+/// the setting, else Vietnamese in production and English in dev.
+pub fn default_language(setting: Option<crate::domain::Language>, profile: Profile) -> crate::domain::Language {
+    setting.unwrap_or(match profile {
+        Profile::Production => crate::domain::Language::Vi,
+        Profile::Dev => crate::domain::Language::En,
+    })
+}
+
 /// The default database: an SQLite file under `./data/`.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/coopgate.db";
 

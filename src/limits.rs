@@ -188,6 +188,12 @@ pub struct LimitsConfig {
     #[arg(long, env = "COOPGATE_CORS_ORIGINS", value_name = "COOPGATE_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
 
+    /// Language of messages for a request whose `Accept-Language` names
+    /// neither `vi` nor `en` (or has none): `vi` or `en`; unset, `vi` in the
+    /// production profile and `en` in the dev profile.
+    #[arg(long, env = "COOPGATE_DEFAULT_LANGUAGE", value_name = "COOPGATE_DEFAULT_LANGUAGE", value_parser = crate::domain::messages::parse_language)]
+    pub default_language: Option<crate::domain::Language>,
+
     /// Persisted-operation manifest (JSON object: SHA-256 hex → document).
     /// When set, only these documents run.
     #[arg(long, env = "COOPGATE_PERSISTED_OPERATIONS", value_name = "COOPGATE_PERSISTED_OPERATIONS")]
@@ -222,6 +228,7 @@ impl Default for LimitsConfig {
             client_ip_header: None,
             introspection: Introspection::Auto,
             cors_origins: Vec::new(),
+            default_language: None,
             persisted_operations: None,
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod jwt;
 
+use crate::domain::Msg;
 use crate::domain::ProvinceCode;
 
 /// A caller's role (vai trò).
@@ -50,7 +51,7 @@ pub enum Denial {
     Unauthenticated,
     /// The caller may not do this.
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(crate::domain::Msg),
 }
 
 /// Whether `who` may change records located in `province` (a 2025 code):
@@ -59,13 +60,9 @@ pub fn may_write(who: &Principal, province: &str) -> Result<(), Denial> {
     match who.role {
         Role::NationalAdmin => Ok(()),
         Role::ProvincialOfficer if who.province.as_ref().is_some_and(|p| p.as_str() == province) => Ok(()),
-        Role::ProvincialOfficer => {
-            Err(Denial::Forbidden(format!("officers may only change records of their own province, not {province}")))
-        }
+        Role::ProvincialOfficer => Err(Denial::Forbidden(Msg::OwnProvinceOnly { province: province.to_string() })),
         Role::Anonymous => Err(Denial::Unauthenticated),
-        Role::PortalReader | Role::SyncService => {
-            Err(Denial::Forbidden("this role may not change the registry".into()))
-        }
+        Role::PortalReader | Role::SyncService => Err(Denial::Forbidden(Msg::RoleMayNotChange)),
     }
 }
 
@@ -75,9 +72,7 @@ pub fn may_write_somewhere(who: &Principal) -> Result<(), Denial> {
     match who.role {
         Role::NationalAdmin | Role::ProvincialOfficer => Ok(()),
         Role::Anonymous => Err(Denial::Unauthenticated),
-        Role::PortalReader | Role::SyncService => {
-            Err(Denial::Forbidden("this role may not change the registry".into()))
-        }
+        Role::PortalReader | Role::SyncService => Err(Denial::Forbidden(Msg::RoleMayNotChange)),
     }
 }
 
@@ -90,7 +85,7 @@ pub fn may_move(who: &Principal, from: &str, to: &str) -> Result<(), Denial> {
     match who.role {
         Role::NationalAdmin => Ok(()),
         Role::Anonymous => Err(Denial::Unauthenticated),
-        _ => Err(Denial::Forbidden(format!("moving a record from province {from} to {to} needs a national admin"))),
+        _ => Err(Denial::Forbidden(Msg::MoveNeedsAdmin { from: from.to_string(), to: to.to_string() })),
     }
 }
 
@@ -99,7 +94,7 @@ pub fn may_read_audit(who: &Principal) -> Result<(), Denial> {
     match who.role {
         Role::NationalAdmin => Ok(()),
         Role::Anonymous => Err(Denial::Unauthenticated),
-        _ => Err(Denial::Forbidden("only national admins may read the audit trail".into())),
+        _ => Err(Denial::Forbidden(Msg::AuditAdminsOnly)),
     }
 }
 

@@ -13,6 +13,7 @@
 //! ```
 
 use super::enums::{DissolutionKind, GroupStatus, RegistrationStatus};
+use super::messages::Msg;
 use super::rules::{ProblemKind, Problems};
 use chrono::NaiveDate;
 
@@ -44,24 +45,21 @@ pub fn content_may_change(s: RegistrationStatus) -> bool {
 }
 
 /// The message naming what may follow `from`.
-pub fn refusal(from: RegistrationStatus, to: RegistrationStatus) -> String {
+pub fn refusal(from: RegistrationStatus, to: RegistrationStatus) -> Msg {
     let allowed = province_targets(from);
     if from == to && !allowed.is_empty() {
         let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
-        return format!("the record is already {to}; it may become {}", names.join(", "));
+        return Msg::AlreadyStatusMay { to: to.to_string(), allowed: names.join(", ") };
     }
     if from == to && from != Pending {
-        return format!("the record is already {to}, which is final");
+        return Msg::AlreadyFinal { to: to.to_string() };
     }
     match from {
-        Pending => format!(
-            "a PENDING application cannot become {to}: it becomes ACTIVE when the national systems register it, \
-             or WITHDRAWN through withdrawApplication"
-        ),
-        _ if allowed.is_empty() => format!("a {from} record is final: its status can no longer change"),
+        Pending => Msg::PendingCannotBecome { to: to.to_string() },
+        _ if allowed.is_empty() => Msg::StatusFinal { from: from.to_string() },
         _ => {
             let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
-            format!("a {from} record cannot become {to}; it may become {}", names.join(", "))
+            Msg::CannotBecomeMay { from: from.to_string(), to: to.to_string(), allowed: names.join(", ") }
         }
     }
 }
@@ -108,22 +106,22 @@ pub fn check(
         if req.effective_on < s {
             p.invalid(
                 &["input", "effectiveOn"],
-                format!("the current status {from} took effect on {s}, later than {}", req.effective_on),
+                Msg::StatusSince { from: from.to_string(), since: s.to_string(), on: req.effective_on.to_string() },
             );
         }
     }
     let until = match (to, req.until) {
         (Suspended, None) => {
-            p.invalid(&["input", "until"], "a suspension needs its term: the day it ends");
+            p.invalid(&["input", "until"], Msg::SuspensionNeedsTerm);
             None
         }
         (Suspended, Some(u)) if u <= req.effective_on => {
-            p.invalid(&["input", "until"], format!("the term must end after {}", req.effective_on));
+            p.invalid(&["input", "until"], Msg::TermEndsAfter { on: req.effective_on.to_string() });
             None
         }
         (Suspended, Some(u)) => Some(u),
         (_, Some(_)) => {
-            p.invalid(&["input", "until"], "only a suspension has a term");
+            p.invalid(&["input", "until"], Msg::OnlySuspensionTerm);
             None
         }
         (_, None) => None,
@@ -131,14 +129,11 @@ pub fn check(
     let kind = match to {
         InDissolution => match (from, req.dissolution_kind) {
             (_, None) => {
-                p.invalid(&["input", "dissolutionKind"], "say whether the dissolution is VOLUNTARY or COMPULSORY");
+                p.invalid(&["input", "dissolutionKind"], Msg::DissolutionKindNeeded);
                 None
             }
             (Revoked, Some(DissolutionKind::Voluntary)) => {
-                p.invalid(
-                    &["input", "dissolutionKind"],
-                    "a record whose certificate was revoked dissolves compulsorily",
-                );
+                p.invalid(&["input", "dissolutionKind"], Msg::RevokedCompulsory);
                 None
             }
             (_, k) => k,
@@ -147,20 +142,23 @@ pub fn check(
             let implied = if from == Revoked { Some(DissolutionKind::Compulsory) } else { dissolving };
             match (implied, req.dissolution_kind) {
                 (Some(i), Some(k)) if i != k => {
-                    p.invalid(&["input", "dissolutionKind"], format!("this dissolution is {i}, not {k}"));
+                    p.invalid(
+                        &["input", "dissolutionKind"],
+                        Msg::DissolutionIs { is: i.to_string(), not: k.to_string() },
+                    );
                     None
                 }
                 (Some(i), _) => Some(i),
                 (None, Some(k)) => Some(k),
                 (None, None) => {
-                    p.invalid(&["input", "dissolutionKind"], "say whether the dissolution is VOLUNTARY or COMPULSORY");
+                    p.invalid(&["input", "dissolutionKind"], Msg::DissolutionKindNeeded);
                     None
                 }
             }
         }
         _ => {
             if req.dissolution_kind.is_some() {
-                p.invalid(&["input", "dissolutionKind"], "only a dissolution has a kind");
+                p.invalid(&["input", "dissolutionKind"], Msg::OnlyDissolutionKind);
             }
             None
         }
@@ -243,18 +241,18 @@ mod tests {
     #[test]
     fn a_refusal_names_the_allowed_statuses() {
         assert_eq!(
-            refusal(Active, Dissolved),
+            refusal(Active, Dissolved).en(),
             "a ACTIVE record cannot become DISSOLVED; it may become SUSPENDED, IN_DISSOLUTION, REVOKED, BANKRUPT"
         );
-        assert!(refusal(Pending, Active).contains("withdrawApplication"));
-        assert!(refusal(Bankrupt, Active).contains("final"));
+        assert!(refusal(Pending, Active).en().contains("withdrawApplication"));
+        assert!(refusal(Bankrupt, Active).en().contains("final"));
         // Asking for the status it already has names the way on as well.
         assert_eq!(
-            refusal(Suspended, Suspended),
+            refusal(Suspended, Suspended).en(),
             "the record is already SUSPENDED; it may become ACTIVE, IN_DISSOLUTION, REVOKED, BANKRUPT"
         );
-        assert!(refusal(Pending, Pending).contains("withdrawApplication"));
-        assert!(refusal(Dissolved, Dissolved).contains("final"));
+        assert!(refusal(Pending, Pending).en().contains("withdrawApplication"));
+        assert!(refusal(Dissolved, Dissolved).en().contains("final"));
     }
 
     #[test]

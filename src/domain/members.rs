@@ -10,6 +10,7 @@
 
 use super::codes::TaxCode;
 use super::enums::Gender;
+use super::messages::Msg;
 use super::rules::{self, Problems};
 use chrono::NaiveDate;
 
@@ -83,16 +84,13 @@ pub struct MemberRecord {
 /// (0 and a 2-digit province code), which
 /// `is_province` judges against the gazetteer's provinces (before or after
 /// 2025); the fourth is the century-and-gender digit.
-pub fn cccd(id: &str, is_province: impl Fn(&str) -> bool) -> Result<(), String> {
+pub fn cccd(id: &str, is_province: impl Fn(&str) -> bool) -> Result<(), Msg> {
     if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("a citizen identity number (căn cước) is 12 digits".into());
+        return Err(Msg::CitizenIdDigits);
     }
     let (prefix, code) = (&id[..1], &id[1..3]);
     if prefix != "0" || !is_province(code) {
-        return Err(format!(
-            "a citizen identity number begins with the code of a province (0 and 2 digits), got {:?}",
-            &id[..3]
-        ));
+        return Err(Msg::CitizenIdProvince { got: id[..3].to_owned() });
     }
     Ok(())
 }
@@ -116,12 +114,10 @@ pub fn member(
     let name = rules::name(p, &at("name"), &d.name, MAX_MEMBER_NAME);
     let id_number = d.id_number.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     match (d.kind, &id_number) {
-        (MemberKind::LegalEntity, None) => {
-            p.invalid(&at("idNumber"), "a legal entity is identified by its enterprise (tax) code")
-        }
+        (MemberKind::LegalEntity, None) => p.invalid(&at("idNumber"), Msg::LegalEntityNeedsCode),
         (MemberKind::LegalEntity, Some(code)) => {
             if let Err(e) = TaxCode::parse_own(code) {
-                p.invalid(&at("idNumber"), format!("a legal entity's enterprise code: {e}"));
+                p.invalid(&at("idNumber"), Msg::LegalEntityCode { reason: Box::new(Msg::from(&e)) });
             }
         }
         (MemberKind::Individual | MemberKind::Household, Some(id)) => {
@@ -132,18 +128,16 @@ pub fn member(
         (MemberKind::Individual | MemberKind::Household, None) => {}
     }
     if d.kind == MemberKind::LegalEntity && d.gender.is_some() {
-        p.invalid(&at("gender"), "a legal entity has no gender");
+        p.invalid(&at("gender"), Msg::LegalEntityNoGender);
     }
     match (d.member_type, d.capital_contribution) {
-        (_, Some(c)) if c < 0 => p.invalid(&at("capitalContribution"), "must not be negative"),
-        (MemberType::AssociateNonContributing, Some(c)) if c > 0 => p.invalid(
-            &at("capitalContribution"),
-            "an associate member who does not contribute capital has no capital contribution",
-        ),
-        (MemberType::AssociateContributing, None | Some(0)) => p.invalid(
-            &at("capitalContribution"),
-            "an associate member who contributes capital needs the amount contributed",
-        ),
+        (_, Some(c)) if c < 0 => p.invalid(&at("capitalContribution"), Msg::NotNegative),
+        (MemberType::AssociateNonContributing, Some(c)) if c > 0 => {
+            p.invalid(&at("capitalContribution"), Msg::AssociateNoCapital)
+        }
+        (MemberType::AssociateContributing, None | Some(0)) => {
+            p.invalid(&at("capitalContribution"), Msg::AssociateNeedsCapital)
+        }
         _ => {}
     }
     rules::not_future(p, &at("joinedOn"), d.joined_on, today);

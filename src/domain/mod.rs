@@ -18,6 +18,7 @@ pub mod trend;
 
 pub mod annual_reports;
 pub mod members;
+pub mod messages;
 
 pub use codes::{CodeError, LegacyUnitCode, ProvinceCode, TaxCode, WardCode};
 pub use enums::{
@@ -25,3 +26,4 @@ pub use enums::{
     RegistrationStatus, ReorganisationKind, Sector, SyncState,
 };
 pub use gazetteer::{Gazetteer, Unit, UnitId};
+pub use messages::{Language, Msg};

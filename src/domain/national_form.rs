@@ -18,6 +18,7 @@
 //! This is the gateway's own rule; the national-systems simulator keeps its
 //! own validation, as an outside system would.
 
+use super::messages::Msg;
 use super::rules::{ProblemKind, Problems};
 
 /// Longest name or street address the national systems take, in characters.
@@ -82,42 +83,40 @@ const REPRESENTATIVE_NAME: &[&str] = &["input", "legalRepresentative", "fullName
 const REPRESENTATIVE_ID: &[&str] = &["input", "legalRepresentative", "idNumber"];
 const MEMBERS: &str = "memberCooperativeIds";
 
-const REQUIRED: &str = "is required by the national registration form (Decree 92/2024/NĐ-CP)";
-
 /// Adds to `p` every requirement of the national form that `a` misses, at
 /// the input field it concerns. A field that already has a problem in `p`
 /// (a local rule refused it) is not reported twice.
 pub fn check(p: &mut Problems, a: &Application<'_>) {
-    let refuse = |p: &mut Problems, path: &[&str], message: String| {
+    let refuse = |p: &mut Problems, path: &[&str], message: Msg| {
         if !p.concerns(path) {
             p.add(path, ProblemKind::Invalid, message);
         }
     };
     if a.name.trim().is_empty() {
-        refuse(p, NAME, REQUIRED.into());
+        refuse(p, NAME, Msg::RequiredByNationalForm);
     } else if a.name.chars().count() > MAX_NATIONAL_TEXT {
-        refuse(p, NAME, format!("must be at most {MAX_NATIONAL_TEXT} characters for the national systems"));
+        refuse(p, NAME, Msg::AtMostCharsNational { max: MAX_NATIONAL_TEXT });
     }
     if a.street.is_some_and(|s| s.chars().count() > MAX_NATIONAL_TEXT) {
-        refuse(p, STREET, format!("must be at most {MAX_NATIONAL_TEXT} characters for the national systems"));
+        refuse(p, STREET, Msg::AtMostCharsNational { max: MAX_NATIONAL_TEXT });
     }
     if a.kind == FormKind::Cooperative && a.business_lines.is_empty() {
-        refuse(p, BUSINESS_LINES, format!("at least one VSIC business line {REQUIRED}"));
+        refuse(p, BUSINESS_LINES, Msg::BusinessLineRequiredByNationalForm);
     }
     if a.charter_capital.is_none() {
-        refuse(p, CHARTER_CAPITAL, REQUIRED.into());
+        refuse(p, CHARTER_CAPITAL, Msg::RequiredByNationalForm);
     }
     match a.legal_representative {
         None => {
-            refuse(p, REPRESENTATIVE_NAME, REQUIRED.into());
-            refuse(p, REPRESENTATIVE_ID, REQUIRED.into());
+            refuse(p, REPRESENTATIVE_NAME, Msg::RequiredByNationalForm);
+            refuse(p, REPRESENTATIVE_ID, Msg::RequiredByNationalForm);
         }
         Some(r) => {
             if r.full_name.trim().is_empty() {
-                refuse(p, REPRESENTATIVE_NAME, REQUIRED.into());
+                refuse(p, REPRESENTATIVE_NAME, Msg::RequiredByNationalForm);
             }
             if r.id_number.is_none_or(|id| id.trim().is_empty()) {
-                refuse(p, REPRESENTATIVE_ID, REQUIRED.into());
+                refuse(p, REPRESENTATIVE_ID, Msg::RequiredByNationalForm);
             }
         }
     }
@@ -125,11 +124,7 @@ pub fn check(p: &mut Problems, a: &Application<'_>) {
         for m in a.members {
             if m.code.is_none_or(str::is_empty) {
                 let idx = m.at.to_string();
-                refuse(
-                    p,
-                    &["input", MEMBERS, idx.as_str()],
-                    format!("{} has no cooperative code yet; the national form lists members by code", m.name),
-                );
+                refuse(p, &["input", MEMBERS, idx.as_str()], Msg::MemberWithoutCode { name: m.name.to_owned() });
             }
         }
     }
@@ -234,8 +229,8 @@ mod tests {
     #[test]
     fn a_field_a_local_rule_refused_is_not_reported_twice() {
         let mut p = Problems::default();
-        p.invalid(&["input", "legalRepresentative", "idNumber"], "must be 12 digits");
-        p.invalid(&["input", "businessLines", "0"], "not a VSIC code");
+        p.invalid(&["input", "legalRepresentative", "idNumber"], Msg::IdentityDigits);
+        p.invalid(&["input", "businessLines", "0"], Msg::NotVsic { code: "1".into() });
         let rep = Representative { full_name: "Nguyễn Thị Hoa", id_number: None };
         check(&mut p, &Application { legal_representative: Some(rep), ..complete(FormKind::Cooperative, &[]) });
         assert_eq!(fields(p), ["input.legalRepresentative.idNumber", "input.businessLines.0"]);

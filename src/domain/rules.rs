@@ -5,6 +5,7 @@
 use super::codes::{TaxCode, WardCode};
 use super::enums::{Gender, RegistrationStatus};
 use super::gazetteer::{Gazetteer, Unit};
+use super::messages::Msg;
 use super::money::{self, MoneyError};
 use super::text;
 use super::AdministrativeLevel;
@@ -48,8 +49,8 @@ pub enum ProblemKind {
 pub struct Problem {
     /// Path of the field, e.g. `["input", "address", "wardCode"]`.
     pub field: Vec<String>,
-    /// What is wrong, in plain words.
-    pub message: String,
+    /// What is wrong, in plain words (a key of the catalogue).
+    pub message: Msg,
     /// Which rule.
     pub kind: ProblemKind,
 }
@@ -60,12 +61,12 @@ pub struct Problems(Vec<Problem>);
 
 impl Problems {
     /// Records a problem at `path`.
-    pub fn add(&mut self, path: &[&str], kind: ProblemKind, message: impl Into<String>) {
+    pub fn add(&mut self, path: &[&str], kind: ProblemKind, message: impl Into<Msg>) {
         self.0.push(Problem { field: path.iter().map(|s| (*s).to_owned()).collect(), message: message.into(), kind });
     }
 
     /// Records an invalid field.
-    pub fn invalid(&mut self, path: &[&str], message: impl Into<String>) {
+    pub fn invalid(&mut self, path: &[&str], message: impl Into<Msg>) {
         self.add(path, ProblemKind::Invalid, message);
     }
 
@@ -98,11 +99,11 @@ impl Problems {
 pub fn name(p: &mut Problems, path: &[&str], s: &str, max: usize) -> String {
     let n = text::normalise(s);
     if n.is_empty() {
-        p.invalid(path, "must not be empty");
+        p.invalid(path, Msg::NotEmpty);
     } else if n.chars().count() > max {
-        p.invalid(path, format!("must be at most {max} characters"));
+        p.invalid(path, Msg::AtMostChars { max });
     } else if n.chars().any(char::is_control) {
-        p.invalid(path, "must not contain control characters");
+        p.invalid(path, Msg::NoControlChars);
     }
     n
 }
@@ -111,7 +112,7 @@ pub fn name(p: &mut Problems, path: &[&str], s: &str, max: usize) -> String {
 pub fn optional_text(p: &mut Problems, path: &[&str], s: Option<&str>, max: usize) -> Option<String> {
     let s = s.map(text::normalise).filter(|s| !s.is_empty())?;
     if s.chars().count() > max {
-        p.invalid(path, format!("must be at most {max} characters"));
+        p.invalid(path, Msg::AtMostChars { max });
     }
     Some(s)
 }
@@ -120,9 +121,9 @@ pub fn optional_text(p: &mut Problems, path: &[&str], s: Option<&str>, max: usiz
 pub fn count_at_least(p: &mut Problems, path: &[&str], n: i32, min: i32) {
     if n < min {
         if min == 0 {
-            p.invalid(path, "must not be negative");
+            p.invalid(path, Msg::NotNegative);
         } else {
-            p.invalid(path, format!("must be at least {min}"));
+            p.invalid(path, Msg::AtLeast { min: min.into() });
         }
     }
 }
@@ -130,7 +131,7 @@ pub fn count_at_least(p: &mut Problems, path: &[&str], n: i32, min: i32) {
 /// A date that must not be in the future.
 pub fn not_future(p: &mut Problems, path: &[&str], d: NaiveDate, today: NaiveDate) {
     if d > today {
-        p.invalid(path, format!("{d} is in the future"));
+        p.invalid(path, Msg::InTheFuture { date: d.to_string() });
     }
 }
 
@@ -138,17 +139,17 @@ pub fn not_future(p: &mut Problems, path: &[&str], d: NaiveDate, today: NaiveDat
 pub fn amount(p: &mut Problems, path: &[&str], d: Option<Decimal>, allow_negative: bool) -> Option<i64> {
     let d = d?;
     if d.is_sign_negative() && !d.is_zero() && !allow_negative {
-        p.invalid(path, "must not be negative");
+        p.invalid(path, Msg::NotNegative);
         return None;
     }
     match money::to_minor_units(d) {
         Ok(v) => Some(v),
         Err(MoneyError::TooPrecise) => {
-            p.invalid(path, "at most 2 decimal places");
+            p.invalid(path, Msg::TooPrecise);
             None
         }
         Err(MoneyError::TooLarge) => {
-            p.invalid(path, "too large");
+            p.invalid(path, Msg::TooLarge);
             None
         }
     }
@@ -158,10 +159,10 @@ pub fn amount(p: &mut Problems, path: &[&str], d: Option<Decimal>, allow_negativ
 /// repeats, at least one.
 pub fn business_lines(p: &mut Problems, path: &[&str], codes: &[String]) -> Vec<String> {
     if codes.is_empty() {
-        p.invalid(path, "at least one VSIC business line is required");
+        p.invalid(path, Msg::BusinessLineRequired);
     }
     if codes.len() > MAX_BUSINESS_LINES {
-        p.invalid(path, format!("at most {MAX_BUSINESS_LINES} business lines"));
+        p.invalid(path, Msg::TooManyBusinessLines { max: MAX_BUSINESS_LINES });
     }
     let mut out: Vec<String> = Vec::new();
     for (i, c) in codes.iter().enumerate() {
@@ -170,9 +171,9 @@ pub fn business_lines(p: &mut Problems, path: &[&str], codes: &[String]) -> Vec<
         let mut at: Vec<&str> = path.to_vec();
         at.push(&idx);
         if !(c.len() == 4 || c.len() == 5) || !c.bytes().all(|b| b.is_ascii_digit()) {
-            p.invalid(&at, format!("{c:?} is not a VSIC code (4 or 5 digits)"));
+            p.invalid(&at, Msg::NotVsic { code: c.to_string() });
         } else if out.iter().any(|o| o == c) {
-            p.invalid(&at, format!("{c} is listed twice"));
+            p.invalid(&at, Msg::ListedTwiceCode { code: c.to_string() });
         } else {
             out.push(c.to_owned());
         }
@@ -184,16 +185,16 @@ pub fn business_lines(p: &mut Problems, path: &[&str], codes: &[String]) -> Vec<
 pub fn ward_in_force<'g>(p: &mut Problems, path: &[&str], g: &'g Gazetteer, code: &str) -> Option<&'g Unit> {
     match WardCode::parse(code) {
         Err(e) => {
-            p.invalid(path, e.to_string());
+            p.invalid(path, &e);
             None
         }
         Ok(w) => match g.in_force(AdministrativeLevel::Ward, w.as_str()) {
             Some(u) => Some(u),
             None => {
                 let msg = if g.former(AdministrativeLevel::Ward, w.as_str()).is_some() {
-                    format!("ward {w} was abolished; use the 2025 ward that succeeded it")
+                    Msg::WardAbolished { code: w.to_string() }
                 } else {
-                    format!("no ward {w} is in force")
+                    Msg::NoWardInForce { code: w.to_string() }
                 };
                 p.add(path, ProblemKind::NotFound, msg);
                 None
@@ -239,7 +240,7 @@ pub fn person(p: &mut Problems, path: &[&str], d: &PersonDraft) -> PersonRecord 
     let id_number = d.id_number.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     if let Some(id) = &id_number {
         if !(id.len() == 12 || id.len() == 9) || !id.bytes().all(|b| b.is_ascii_digit()) {
-            p.invalid(&at("idNumber"), "must be 12 digits (or 9 for an old identity card)");
+            p.invalid(&at("idNumber"), Msg::IdentityDigits);
         }
     }
     let phone = d.phone.as_deref().map(|s| s.chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect::<String>());
@@ -247,7 +248,7 @@ pub fn person(p: &mut Problems, path: &[&str], d: &PersonDraft) -> PersonRecord 
     if let Some(ph) = &phone {
         let digits = ph.strip_prefix('+').unwrap_or(ph);
         if digits.len() < 9 || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            p.invalid(&at("phone"), "must be a phone number of 9 to 15 digits");
+            p.invalid(&at("phone"), Msg::PhoneDigits);
         }
     }
     PersonRecord { full_name, gender: d.gender, id_number, phone }
@@ -259,7 +260,7 @@ pub fn tax_code(p: &mut Problems, path: &[&str], code: Option<&str>) -> Option<T
     match TaxCode::parse_own(code?) {
         Ok(c) => Some(c),
         Err(e) => {
-            p.invalid(path, e.to_string());
+            p.invalid(path, &e);
             None
         }
     }

@@ -11,6 +11,7 @@
 //! and [`counted_flag`].
 
 use super::enums::{Rating, Sector};
+use super::messages::Msg;
 use super::rules::{ProblemKind, Problems};
 
 stored_enum!(
@@ -256,14 +257,17 @@ pub fn check(p: &mut Problems, path: &[&str], spec: &TargetSpec) {
         v
     };
     if !(2000..=2100).contains(&year) {
-        p.invalid(&at("year"), "must be a year between 2000 and 2100");
+        p.invalid(&at("year"), Msg::YearBetween2000And2100);
     }
     if unit != unit_of(indicator) {
-        p.invalid(&at("unit"), format!("{indicator} is measured in {}", unit_of(indicator)));
+        p.invalid(
+            &at("unit"),
+            Msg::MeasuredIn { indicator: indicator.to_string(), unit: unit_of(indicator).to_string() },
+        );
     }
     if let Some(w) = within {
         if !is_share(indicator) || !is_share(w) || w == indicator {
-            p.invalid(&at("withinIndicator"), "only a share can be measured within another share");
+            p.invalid(&at("withinIndicator"), Msg::OnlyShareWithin);
         }
     }
     let kinds_ok = match indicator {
@@ -284,52 +288,52 @@ pub fn check(p: &mut Problems, path: &[&str], spec: &TargetSpec) {
         _ => true,
     };
     if !kinds_ok {
-        p.invalid(&at("scope"), format!("{indicator} does not apply to {scope}"));
+        p.invalid(&at("scope"), Msg::DoesNotApply { indicator: indicator.to_string(), scope: scope.to_string() });
     }
     let check_number = |p: &mut Problems, field: &'static str, v: f64| {
         if !v.is_finite() {
-            p.invalid(&at(field), "must be a number");
+            p.invalid(&at(field), Msg::MustBeNumber);
         } else if v < 0.0 {
-            p.invalid(&at(field), "must not be negative");
+            p.invalid(&at(field), Msg::NotNegative);
         } else if unit == TargetUnit::Percent && v > 100.0 {
-            p.invalid(&at(field), "a percentage is at most 100");
+            p.invalid(&at(field), Msg::PercentAtMost100);
         } else if unit == TargetUnit::Count && v.fract() != 0.0 {
-            p.invalid(&at(field), "a count is a whole number");
+            p.invalid(&at(field), Msg::CountWhole);
         }
     };
     match f.comparator {
         Comparator::Between => {
             if f.value.is_some() {
-                p.invalid(&at("value"), "BETWEEN takes min and max, not value");
+                p.invalid(&at("value"), Msg::BetweenNoValue);
             }
             match (f.min, f.max) {
                 (Some(lo), Some(hi)) => {
                     check_number(p, "min", lo);
                     check_number(p, "max", hi);
                     if lo > hi {
-                        p.invalid(&at("min"), "must not be greater than max");
+                        p.invalid(&at("min"), Msg::MinAboveMax);
                     }
                 }
                 _ => {
                     if f.min.is_none() {
-                        p.invalid(&at("min"), "BETWEEN needs min");
+                        p.invalid(&at("min"), Msg::BetweenNeeds { bound: "min".into() });
                     }
                     if f.max.is_none() {
-                        p.invalid(&at("max"), "BETWEEN needs max");
+                        p.invalid(&at("max"), Msg::BetweenNeeds { bound: "max".into() });
                     }
                 }
             }
         }
         c => {
             if f.min.is_some() {
-                p.invalid(&at("min"), format!("{c} takes value, not min"));
+                p.invalid(&at("min"), Msg::TakesValueNot { comparator: c.to_string(), bound: "min".into() });
             }
             if f.max.is_some() {
-                p.invalid(&at("max"), format!("{c} takes value, not max"));
+                p.invalid(&at("max"), Msg::TakesValueNot { comparator: c.to_string(), bound: "max".into() });
             }
             match f.value {
                 Some(v) => check_number(p, "value", v),
-                None => p.add(&at("value"), ProblemKind::Invalid, format!("{c} needs value")),
+                None => p.add(&at("value"), ProblemKind::Invalid, Msg::NeedsValue { comparator: c.to_string() }),
             }
         }
     }

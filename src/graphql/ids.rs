@@ -47,7 +47,7 @@ pub fn encode_named(type_name: &str, id: i64) -> ID {
 
 /// Decodes a global id; `argument` names it in the error.
 pub fn decode(argument: &str, id: &str) -> Result<(NodeKind, i64), ServiceError> {
-    let malformed = || ServiceError::invalid(argument, "not a coopgate id");
+    let malformed = || ServiceError::invalid(argument, crate::domain::Msg::NotCoopgateId);
     let bytes = URL_SAFE_NO_PAD.decode(id.trim()).map_err(|_| malformed())?;
     let text = String::from_utf8(bytes).map_err(|_| malformed())?;
     let (name, row) = text.split_once(':').ok_or_else(malformed)?;

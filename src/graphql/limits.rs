@@ -108,7 +108,7 @@ pub enum LimitError {
     },
     /// Malformed in a way that makes measuring impossible (`BAD_USER_INPUT`).
     #[error("{0}")]
-    Malformed(String),
+    Malformed(crate::domain::Msg),
 }
 
 impl LimitError {
@@ -117,6 +117,16 @@ impl LimitError {
         match self {
             LimitError::TooComplex { what, actual, .. } if *what == COST => Some(*actual),
             _ => None,
+        }
+    }
+
+    /// The refusal as a catalogue message.
+    pub fn msg(&self) -> crate::domain::Msg {
+        match self {
+            LimitError::TooComplex { what, actual, limit } => {
+                crate::domain::Msg::OverLimit { what: (*what).to_owned(), actual: *actual, limit: *limit }
+            }
+            LimitError::Malformed(m) => m.clone(),
         }
     }
 
@@ -608,11 +618,13 @@ impl<'a> Analyser<'a> {
     fn fragment(&mut self, name: &'a Name) -> Result<Summary, LimitError> {
         match self.memo.get(name.as_str()) {
             Some(Memo::Done(s)) => return Ok(*s),
-            Some(Memo::InProgress) => return Err(LimitError::Malformed(format!("fragment {name} spreads itself"))),
+            Some(Memo::InProgress) => {
+                return Err(LimitError::Malformed(crate::domain::Msg::FragmentSpreadsItself { name: name.to_string() }))
+            }
             None => {}
         }
         let Some((key, def)) = self.doc.fragments.get_key_value(name) else {
-            return Err(LimitError::Malformed(format!("unknown fragment {name}")));
+            return Err(LimitError::Malformed(crate::domain::Msg::UnknownFragment { name: name.to_string() }));
         };
         self.directives(def.node.directives.len())?;
         // A chain of spreads longer than the limit is refused while it is
@@ -692,9 +704,11 @@ pub fn analyse(
         }
     }
     if matches!(doc.operations, DocumentOperations::Multiple(ref m) if m.is_empty()) {
-        return Err(LimitError::Malformed("the document has no operation".into()));
+        return Err(LimitError::Malformed(crate::domain::Msg::NoOperation));
     }
-    chosen.ok_or_else(|| LimitError::Malformed(format!("unknown operation named {:?}", operation_name.unwrap_or(""))))
+    chosen.ok_or_else(|| {
+        LimitError::Malformed(crate::domain::Msg::UnknownOperation { name: operation_name.unwrap_or("").to_owned() })
+    })
 }
 
 /// The actual cost of an executed operation: the objects in its `data` (the
@@ -746,6 +760,7 @@ pub fn refusal(e: &LimitError) -> async_graphql::ServerError {
         LimitError::Malformed(_) => crate::graphql::error::code::BAD_USER_INPUT,
     };
     let mut err = async_graphql::ServerError::new(e.to_string(), None);
+    err.source = Some(std::sync::Arc::new(crate::graphql::error::Localised { prefix: None, msg: e.msg() }));
     err.extensions.get_or_insert_with(Default::default).set("code", code);
     err
 }
@@ -761,7 +776,7 @@ impl DocumentGuard {
     ) -> Result<Analysis, LimitError> {
         let a = analyse(doc, operation_name, variables, &self.shape, &self.limits)?;
         if a.introspection && !self.introspection {
-            return Err(LimitError::Malformed("introspection is disabled on this server".into()));
+            return Err(LimitError::Malformed(crate::domain::Msg::IntrospectionDisabled));
         }
         Ok(a)
     }

@@ -90,6 +90,7 @@ pub async fn execute(
     let operation_name = req.operation_name.clone();
     let req = prepare(req, state, principal).data(RequestId(request_id)).data(reads.clone()).data(member_reads.clone());
     let operation = req_operation(&req);
+    let lang = language(&req);
     let mut resp = schema.execute(req).await;
     nulls::complete_text(&mut resp, &query, operation_name.as_deref());
     let revealed = reads.take();
@@ -103,8 +104,19 @@ pub async fn execute(
             error::internal(&e).into_server_error(async_graphql::Pos::default())
         ]);
     }
-    error::finalize(&mut resp);
+    error::finalize(&mut resp, lang);
     resp
+}
+
+/// The language the edge put in the request's data (HTTP and WebSocket put
+/// the one `Accept-Language` asked for); English without one.
+pub fn language(req: &async_graphql::Request) -> crate::domain::Language {
+    use crate::domain::Language;
+    req.data
+        .get(&std::any::TypeId::of::<Language>())
+        .and_then(|d| d.downcast_ref::<Language>())
+        .copied()
+        .unwrap_or(Language::En)
 }
 
 /// The request's operation name, if it gives one (recorded with reads).
@@ -179,6 +191,7 @@ pub fn subscribe(
     let reads = std::sync::Arc::new(PersonalReads::default());
     let actor = crate::service::write::Actor { principal: principal.clone(), request_id: request_id.clone() };
     let operation = req_operation(&req);
+    let lang = language(&req);
     let req = req.data(principal).data(RequestId(request_id)).data(reads.clone());
     let state = state.clone();
     schema.execute_stream(req).then(move |mut resp| {
@@ -191,7 +204,7 @@ pub fn subscribe(
                     error::internal(&e).into_server_error(async_graphql::Pos::default())
                 ]);
             }
-            error::finalize(&mut resp);
+            error::finalize(&mut resp, lang);
             resp
         }
     })

@@ -63,7 +63,7 @@ fn union_payload(
 fn missing(field: &str, what: &str) -> Vec<crate::domain::rules::Problem> {
     vec![crate::domain::rules::Problem {
         field: vec!["input".into(), field.into()],
-        message: format!("no such {what}"),
+        message: crate::domain::Msg::NoSuch { what: what.to_owned() },
         kind: crate::domain::rules::ProblemKind::NotFound,
     }]
 }

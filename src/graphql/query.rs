@@ -103,7 +103,7 @@ impl QueryRoot {
         #[graphql(desc = "Global ids, at most 100; the answer keeps their order.")] ids: Vec<ID>,
     ) -> Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODE_IDS {
-            return Err(bad_user_input("ids", format!("at most {MAX_NODE_IDS} ids, got {}", ids.len())));
+            return Err(bad_user_input("ids", crate::domain::Msg::TooManyIds { max: MAX_NODE_IDS, got: ids.len() }));
         }
         let decoded = ids
             .iter()
@@ -427,12 +427,11 @@ impl QueryRoot {
                         NodeKind::CooperativeGroup => crate::domain::EntityKind::CooperativeGroup,
                         NodeKind::Target => crate::domain::EntityKind::Target,
                         NodeKind::Member => {
-                            return Err(bad_user_input(
-                                "entityId",
-                                "a member's changes are audited under its cooperative: pass the cooperative's id",
-                            ))
+                            return Err(bad_user_input("entityId", crate::domain::Msg::MemberAuditedUnderCooperative))
                         }
-                        NodeKind::ExportJob => return Err(bad_user_input("filter.entityId", "not a registry record")),
+                        NodeKind::ExportJob => {
+                            return Err(bad_user_input("filter.entityId", crate::domain::Msg::NotRegistryRecord))
+                        }
                     },
                     row,
                 ))

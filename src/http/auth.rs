@@ -98,8 +98,8 @@ fn log_reason(e: &crate::auth::jwt::AuthError) -> String {
 
 /// 401 with a GraphQL error body.
 pub fn unauthenticated() -> Response {
-    let body =
-        json!({"errors": [{"message": "invalid or expired token", "extensions": {"code": code::UNAUTHENTICATED}}]});
+    let message = crate::domain::Msg::InvalidToken.text(super::language());
+    let body = json!({"errors": [{"message": message, "extensions": {"code": code::UNAUTHENTICATED}}]});
     (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")], Json(body))
         .into_response()
 }

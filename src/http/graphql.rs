@@ -13,7 +13,8 @@ use axum::response::{IntoResponse, Response};
 
 /// POST /graphql: GraphQL over HTTP, limits first (see [`super::protocol`]).
 pub async fn post_graphql(State(state): State<HttpState>, req: Request) -> Response {
-    super::protocol::post(&state, req).await
+    let lang = super::language_of(req.headers(), state.edge.language);
+    super::in_language(lang, super::protocol::post(&state, req)).await
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {
@@ -43,6 +44,7 @@ fn wants_transport_ws(headers: &HeaderMap) -> bool {
 /// dev profile, or a query in the URL.
 pub async fn get_graphql(State(state): State<HttpState>, req: Request) -> Response {
     let headers = req.headers().clone();
+    let lang = super::language_of(&headers, state.edge.language);
     if is_websocket(&headers) {
         let (mut parts, _) = req.into_parts();
         let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &state).await {
@@ -61,7 +63,7 @@ pub async fn get_graphql(State(state): State<HttpState>, req: Request) -> Respon
             let client = super::rate_limit::client_ip(&headers, state.edge.config.client_ip_header.as_ref(), peer);
             return upgrade
                 .protocols(["graphql-transport-ws"])
-                .on_upgrade(move |socket| super::websocket::serve(socket, state, client, slot))
+                .on_upgrade(move |socket| super::websocket::serve(socket, state, client, slot, lang))
                 .into_response();
         }
         let schema = state.streaming.clone();
@@ -74,10 +76,11 @@ pub async fn get_graphql(State(state): State<HttpState>, req: Request) -> Respon
                 GraphQLWebSocket::new(socket, schema, protocol)
                     .on_connection_init(move |payload| async move {
                         let principal = super::auth::websocket_caller(&app, &payload)
-                            .map_err(|_| async_graphql::Error::new("invalid or expired token"))?;
+                            .map_err(|_| async_graphql::Error::new(crate::domain::Msg::InvalidToken.text(lang)))?;
                         let mut data = async_graphql::Data::default();
                         data.insert(principal);
                         data.insert(crate::auth::RequestId("websocket".into()));
+                        data.insert(lang);
                         Ok(data)
                     })
                     .serve()
@@ -88,5 +91,5 @@ pub async fn get_graphql(State(state): State<HttpState>, req: Request) -> Respon
     if state.app.profile == Profile::Dev && wants_html(&headers) {
         return super::ide::page();
     }
-    super::protocol::get(&state, req).await
+    super::in_language(lang, super::protocol::get(&state, req)).await
 }

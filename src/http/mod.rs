@@ -45,6 +45,40 @@ pub struct HttpState {
     pub demo_scale: u32,
 }
 
+tokio::task_local! {
+    /// The language of the request being answered (set by the `/graphql`
+    /// handlers from `Accept-Language`).
+    static LANGUAGE: crate::domain::Language;
+}
+
+/// The language of the request being answered; English outside a request.
+pub(crate) fn language() -> crate::domain::Language {
+    LANGUAGE.try_with(|l| *l).unwrap_or(crate::domain::Language::En)
+}
+
+/// The language `headers` ask for (`Accept-Language`), else `default`.
+pub(crate) fn language_of(
+    headers: &axum::http::HeaderMap,
+    default: crate::domain::Language,
+) -> crate::domain::Language {
+    let header = headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    crate::domain::Language::negotiate(header, default)
+}
+
+/// Runs `f` as the answer to a request in `lang`, and says so on the
+/// response: `Content-Language`, and `Vary: Accept-Language` (a cached GET
+/// answer is only good for the same language).
+pub(crate) async fn in_language(
+    lang: crate::domain::Language,
+    f: impl std::future::Future<Output = axum::response::Response>,
+) -> axum::response::Response {
+    let mut r = LANGUAGE.scope(lang, f).await;
+    let h = r.headers_mut();
+    h.insert(axum::http::header::CONTENT_LANGUAGE, axum::http::HeaderValue::from_static(lang.tag()));
+    h.append(axum::http::header::VARY, axum::http::HeaderValue::from_static("accept-language"));
+    r
+}
+
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The router: `/graphql`, `/healthz`, `/readyz`, `/dashboard`.

@@ -46,6 +46,8 @@ pub struct Edge {
     pub rate: Option<CostLimiter>,
     /// Subscriptions running per principal.
     pub subscriptions: super::rate_limit::SubscriptionCounter,
+    /// The language of messages when `Accept-Language` names none the API speaks.
+    pub language: crate::domain::Language,
 }
 
 impl Edge {
@@ -97,6 +99,7 @@ impl Edge {
             persisted,
             rate: CostLimiter::new(config.rate_limit_cost_per_minute),
             subscriptions: super::rate_limit::SubscriptionCounter::new(config.max_subscriptions_per_principal),
+            language: crate::config::default_language(config.default_language, profile),
         })
     }
 }
@@ -328,13 +331,16 @@ pub(super) enum Prepared {
     Refused(Value, u64),
 }
 
-fn limit_error(e: &LimitError) -> Prepared {
-    Prepared::Refused(json!({"errors": [limits::refusal(e)]}), e.requested_cost().unwrap_or(0))
+fn limit_error(e: &LimitError, lang: crate::domain::Language) -> Prepared {
+    let mut err = limits::refusal(e);
+    crate::graphql::error::localise(&mut err, lang);
+    Prepared::Refused(json!({"errors": [err]}), e.requested_cost().unwrap_or(0))
 }
 
 /// Checks one operation: the allow-list, bracket nesting, parsing, the
 /// document limits and the variables.
 pub(super) fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepared {
+    let lang = crate::graphql::language(&request);
     if let Some(allowed) = &edge.persisted {
         let hash = requested_hash(&request.extensions);
         match allowed.resolve(&request.query, hash.as_deref()) {
@@ -352,11 +358,15 @@ pub(super) fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepa
         return Prepared::Refused(body, 0);
     }
     if let Err(e) = limits::scan_text(&request.query, &edge.guard.text) {
-        return limit_error(&e);
+        return limit_error(&e, lang);
     }
     let doc = match crate::graphql::documents::parse(&request.query) {
         Ok(d) => d,
-        Err(e) => return Prepared::Refused(json!({"errors": [crate::graphql::error::syntax_error(e)]}), 0),
+        Err(e) => {
+            let mut err = crate::graphql::error::syntax_error(e);
+            crate::graphql::error::localise(&mut err, lang);
+            return Prepared::Refused(json!({ "errors": [err] }), 0);
+        }
     };
     let operation_name = request.operation_name.as_deref();
     match edge.guard.check(&doc, operation_name, &request.variables) {
@@ -368,7 +378,7 @@ pub(super) fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepa
             request.set_parsed_query((*doc).clone());
             Prepared::Run(Box::new(request.data(Checked)), a)
         }
-        Err(e) => limit_error(&e),
+        Err(e) => limit_error(&e, lang),
     }
 }
 
@@ -429,6 +439,8 @@ async fn run(
     // Parsing and measuring are linear but not free: large documents are
     // handled off the async workers so that they cannot stall other requests.
     let edge = state.edge.clone();
+    let lang = super::language();
+    let requests: Vec<async_graphql::Request> = requests.into_iter().map(|r| r.data(lang)).collect();
     let check = move || -> Vec<Prepared> { requests.into_iter().map(|r| prepare(&edge, r)).collect() };
     let prepared = if total_query_bytes > LARGE_DOCUMENT_BYTES {
         match tokio::task::spawn_blocking(check).await {
@@ -578,6 +590,9 @@ async fn answer(
     let started = std::time::Instant::now();
     // A read can run again: kept in case a pooled connection breaks under it.
     let again = (analysis.operation == OperationType::Query).then(|| copy(&mut request));
+    let lang = super::language();
+    let again = again.map(|r| r.data(lang));
+    let request = request.data(lang);
     let mut resp = statements
         .run(crate::graphql::execute(&state.schema, &state.app, principal.clone(), request_id.to_owned(), request))
         .await;
@@ -650,7 +665,10 @@ fn copy(r: &mut async_graphql::Request) -> async_graphql::Request {
 
 pub(super) fn rate_limited(media: Media, retry_after_secs: u64, requested: u64) -> Response {
     let body = with_cost(
-        error_body(code::RATE_LIMITED, &format!("rate limit exceeded; retry after {retry_after_secs} s")),
+        error_body(
+            code::RATE_LIMITED,
+            &crate::domain::Msg::RateLimited { seconds: retry_after_secs }.text(super::language()),
+        ),
         json!({"requested": requested, "actual": 0}),
     );
     let mut r = respond(media, StatusCode::TOO_MANY_REQUESTS, &body);

@@ -111,6 +111,7 @@ pub async fn serve(
     state: HttpState,
     client: Option<std::net::IpAddr>,
     _slot: Option<super::serve::ConnectionSlot>,
+    lang: crate::domain::Language,
 ) {
     let config = &state.edge.config;
     let (tx, mut rx) = mpsc::channel::<Report>(config.subscription_queue);
@@ -244,7 +245,7 @@ pub async fn serve(
                 generation += 1;
                 let task = tokio::spawn(operation(
                     state.clone(),
-                    Caller { principal: caller, key, place, slow: slow.clone() },
+                    Caller { principal: caller, key, place, slow: slow.clone(), lang },
                     id.clone(),
                     generation,
                     payload,
@@ -292,6 +293,8 @@ struct Caller {
     place: Option<super::rate_limit::SubscriptionSlot>,
     /// Cancelled when the connection's queue stays full: a slow consumer.
     slow: tokio_util::sync::CancellationToken,
+    /// The language of messages (the upgrade request's `Accept-Language`).
+    lang: crate::domain::Language,
 }
 
 /// Queues a report, or marks the connection a slow consumer when the queue
@@ -328,7 +331,8 @@ async fn operation(
             }
         }
     }
-    let Caller { principal, key, place: _place, slow } = caller;
+    let Caller { principal, key, place: _place, slow, lang } = caller;
+    let request = request.data(lang);
     let edge = state.edge.clone();
     let bytes = request.query.len();
     let prepared = prepare(&edge, request);
@@ -339,7 +343,7 @@ async fn operation(
     };
     if let Some(limiter) = &edge.rate {
         if let Err(limited) = limiter.spend(&key, charge).await {
-            let errors = json!([{"message": format!("rate limit exceeded; retry after {} s", limited.retry_after_secs),
+            let errors = json!([{"message": crate::domain::Msg::RateLimited { seconds: limited.retry_after_secs }.text(lang),
                 "extensions": {"code": crate::graphql::error::code::RATE_LIMITED}}]);
             report(&tx, &slow, Report::Error(id, generation, errors)).await;
             return;

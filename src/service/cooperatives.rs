@@ -7,6 +7,7 @@ use super::write::{self, Actor, Outcome};
 use super::ServiceError;
 use crate::auth;
 use crate::domain::rules::{self, PersonDraft, Problem, ProblemKind, Problems};
+use crate::domain::Msg;
 use crate::domain::{text, ChangeKind, EntityKind, RegistrationStatus, Sector, SyncState};
 use crate::national::Delivery;
 use crate::state::AppState;
@@ -179,19 +180,12 @@ pub async fn register(
     if let Some(d) = input.registered_on {
         rules::not_future(&mut p, &["input", "registeredOn"], d, today);
         if code.is_none() && input.code.is_none() {
-            p.invalid(
-                &["input", "registeredOn"],
-                "only records imported with an existing code carry a registration date",
-            );
+            p.invalid(&["input", "registeredOn"], Msg::RegistrationDateOnlyImported);
         }
     }
     if let Some(c) = &code {
         if records::cooperative_by_code_for_write(uow.txn(), c.as_str()).await?.is_some() {
-            p.add(
-                &["input", "code"],
-                ProblemKind::Duplicate,
-                format!("a cooperative with code {c} is already registered"),
-            );
+            p.add(&["input", "code"], ProblemKind::Duplicate, Msg::CodeRegistered { code: c.to_string() });
         }
     }
     if input.code.is_none() {
@@ -268,7 +262,7 @@ pub(super) async fn open_for_write<'s>(
         uow.abandon().await?;
         return Ok(Err(vec![Problem {
             field: vec!["input".into(), "id".into()],
-            message: "no such cooperative".into(),
+            message: Msg::NoSuch { what: "cooperative".into() },
             kind: ProblemKind::NotFound,
         }]));
     };
@@ -310,7 +304,7 @@ pub async fn update(
             .refuse_one(
                 &["input", "id"],
                 ProblemKind::InvalidTransition,
-                format!("a {} cooperative cannot be changed", current.status),
+                Msg::CooperativeCannotChange { status: current.status.to_string() },
             )
             .await;
     }
@@ -339,10 +333,7 @@ pub async fn update(
     let counts_given = patch.official_members.is_some() || patch.associate_members.is_some();
     if counts_given && super::members::register_is_kept(uow.txn(), id).await? {
         let field = if patch.official_members.is_some() { "officialMembers" } else { "associateMembers" };
-        p.invalid(
-            &["input", field],
-            "this cooperative keeps a member register, whose current members are its counts: change them with addMember and endMembership",
-        );
+        p.invalid(&["input", field], Msg::CountsFromRegister);
     }
     if let Some(n) = patch.official_members {
         rules::count_at_least(&mut p, &["input", "officialMembers"], n, 0);

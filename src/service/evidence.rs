@@ -7,6 +7,7 @@ use super::page::SequenceWindow;
 use super::uow::deny_outside;
 use super::write::Actor;
 use super::ServiceError;
+use crate::domain::Msg;
 use crate::evidence::{Bundle, ChainCheck, Verification, BUNDLE_FORMAT};
 use crate::state::AppState;
 use crate::storage::evidence as store;
@@ -119,10 +120,7 @@ pub async fn export_bundle(state: &AppState, from: Option<i64>, to: Option<i64>)
     let from = from.unwrap_or(first).max(1);
     let to = to.unwrap_or(head_seq).min(head_seq);
     if to < from {
-        return Err(ServiceError::invalid(
-            "--to",
-            format!("must be at least --from ({from}); the head is at {head_seq}"),
-        ));
+        return Err(ServiceError::invalid("--to", Msg::ToBeforeFrom { from, head: head_seq }));
     }
     let anchor_hash = if from == 1 {
         entity::audit_event::GENESIS.to_owned()
@@ -131,7 +129,7 @@ pub async fn export_bundle(state: &AppState, from: Option<i64>, to: Option<i64>)
     } else if let Some(c) = store::checkpoint_at(db, from - 1).await? {
         c.hash
     } else {
-        return Err(ServiceError::invalid("--from", format!("nothing anchors the chain before sequence {from}")));
+        return Err(ServiceError::invalid("--from", Msg::NothingAnchors { from }));
     };
     let mut events: Vec<audit_event::Model> = Vec::new();
     let mut after = from - 1;
@@ -238,7 +236,7 @@ pub async fn personal_data_reads(
         Role::ProvincialOfficer => match &who.province {
             Some(p) => Some(p.to_string()),
             None => {
-                let d = crate::auth::Denial::Forbidden("an officer without a province".into());
+                let d = crate::auth::Denial::Forbidden(Msg::OfficerWithoutProvince);
                 return Err(deny_outside(state, actor, "personalDataReads", None, d).await);
             }
         },
@@ -248,15 +246,13 @@ pub async fn personal_data_reads(
             )
         }
         Role::PortalReader | Role::SyncService => {
-            let d = crate::auth::Denial::Forbidden(
-                "only national admins and provincial officers may ask who read personal data".into(),
-            );
+            let d = crate::auth::Denial::Forbidden(Msg::PersonalDataReadsRoles);
             return Err(deny_outside(state, actor, "personalDataReads", None, d).await);
         }
     };
     let id_number = id_number.trim();
     if id_number.is_empty() || id_number.chars().count() > 32 {
-        return Err(ServiceError::invalid("idNumber", "must be an identity number of 1 to 32 characters"));
+        return Err(ServiceError::invalid("idNumber", Msg::IdentityNumberLength));
     }
     let Some(key) = state.evidence.person_key(id_number) else {
         return Err(ServiceError::Corrupt(
@@ -303,8 +299,9 @@ pub async fn prune(state: &AppState, days: u32, dir: &std::path::Path) -> Result
         return Err(ServiceError::Corrupt("the exported bundle does not verify: nothing removed".into()));
     }
     let path = dir.join(format!("audit-{first:012}-{:012}.json", cp.seq));
-    std::fs::write(&path, &bytes)
-        .map_err(|e| ServiceError::invalid("--dir", format!("cannot write {}: {e}", path.display())))?;
+    std::fs::write(&path, &bytes).map_err(|e| {
+        ServiceError::invalid("--dir", Msg::CannotWrite { path: path.display().to_string(), reason: e.to_string() })
+    })?;
     store::remove_through(&state.db, &state.write_gate, cp.seq).await?;
     Ok(Some((cp.seq, path.display().to_string())))
 }

@@ -13,6 +13,7 @@
 
 use super::ServiceError;
 use crate::auth::{self, Principal, Role};
+use crate::domain::Msg;
 use crate::domain::{Gazetteer, ProvinceCode};
 use crate::state::AppState;
 use crate::storage::export::{self as store, NewJob, Outcome, Snapshot};
@@ -170,16 +171,12 @@ pub fn scope(who: &Principal, province: Option<&str>) -> Result<Option<String>, 
             match (province, own) {
                 (None, Some(own)) => Ok(Some(own)),
                 (Some(p), Some(own)) if p == own => Ok(Some(p)),
-                (Some(p), _) => {
-                    Err(ServiceError::Forbidden(format!("officers may only export their own province, not {p}")))
-                }
-                (None, None) => Err(ServiceError::Forbidden("an officer without a province may not export".into())),
+                (Some(p), _) => Err(ServiceError::Forbidden(Msg::ExportOwnProvince { province: p.to_string() })),
+                (None, None) => Err(ServiceError::Forbidden(Msg::ExportNoProvince)),
             }
         }
         Role::Anonymous => Err(ServiceError::Unauthenticated),
-        Role::PortalReader | Role::SyncService => {
-            Err(ServiceError::Forbidden("only national admins and provincial officers may export".into()))
-        }
+        Role::PortalReader | Role::SyncService => Err(ServiceError::Forbidden(Msg::ExportRoles)),
     }
 }
 
@@ -197,7 +194,10 @@ impl Exporter {
             Some(code) => match state.gazetteer.in_force(crate::domain::AdministrativeLevel::Province, code) {
                 Some(p) => Some(p.id),
                 None => {
-                    return Err(ServiceError::invalid("provinceCode", format!("no province in force has code {code}")))
+                    return Err(ServiceError::invalid(
+                        "provinceCode",
+                        Msg::NoProvinceWithCode { code: code.to_string() },
+                    ))
                 }
             },
         };
@@ -448,7 +448,10 @@ pub async fn start(
     let province = scope(who, province)?;
     if let Some(code) = &province {
         if state.gazetteer.in_force(crate::domain::AdministrativeLevel::Province, code).is_none() {
-            return Err(ServiceError::invalid("input.provinceCode", format!("no province in force has code {code}")));
+            return Err(ServiceError::invalid(
+                "input.provinceCode",
+                Msg::NoProvinceWithCode { code: code.to_string() },
+            ));
         }
     }
     let job = store::insert_job(

@@ -6,6 +6,7 @@ use super::write::{self, Actor, Outcome};
 use super::ServiceError;
 use crate::auth;
 use crate::domain::rules::{self, PersonDraft, Problem, ProblemKind, Problems};
+use crate::domain::Msg;
 use crate::domain::{text, ChangeKind, EntityKind, GroupStatus, Sector};
 use crate::state::AppState;
 use crate::storage::records;
@@ -115,7 +116,7 @@ async fn open_active<'s>(
         uow.abandon().await?;
         let p = Problem {
             field: vec!["input".into(), "id".into()],
-            message: "no such group".into(),
+            message: Msg::NoSuch { what: "group".into() },
             kind: ProblemKind::NotFound,
         };
         return Ok(Err(vec![p]));
@@ -128,7 +129,7 @@ async fn open_active<'s>(
         uow.abandon().await?;
         let p = Problem {
             field: vec!["input".into(), "id".into()],
-            message: format!("a {} group is final: it can no longer change", current.status),
+            message: Msg::GroupFinal { status: current.status.to_string() },
             kind: ProblemKind::InvalidTransition,
         };
         return Ok(Err(vec![p]));
@@ -224,7 +225,7 @@ pub async fn disband(
     let reason = rules::name(&mut p, &["input", "reason"], reason, rules::MAX_REASON);
     rules::not_future(&mut p, &["input", "effectiveOn"], effective_on, write::today());
     if effective_on < current.established_on {
-        p.invalid(&["input", "effectiveOn"], format!("the group was established on {}", current.established_on));
+        p.invalid(&["input", "effectiveOn"], Msg::GroupEstablishedOn { on: current.established_on.to_string() });
     }
     if !p.is_empty() {
         return uow.reject(Some(entity), p.into_vec()).await;

@@ -10,6 +10,7 @@ use super::ServiceError;
 use crate::auth;
 use crate::domain::lifecycle::{self, StatusRequest};
 use crate::domain::rules::{self, Problem, ProblemKind, Problems};
+use crate::domain::Msg;
 use crate::domain::{ChangeKind, ChangeOrigin, DissolutionKind, EntityKind, RegistrationStatus};
 use crate::national::{Delivery, StatusChange};
 use crate::state::AppState;
@@ -92,7 +93,7 @@ async fn checked(
 fn not_found(what: &str) -> Vec<Problem> {
     vec![Problem {
         field: vec!["input".into(), "id".into()],
-        message: format!("no such {what}"),
+        message: Msg::NoSuch { what: what.to_owned() },
         kind: ProblemKind::NotFound,
     }]
 }
@@ -384,18 +385,15 @@ pub async fn withdraw(
             let mut uow = uow.authorize(decision, Some(entity)).await?;
             let from = current.registration_status()?;
             if from != RegistrationStatus::Pending {
-                let message = format!(
-                    "only a PENDING application can be withdrawn; this {} is {from}{}",
-                    $what,
-                    if lifecycle::province_targets(from).is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            " (use a status change: it may become {})",
-                            lifecycle::province_targets(from).iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-                        )
-                    }
-                );
+                let message = Msg::OnlyPendingWithdrawn {
+                    what: $what.to_owned(),
+                    from: from.to_string(),
+                    allowed: lifecycle::province_targets(from)
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                };
                 return uow.refuse_one(&["input", "id"], ProblemKind::InvalidTransition, message).await;
             }
             let mut p = Problems::default();

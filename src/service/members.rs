@@ -9,6 +9,7 @@ use super::write::{self, Actor, Outcome};
 use super::ServiceError;
 use crate::domain::members::{self, MemberDraft, MemberType};
 use crate::domain::rules::{self, Problem, ProblemKind, Problems};
+use crate::domain::Msg;
 use crate::domain::{AdministrativeLevel, ChangeKind, EntityKind, Gazetteer, RegistrationStatus};
 use crate::national::Delivery;
 use crate::state::AppState;
@@ -58,7 +59,7 @@ fn refuse_if_closed(current: &cooperative::Model) -> Result<Option<Problem>, Ser
     Ok(match current.registration_status()? {
         RegistrationStatus::Dissolved | RegistrationStatus::Revoked => Some(Problem {
             field: vec!["input".into(), "organizationId".into()],
-            message: format!("a {} cooperative's member register cannot change", current.status),
+            message: Msg::RegisterCannotChange { status: current.status.to_string() },
             kind: ProblemKind::InvalidTransition,
         }),
         _ => None,
@@ -104,11 +105,7 @@ pub async fn add(
     draft: MemberDraft,
 ) -> Result<Outcome<member::Model>, ServiceError> {
     let Some(cooperative_id) = cooperative_id else {
-        return write::reject(
-            &["input", "organizationId"],
-            ProblemKind::NotFound,
-            "no such cooperative: a member register is kept by cooperatives (a union's members are its member cooperatives)",
-        );
+        return write::reject(&["input", "organizationId"], ProblemKind::NotFound, Msg::NoSuchCooperativeForRegister);
     };
     let (uow, current) = match open_for_write(state, actor, ADD, cooperative_id).await? {
         Ok(x) => x,
@@ -162,7 +159,8 @@ pub async fn end(
     left_on: NaiveDate,
     reason: &str,
 ) -> Result<Outcome<member::Model>, ServiceError> {
-    let not_found = || write::reject(&["input", "memberId"], ProblemKind::NotFound, "no such member");
+    let not_found =
+        || write::reject(&["input", "memberId"], ProblemKind::NotFound, Msg::NoSuch { what: "member".into() });
     let Some(member_id) = member_id else { return not_found() };
     let Some(found) = register::by_id(&state.db, member_id).await? else { return not_found() };
     let (uow, current) = match open_for_write(state, actor, END, found.cooperative_id).await? {
@@ -172,7 +170,9 @@ pub async fn end(
     let Some(entry) =
         register::member_for_write(uow.txn(), member_id).await?.filter(|e| e.cooperative_id == current.id)
     else {
-        return uow.refuse_one(&["input", "memberId"], ProblemKind::NotFound, "no such member").await;
+        return uow
+            .refuse_one(&["input", "memberId"], ProblemKind::NotFound, Msg::NoSuch { what: "member".into() })
+            .await;
     };
     if let Some(p) = refuse_if_closed(&current)? {
         return uow.refuse(vec![p]).await;
@@ -182,9 +182,9 @@ pub async fn end(
     let reason = rules::name(&mut p, &["input", "reason"], reason, rules::MAX_REASON);
     rules::not_future(&mut p, &["input", "leftOn"], left_on, today);
     if let Some(l) = entry.left_on {
-        p.add(&["input", "memberId"], ProblemKind::InvalidTransition, format!("the membership already ended on {l}"));
+        p.add(&["input", "memberId"], ProblemKind::InvalidTransition, Msg::MembershipEnded { on: l.to_string() });
     } else if left_on < entry.joined_on {
-        p.invalid(&["input", "leftOn"], format!("must not be before the member joined ({})", entry.joined_on));
+        p.invalid(&["input", "leftOn"], Msg::BeforeJoined { joined: entry.joined_on.to_string() });
     }
     if !p.is_empty() {
         return uow.reject(Some((EntityKind::Cooperative, current.id)), p.into_vec()).await;

@@ -35,7 +35,7 @@ pub enum ServiceError {
     /// An argument is malformed or out of range; `argument` names it as the
     /// client wrote it (e.g. `filter.provinceCode`).
     #[error("{argument}: {message}")]
-    InvalidArgument { argument: String, message: String },
+    InvalidArgument { argument: String, message: crate::domain::Msg },
     /// Storage failed; details are for the log only.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -44,7 +44,7 @@ pub enum ServiceError {
     Unauthenticated,
     /// The caller may not do this.
     #[error("forbidden: {0}")]
-    Forbidden(String),
+    Forbidden(crate::domain::Msg),
     /// Stored data that should be impossible (e.g. an unknown enum name).
     #[error("corrupt data: {0}")]
     Corrupt(String),
@@ -61,7 +61,7 @@ impl From<crate::auth::Denial> for ServiceError {
 
 impl ServiceError {
     /// An invalid-argument error.
-    pub fn invalid(argument: impl Into<String>, message: impl std::fmt::Display) -> Self {
-        ServiceError::InvalidArgument { argument: argument.into(), message: message.to_string() }
+    pub fn invalid(argument: impl Into<String>, message: impl Into<crate::domain::Msg>) -> Self {
+        ServiceError::InvalidArgument { argument: argument.into(), message: message.into() }
     }
 }

@@ -3,6 +3,7 @@
 //! from another ordering is refused rather than silently misread.
 
 use super::ServiceError;
+use crate::domain::Msg;
 use crate::storage::organisations::{OrderField, Ordering, Position, SortKey};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -32,10 +33,10 @@ pub struct PageRequest {
 /// Validates a page size argument (`first` or `last`): 0 to 100.
 fn size(argument: &str, n: i32) -> Result<u64, ServiceError> {
     if n < 0 {
-        return Err(ServiceError::invalid(argument, "must not be negative"));
+        return Err(ServiceError::invalid(argument, Msg::NotNegative));
     }
     if n as u64 > MAX_PAGE_SIZE {
-        return Err(ServiceError::invalid(argument, format!("must be at most {MAX_PAGE_SIZE}, got {n}")));
+        return Err(ServiceError::invalid(argument, Msg::PageAtMost { max: MAX_PAGE_SIZE, got: n.into() }));
     }
     Ok(n as u64)
 }
@@ -44,10 +45,7 @@ fn size(argument: &str, n: i32) -> Result<u64, ServiceError> {
 /// both together are refused; neither is `first` = 20.
 pub fn window_size(first: Option<i32>, last: Option<i32>) -> Result<(u64, bool), ServiceError> {
     match (first, last) {
-        (Some(_), Some(_)) => Err(ServiceError::invalid(
-            "last",
-            "first and last cannot be used together: page forward with first/after, or backward with last/before",
-        )),
+        (Some(_), Some(_)) => Err(ServiceError::invalid("last", Msg::FirstAndLast)),
         (_, Some(l)) => Ok((size("last", l)?, true)),
         (Some(f), None) => Ok((size("first", f)?, false)),
         (None, None) => Ok((DEFAULT_PAGE_SIZE, false)),
@@ -78,13 +76,13 @@ pub fn encode_cursor(ordering: Ordering, p: &Position) -> String {
 
 /// Decodes a cursor made by [`encode_cursor`] for the same ordering.
 pub fn decode_cursor(argument: &str, ordering: Ordering, cursor: &str) -> Result<Position, ServiceError> {
-    let malformed = || ServiceError::invalid(argument, "malformed cursor");
+    let malformed = || ServiceError::invalid(argument, Msg::MalformedCursor);
     let bytes = URL_SAFE_NO_PAD.decode(cursor.trim()).map_err(|_| malformed())?;
     let text = String::from_utf8(bytes).map_err(|_| malformed())?;
     let (t, rest) = text.split_once('|').ok_or_else(malformed)?;
     let (key, id) = rest.rsplit_once('|').ok_or_else(malformed)?;
     if t != tag(ordering) {
-        return Err(ServiceError::invalid(argument, "cursor belongs to another ordering"));
+        return Err(ServiceError::invalid(argument, Msg::CursorOtherOrdering));
     }
     let id: i64 = id.parse().map_err(|_| malformed())?;
     let key = match ordering.field {
@@ -107,7 +105,7 @@ pub fn encode_sequence(prefix: &str, n: i64) -> String {
 /// Decodes [`encode_sequence`]; a bare non-negative number is accepted too
 /// (a `Change.sequence` a mirror saved).
 pub fn decode_sequence(argument: &str, prefix: &str, cursor: &str) -> Result<i64, ServiceError> {
-    let malformed = || ServiceError::invalid(argument, "malformed cursor");
+    let malformed = || ServiceError::invalid(argument, Msg::MalformedCursor);
     let t = cursor.trim();
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
         return t.parse().map_err(|_| malformed());

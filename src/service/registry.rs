@@ -3,6 +3,7 @@
 
 use super::page::{encode_cursor, Page, PageRequest};
 use super::ServiceError;
+use crate::domain::Msg;
 use crate::domain::{
     text, AdministrativeLevel, Gazetteer, LegacyUnitCode, ProvinceCode, Rating, RegistrationStatus, Sector, TaxCode,
     Unit, WardCode,
@@ -122,14 +123,14 @@ pub fn resolve_filter(g: &Gazetteer, kind: OrgKind, q: &OrganizationQuery) -> Re
     });
     let name_folded = match &q.name_contains {
         Some(n) if n.chars().count() > MAX_NAME_FILTER => {
-            return Err(ServiceError::invalid("filter.nameContains", format!("at most {MAX_NAME_FILTER} characters")))
+            return Err(ServiceError::invalid("filter.nameContains", Msg::AtMostCharsShort { max: MAX_NAME_FILTER }))
         }
         Some(n) => Some(text::fold(n)).filter(|f| !f.is_empty()),
         None => None,
     };
     if let (Some(from), Some(to)) = (q.registered_from, q.registered_to) {
         if from > to {
-            return Err(ServiceError::invalid("filter.registeredFrom", "is after registeredTo"));
+            return Err(ServiceError::invalid("filter.registeredFrom", Msg::AfterRegisteredTo));
         }
     }
     Ok(Some(OrgFilter {
@@ -147,7 +148,7 @@ pub fn resolve_filter(g: &Gazetteer, kind: OrgKind, q: &OrganizationQuery) -> Re
         updated_since: q.updated_since,
         report_missing_for_year: match q.report_missing_for_year {
             Some(y) if !crate::domain::calendar::reportable_year(y, Utc::now().date_naive()) => {
-                return Err(ServiceError::invalid("filter.reportMissingForYear", format!("no reports on year {y}")))
+                return Err(ServiceError::invalid("filter.reportMissingForYear", Msg::NoReportsOnYear { year: y }))
             }
             y => y,
         },
@@ -220,7 +221,7 @@ pub fn find_unit<'g>(
     if t.len() != expected || !t.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ServiceError::invalid(
             "code",
-            format!("a {} code has {expected} digits, got {code:?}", level.as_str().to_lowercase()),
+            Msg::CodeDigits { level: level.as_str().to_lowercase(), expected, got: code.to_owned() },
         ));
     }
     Ok(g.lookup(level, t))

@@ -17,6 +17,7 @@ use super::write::{self, Actor, Outcome};
 use super::{national, ServiceError};
 use crate::auth;
 use crate::domain::rules::{self, ProblemKind, Problems};
+use crate::domain::Msg;
 use crate::domain::{
     text, ChangeKind, ChangeOrigin, DissolutionKind, EntityKind, RegistrationStatus, ReorganisationKind, SyncState,
 };
@@ -83,26 +84,26 @@ fn shape(p: &mut Problems, r: &Reorganisation) {
     match r.kind {
         Merger => {
             if sources < 1 {
-                p.invalid(&["input", "sourceIds"], "a merger names at least one cooperative that is absorbed");
+                p.invalid(&["input", "sourceIds"], Msg::MergerNeedsSources);
             }
             if r.into_id.is_none() {
-                p.invalid(&["input", "intoId"], "a merger names the cooperative that absorbs the sources");
+                p.invalid(&["input", "intoId"], Msg::MergerNeedsInto);
             }
             if successors > 0 {
-                p.invalid(&["input", "successors"], "a merger creates no new cooperative: name it in intoId");
+                p.invalid(&["input", "successors"], Msg::MergerNoSuccessors);
             }
         }
         Consolidation | Split | Separation => {
             if r.into_id.is_some() {
-                p.invalid(&["input", "intoId"], "only a merger absorbs into an existing cooperative");
+                p.invalid(&["input", "intoId"], Msg::OnlyMergerInto);
             }
             let (min_sources, max_sources, min_new, max_new, what) = match r.kind {
-                Consolidation => (2, usize::MAX, 1, 1, "a consolidation forms one new cooperative from two or more"),
-                Split => (1, 1, 2, usize::MAX, "a split divides one cooperative into two or more new ones"),
-                _ => (1, 1, 1, usize::MAX, "a separation splits one or more new cooperatives off one that continues"),
+                Consolidation => (2, usize::MAX, 1, 1, Msg::ConsolidationShape),
+                Split => (1, 1, 2, usize::MAX, Msg::SplitShape),
+                _ => (1, 1, 1, usize::MAX, Msg::SeparationShape),
             };
             if sources < min_sources || sources > max_sources {
-                p.invalid(&["input", "sourceIds"], what);
+                p.invalid(&["input", "sourceIds"], what.clone());
             }
             if successors < min_new || successors > max_new {
                 p.invalid(&["input", "successors"], what);
@@ -197,11 +198,11 @@ pub async fn reorganise(
             None => None,
         };
         let Some(c) = found else {
-            p.add(&at, ProblemKind::NotFound, "no such cooperative");
+            p.add(&at, ProblemKind::NotFound, Msg::NoSuch { what: "cooperative".into() });
             continue;
         };
         if sources.iter().chain(into.iter()).any(|s| s.id == c.id) {
-            p.invalid(&at, format!("{} is named twice", c.name));
+            p.invalid(&at, Msg::NamedTwice { name: c.name.clone() });
             continue;
         }
         let decision = auth::may_write(&actor.principal, &g.province_code(c.ward_id));
@@ -211,7 +212,7 @@ pub async fn reorganise(
             p.add(
                 &at,
                 ProblemKind::InvalidTransition,
-                format!("{} is {status}: only an ACTIVE or SUSPENDED cooperative reorganises", c.name),
+                Msg::CannotReorganise { name: c.name.clone(), status: status.to_string() },
             );
             continue;
         }
@@ -243,10 +244,7 @@ pub async fn reorganise(
         let director = rules::person(&mut q, &at("director"), &s.director);
         let legal = rules::person(&mut q, &at("legalRepresentative"), &s.legal_representative);
         if s.code.is_some() || s.registered_on.is_some() {
-            q.invalid(
-                &at("code"),
-                "a new cooperative of a reorganisation is registered nationally: no code or registration date",
-            );
+            q.invalid(&at("code"), Msg::SuccessorRegisteredNationally);
         }
         super::national_form::cooperative(&mut q, &name, street.as_deref(), &lines, capital, &legal);
         let idx = i.to_string();

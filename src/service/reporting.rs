@@ -7,6 +7,7 @@ use super::registry::resolve_territory;
 use super::ServiceError;
 use crate::domain::calendar::{self, DueDay, ReportingCounts};
 use crate::domain::Gazetteer;
+use crate::domain::Msg;
 use crate::storage::reporting;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
@@ -26,7 +27,7 @@ pub struct ReportingStatus {
 
 /// The due date and deadline instant of `year`, or an error naming `argument`.
 fn due(due: DueDay, year: i32, now: DateTime<Utc>) -> Result<(NaiveDate, NaiveDate, DateTime<Utc>), ServiceError> {
-    let bad = || ServiceError::invalid("year", format!("no annual reports on year {year}"));
+    let bad = || ServiceError::invalid("year", Msg::NoAnnualReportsOnYear { year });
     if !calendar::reportable_year(year, calendar::today_in_vietnam(now)) {
         return Err(bad());
     }

@@ -10,6 +10,7 @@ use super::ServiceError;
 use crate::auth;
 use crate::domain::annual_reports::{self, Existence};
 use crate::domain::rules::{self, ProblemKind, Problems};
+use crate::domain::Msg;
 use crate::domain::{ChangeKind, EntityKind, Rating, RegistrationStatus};
 use crate::national::Delivery;
 use crate::state::AppState;
@@ -194,15 +195,13 @@ pub async fn submit(
 ) -> Result<Outcome<annual_report::Model>, ServiceError> {
     let uow = UnitOfWork::open_keyless(state, actor, SUBMIT).await?;
     let Some(o) = Owner::load(uow.txn(), org).await? else {
-        return uow
-            .refuse_one(&["input", "organizationId"], ProblemKind::NotFound, "no such cooperative, union or group")
-            .await;
+        return uow.refuse_one(&["input", "organizationId"], ProblemKind::NotFound, Msg::NoSuchOrganisation).await;
     };
     let province = uow.gazetteer().province_code(o.ward_id());
     let mut uow = uow.authorize(auth::may_write(&actor.principal, &province), Some(o.entity())).await?;
     let mut p = Problems::default();
     if let Err(e) = annual_reports::report_year(d.year, &o.existence(uow.txn()).await?, write::today()) {
-        p.invalid(&["input", "year"], e.to_string());
+        p.invalid(&["input", "year"], &e);
     }
     rules::count_at_least(&mut p, &["input", "officialMembers"], d.official_members, 0);
     let associates = d.associate_members.unwrap_or(0);
@@ -219,17 +218,11 @@ pub async fn submit(
     let (entity, id) = o.entity();
     let existing = records::report_of_year(uow.txn(), kind, id, d.year).await?;
     match (&existing, d.expected_version) {
-        (None, Some(_)) => p.invalid(
-            &["input", "expectedVersion"],
-            format!("there is no report for {} to replace; leave expectedVersion out", d.year),
-        ),
+        (None, Some(_)) => p.invalid(&["input", "expectedVersion"], Msg::NoReportToReplace { year: d.year }),
         (Some(r), None) => p.add(
             &["input", "expectedVersion"],
             ProblemKind::VersionConflict,
-            format!(
-                "{} already has a report (version {}); to replace it, submit with expectedVersion {}",
-                d.year, r.version, r.version
-            ),
+            Msg::ReportExists { year: d.year, version: r.version.into() },
         ),
         _ => {}
     }

@@ -7,6 +7,7 @@ use super::write::{audit_actor, Actor};
 use super::ServiceError;
 use crate::auth::{Denial, Role};
 use crate::config::Profile;
+use crate::domain::Msg;
 use crate::state::AppState;
 use crate::storage::journal::{self, AuditOutcome, AuditRow};
 use crate::storage::{sandbox, write as txn};
@@ -19,11 +20,7 @@ pub const RESET_OPERATION: &str = "sandbox.reset";
 pub fn reset_allowed(profile: Profile, forced: bool) -> Result<(), ServiceError> {
     match (profile, forced) {
         (Profile::Dev, _) | (Profile::Production, true) => Ok(()),
-        (Profile::Production, false) => Err(ServiceError::Forbidden(
-            "the registry is reset only in the dev profile; this is the production profile \
-             (pass --force to `coopgate seed --demo --reset` if you really mean to empty it)"
-                .into(),
-        )),
+        (Profile::Production, false) => Err(ServiceError::Forbidden(Msg::ResetDevOnly)),
     }
 }
 
@@ -36,7 +33,7 @@ pub async fn wipe(state: &AppState, actor: &Actor, scale: u32, forced: bool) -> 
     if actor.principal.role != Role::NationalAdmin {
         let denial = match actor.principal.role {
             Role::Anonymous => Denial::Unauthenticated,
-            _ => Denial::Forbidden("only a national admin may reset the sandbox".into()),
+            _ => Denial::Forbidden(Msg::ResetAdminOnly),
         };
         return Err(super::uow::deny_outside(state, actor, RESET_OPERATION, None, denial).await);
     }

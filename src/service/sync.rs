@@ -8,6 +8,7 @@ use super::write::{Actor, Outcome};
 use super::ServiceError;
 use crate::auth;
 use crate::domain::rules::ProblemKind;
+use crate::domain::Msg;
 use crate::domain::{EntityKind, SyncState};
 use crate::national::{Delivery, Operation, Progress};
 use crate::state::AppState;
@@ -92,19 +93,13 @@ pub async fn retry(
         None => None,
     };
     let (Some((kind, id)), Some(found)) = (record, found) else {
-        return uow.refuse_one(&["id"], ProblemKind::NotFound, "no such cooperative or union").await;
+        return uow.refuse_one(&["id"], ProblemKind::NotFound, Msg::NoSuchCooperativeOrUnion).await;
     };
     let decision = auth::may_write(&actor.principal, &state.gazetteer.province_code(found.ward_id()));
     uow = uow.authorize(decision, Some((kind, id))).await?;
     let rows = outbox::given_up(uow.txn(), kind, id).await?;
     if rows.is_empty() {
-        return uow
-            .refuse_one(
-                &["id"],
-                ProblemKind::Invalid,
-                "nothing to retry: no delivery of this record failed or was rejected",
-            )
-            .await;
+        return uow.refuse_one(&["id"], ProblemKind::Invalid, Msg::NothingToRetry).await;
     }
     let g = uow.gazetteer();
     let content = match &found {

@@ -7,6 +7,7 @@ use super::ServiceError;
 use crate::auth::{Denial, Principal, Role};
 use crate::domain::rules::{Problem, ProblemKind, Problems};
 use crate::domain::targets::{self, Comparator, Figure, Indicator, OrgFact, OrganizationScope, TargetUnit};
+use crate::domain::Msg;
 use crate::domain::{AdministrativeLevel, ChangeKind, EntityKind, Gazetteer, Unit, UnitId};
 use crate::state::AppState;
 use crate::storage::statistics::Territory;
@@ -129,15 +130,13 @@ pub fn jurisdiction<'g>(
 }
 
 /// Why no unit answers a jurisdiction, for the problem under `jurisdictionCode`.
-fn no_jurisdiction(level: AdministrativeLevel, code: &str, legacy: Option<bool>) -> String {
+fn no_jurisdiction(level: AdministrativeLevel, code: &str, legacy: Option<bool>) -> Msg {
     let what = level.as_str().to_lowercase();
     match (level, legacy) {
-        (AdministrativeLevel::District, Some(false)) => {
-            format!("districts were abolished on 2025-07-01: district {code:?} is a legacy unit (legacy: true)")
-        }
-        (_, Some(true)) => format!("no legacy {what} (abolished on 2025-07-01) with code {code:?}"),
-        (_, Some(false)) => format!("no {what} in force with code {code:?}"),
-        (_, None) => format!("no {what} with code {code:?}"),
+        (AdministrativeLevel::District, Some(false)) => Msg::DistrictIsLegacy { code: code.to_owned() },
+        (_, Some(true)) => Msg::NoLegacyUnit { what, code: code.to_owned() },
+        (_, Some(false)) => Msg::NoUnitInForce { what, code: code.to_owned() },
+        (_, None) => Msg::NoUnit { what, code: code.to_owned() },
     }
 }
 
@@ -168,11 +167,11 @@ pub fn may_set(who: &Principal, g: &Gazetteer, unit: &Unit) -> Result<(), Denial
             if !wards.is_empty() && wards.iter().all(|w| g.province_code(*w) == mine) {
                 Ok(())
             } else {
-                Err(Denial::Forbidden(format!("{} does not lie in province {mine}", unit.name)))
+                Err(Denial::Forbidden(Msg::NotInProvince { name: unit.name.clone(), province: mine.to_string() }))
             }
         }
         Role::Anonymous => Err(Denial::Unauthenticated),
-        _ => Err(Denial::Forbidden("this role may not set targets".into())),
+        _ => Err(Denial::Forbidden(Msg::RoleMayNotSetTargets)),
     }
 }
 
@@ -187,7 +186,7 @@ fn enum_field<T>(
     if v.is_none() {
         let mut at = path.to_vec();
         at.push(field);
-        p.invalid(&at, format!("unknown value {s:?}"));
+        p.invalid(&at, Msg::UnknownValue { got: s.to_string() });
     }
     v
 }
@@ -290,13 +289,7 @@ async fn insert(uow: &mut UnitOfWork<'_>, c: &Checked) -> Result<target::Model, 
 fn duplicate(path: &[&str]) -> Problem {
     let mut field: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
     field.push("indicator".into());
-    Problem {
-        field,
-        message:
-            "a target with this jurisdiction, year, indicator, scope and withinIndicator exists; update it instead"
-                .into(),
-        kind: ProblemKind::Duplicate,
-    }
+    Problem { field, message: Msg::TargetExists, kind: ProblemKind::Duplicate }
 }
 
 /// Sets one target.
@@ -360,7 +353,9 @@ pub async fn report_progress(
         None => None,
     };
     let Some(t) = found else {
-        return uow.refuse_one(&["input", "targetId"], ProblemKind::NotFound, "no such target").await;
+        return uow
+            .refuse_one(&["input", "targetId"], ProblemKind::NotFound, Msg::NoSuch { what: "target".into() })
+            .await;
     };
     let g = uow.gazetteer();
     let unit =
@@ -369,10 +364,10 @@ pub async fn report_progress(
     let mut p = Problems::default();
     let indicator = Indicator::parse(&t.indicator).ok_or_else(|| ServiceError::Corrupt(t.indicator.clone()))?;
     if !targets::is_reported(indicator) {
-        p.invalid(&["input", "targetId"], format!("{indicator} is computed from the registry; it cannot be reported"));
+        p.invalid(&["input", "targetId"], Msg::IndicatorComputed { indicator: indicator.to_string() });
     }
     if !actual.is_finite() || actual < 0.0 || (targets::unit_of(indicator) == TargetUnit::Percent && actual > 100.0) {
-        p.invalid(&["input", "actual"], "out of range for the target's unit");
+        p.invalid(&["input", "actual"], Msg::OutOfUnitRange);
     }
     crate::domain::rules::not_future(&mut p, &["input", "asOf"], as_of, write::today());
     let note = crate::domain::rules::optional_text(&mut p, &["input", "note"], note.as_deref(), 4000);
@@ -451,18 +446,10 @@ async fn selection(state: &AppState, q: &TargetQuery) -> Result<Option<TargetSel
         let level = match code.trim().len() {
             2 => AdministrativeLevel::Province,
             3 => AdministrativeLevel::District,
-            _ => {
-                return Err(ServiceError::invalid(
-                    "filter.jurisdictionCode",
-                    "a 2-digit province or 3-digit district code",
-                ))
-            }
+            _ => return Err(ServiceError::invalid("filter.jurisdictionCode", Msg::JurisdictionCode)),
         };
         if !code.trim().bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ServiceError::invalid(
-                "filter.jurisdictionCode",
-                "a 2-digit province or 3-digit district code",
-            ));
+            return Err(ServiceError::invalid("filter.jurisdictionCode", Msg::JurisdictionCode));
         }
         let Some(unit) = g.lookup(level, code.trim()) else { return Ok(None) };
         let ids = jurisdictions_within(state, unit).to_vec();

@@ -9,6 +9,7 @@ use super::write::{self, Actor, Outcome};
 use super::ServiceError;
 use crate::auth;
 use crate::domain::rules::{self, PersonDraft, ProblemKind, Problems};
+use crate::domain::Msg;
 use crate::domain::{text, ChangeKind, EntityKind, RegistrationStatus, Sector, SyncState};
 use crate::national::Delivery;
 use crate::state::AppState;
@@ -71,12 +72,12 @@ pub async fn register(
             None => None,
         };
         match found {
-            None => p.add(&path, ProblemKind::NotFound, "no such cooperative"),
-            Some(c) if members.iter().any(|m| m.id == c.id) => p.invalid(&path, "listed twice"),
+            None => p.add(&path, ProblemKind::NotFound, Msg::NoSuch { what: "cooperative".into() }),
+            Some(c) if members.iter().any(|m| m.id == c.id) => p.invalid(&path, Msg::ListedTwice),
             Some(c) if c.registration_status()? != RegistrationStatus::Active => {
-                p.invalid(&path, format!("{} is {}, not ACTIVE", c.name, c.status))
+                p.invalid(&path, Msg::NotActive { name: c.name.clone(), status: c.status.clone() })
             }
-            Some(c) if c.union_id.is_some() => p.invalid(&path, format!("{} already belongs to a union", c.name)),
+            Some(c) if c.union_id.is_some() => p.invalid(&path, Msg::AlreadyInUnion { name: c.name.clone() }),
             Some(c) => {
                 let decision = auth::may_write(&actor.principal, &g.province_code(c.ward_id));
                 uow = uow.authorize(decision, Some((EntityKind::Cooperative, c.id))).await?;
@@ -85,10 +86,7 @@ pub async fn register(
         }
     }
     if input.member_ids.len() < rules::MIN_UNION_MEMBERS {
-        p.invalid(
-            &["input", "memberCooperativeIds"],
-            format!("a union needs at least {} ACTIVE member cooperatives", rules::MIN_UNION_MEMBERS),
-        );
+        p.invalid(&["input", "memberCooperativeIds"], Msg::UnionNeedsMembers { min: rules::MIN_UNION_MEMBERS });
     }
     super::national_form::union(&mut p, &name, street.as_deref(), capital, &legal, &input.member_ids, &members);
     let (Some(ward), true) = (ward, p.is_empty()) else {
@@ -191,7 +189,9 @@ pub async fn change_membership(
         None => None,
     };
     let Some(union) = union else {
-        return uow.refuse_one(&["input", "unionId"], ProblemKind::NotFound, "no such union").await;
+        return uow
+            .refuse_one(&["input", "unionId"], ProblemKind::NotFound, Msg::NoSuch { what: "union".into() })
+            .await;
     };
     let entity = (EntityKind::CooperativeUnion, union.id);
     let decision = auth::may_write(&actor.principal, &state.gazetteer.province_code(union.ward_id));
@@ -201,7 +201,9 @@ pub async fn change_membership(
         None => None,
     };
     let Some(coop) = coop else {
-        return uow.refuse_one(&["input", "cooperativeId"], ProblemKind::NotFound, "no such cooperative").await;
+        return uow
+            .refuse_one(&["input", "cooperativeId"], ProblemKind::NotFound, Msg::NoSuch { what: "cooperative".into() })
+            .await;
     };
     // Membership changes the cooperative's record too: the caller must be
     // allowed to write in the cooperative's province as well (an officer
@@ -211,23 +213,23 @@ pub async fn change_membership(
     let path = ["input", "cooperativeId"];
     match change {
         Membership::Add if coop.union_id == Some(union.id) => {
-            return uow.refuse_one(&path, ProblemKind::Duplicate, format!("{} is already a member", coop.name)).await
+            return uow.refuse_one(&path, ProblemKind::Duplicate, Msg::AlreadyMember { name: coop.name.clone() }).await
         }
         Membership::Add if coop.union_id.is_some() => {
-            return uow.refuse_one(&path, ProblemKind::Invalid, format!("{} belongs to another union", coop.name)).await
+            return uow.refuse_one(&path, ProblemKind::Invalid, Msg::InAnotherUnion { name: coop.name.clone() }).await
         }
         Membership::Add if coop.registration_status()? != RegistrationStatus::Active => {
-            let message = format!("{} is {}, not ACTIVE", coop.name, coop.status);
+            let message = Msg::NotActive { name: coop.name.clone(), status: coop.status.clone() };
             return uow.refuse_one(&path, ProblemKind::Invalid, message).await;
         }
         Membership::Remove if coop.union_id != Some(union.id) => {
-            let message = format!("{} is not a member of this union", coop.name);
+            let message = Msg::NotUnionMember { name: coop.name.clone() };
             return uow.refuse_one(&path, ProblemKind::NotFound, message).await;
         }
         Membership::Remove => {
             let active_others = records::active_members_except(uow.txn(), union.id, coop.id).await?;
             if (active_others as usize) < rules::MIN_UNION_MEMBERS {
-                let message = format!("a union keeps at least {} ACTIVE member cooperatives", rules::MIN_UNION_MEMBERS);
+                let message = Msg::UnionKeepsMembers { min: rules::MIN_UNION_MEMBERS };
                 return uow.refuse_one(&path, ProblemKind::Invalid, message).await;
             }
         }
@@ -291,7 +293,7 @@ pub async fn update(
 ) -> Result<Outcome<cooperative_union::Model>, ServiceError> {
     let uow = UnitOfWork::open_keyless(state, actor, UPDATE).await?;
     let Some(current) = records::union_for_write(uow.txn(), id).await? else {
-        return uow.refuse_one(&["input", "id"], ProblemKind::NotFound, "no such union").await;
+        return uow.refuse_one(&["input", "id"], ProblemKind::NotFound, Msg::NoSuch { what: "union".into() }).await;
     };
     let entity = (EntityKind::CooperativeUnion, id);
     let g = uow.gazetteer();
@@ -299,7 +301,7 @@ pub async fn update(
     let mut uow = uow.authorize(decision, Some(entity)).await?;
     let status = current.registration_status()?;
     if !crate::domain::lifecycle::content_may_change(status) {
-        let message = format!("a {status} union cannot be changed");
+        let message = Msg::UnionCannotChange { status: status.to_string() };
         return uow.refuse_one(&["input", "id"], ProblemKind::InvalidTransition, message).await;
     }
     let mut p = Problems::default();

@@ -26,6 +26,7 @@ use super::write::{self, audit_actor, Actor, Outcome};
 use super::ServiceError;
 use crate::auth::Denial;
 use crate::domain::rules::{Problem, ProblemKind};
+use crate::domain::Msg;
 use crate::domain::{ChangeKind, EntityKind, Gazetteer};
 use crate::national::Delivery;
 use crate::state::AppState;
@@ -239,9 +240,9 @@ impl<'s> UnitOfWork<'s> {
         self,
         field: &[&str],
         kind: ProblemKind,
-        message: impl Into<String>,
+        message: Msg,
     ) -> Result<Outcome<T>, ServiceError> {
-        let p = Problem { field: field.iter().map(|s| (*s).to_owned()).collect(), message: message.into(), kind };
+        let p = Problem { field: field.iter().map(|s| (*s).to_owned()).collect(), message, kind };
         self.refuse(vec![p]).await
     }
 

@@ -6,6 +6,7 @@ use super::ServiceError;
 use crate::auth::Principal;
 use crate::domain::rules::{Problem, ProblemKind};
 use crate::domain::EntityKind;
+use crate::domain::Msg;
 use crate::state::AppState;
 use crate::storage::journal::{self, AuditActor, AuditOutcome, AuditRow};
 use chrono::Utc;
@@ -28,7 +29,11 @@ pub struct Actor {
 pub type Outcome<T> = Result<T, Vec<Problem>>;
 
 /// One problem as a rejected outcome.
-pub fn reject<T>(field: &[&str], kind: ProblemKind, message: impl Into<String>) -> Result<Outcome<T>, ServiceError> {
+pub fn reject<T>(
+    field: &[&str],
+    kind: ProblemKind,
+    message: impl Into<crate::domain::Msg>,
+) -> Result<Outcome<T>, ServiceError> {
     Ok(Err(vec![Problem { field: field.iter().map(|s| (*s).to_owned()).collect(), message: message.into(), kind }]))
 }
 
@@ -130,7 +135,7 @@ pub async fn audit_page(
 pub fn key_reused() -> Vec<Problem> {
     vec![Problem {
         field: vec!["input".into(), "clientMutationId".into()],
-        message: "this clientMutationId was already used with different input".into(),
+        message: Msg::ClientMutationIdReused,
         kind: ProblemKind::Duplicate,
     }]
 }
@@ -139,7 +144,7 @@ pub fn key_reused() -> Vec<Problem> {
 pub fn version_conflict(expected: i32, actual: i32) -> Vec<Problem> {
     vec![Problem {
         field: vec!["input".into(), "expectedVersion".into()],
-        message: format!("the record is at version {actual}, not {expected}: reload and retry"),
+        message: Msg::VersionConflict { actual: actual.into(), expected: expected.into() },
         kind: ProblemKind::VersionConflict,
     }]
 }

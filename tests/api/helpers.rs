@@ -268,11 +268,17 @@ impl TestApp {
             reporting: options.reporting.clone(),
             evidence: Default::default(),
         };
+        let mut limits = options.limits.clone();
+        // Tests read English messages: a production gateway (whose default is
+        // Vietnamese) answers them in English unless a test sets the language.
+        if options.profile == Profile::Production && limits.default_language.is_none() {
+            limits.default_language = Some(coopgate::domain::Language::En);
+        }
         let serve = ServeConfig {
             listen: "127.0.0.1:0".parse().expect("addr"),
             demo_scale: 1,
             demo: options.demo,
-            limits: options.limits.clone(),
+            limits,
             ops: Default::default(),
         };
         let app = Application::build(&config, &serve).await.expect("application builds");

@@ -20,6 +20,7 @@ mod export;
 mod feed;
 mod filters;
 mod http;
+mod i18n;
 mod ide;
 mod lifecycle;
 mod lookups;

@@ -3,8 +3,9 @@
 use super::enums::{Gender, Rating, RegistrationStatus, Sector};
 use super::organisation::{AnnualReport, Cooperative, CooperativeGroup, CooperativeUnion};
 use crate::domain::rules::{PersonDraft, Problem, ProblemKind};
+use crate::domain::{Language, Msg};
 use crate::graphql::scalars::{Date, Decimal};
-use async_graphql::{Enum, InputObject, SimpleObject, ID};
+use async_graphql::{ComplexObject, Context, Enum, InputObject, SimpleObject, ID};
 
 /// What kind of business failure a `UserError` is.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,13 +24,23 @@ pub enum UserErrorCode {
 
 /// An expected business failure of a mutation; nothing was written.
 #[derive(SimpleObject, Debug, Clone)]
+#[graphql(complex)]
 pub struct UserError {
     /// Input path of the field, e.g. ["input", "address", "wardCode"].
     pub field: Option<Vec<String>>,
-    /// What is wrong.
-    pub message: String,
+    /// What is wrong (written in the request's language by `message`).
+    #[graphql(skip)]
+    pub message: Msg,
     /// Which rule.
     pub code: UserErrorCode,
+}
+
+#[ComplexObject]
+impl UserError {
+    /// What is wrong.
+    async fn message(&self, ctx: &Context<'_>) -> String {
+        self.message.text(ctx.data_opt::<Language>().copied().unwrap_or(Language::En))
+    }
 }
 
 impl From<Problem> for UserError {
