@@ -324,8 +324,10 @@ fn has_persisted_hash(map: &Map<String, Value>) -> bool {
 
 /// One operation, ready to run or already answered.
 pub(super) enum Prepared {
-    /// Passed every check.
-    Run(Box<async_graphql::Request>, Analysis),
+    /// Passed every check: the request (holding its own copy of the parse)
+    /// and the parse as cached, from which a retry is built without copying
+    /// the document up front.
+    Run(Box<async_graphql::Request>, Analysis, std::sync::Arc<async_graphql::parser::types::ExecutableDocument>),
     /// Refused before execution: the error body and the cost requested
     /// (as far as it is known).
     Refused(Value, u64),
@@ -376,7 +378,7 @@ pub(super) fn prepare(edge: &Edge, mut request: async_graphql::Request) -> Prepa
                 return Prepared::Refused(json!({ "errors": errors }), a.cost);
             }
             request.set_parsed_query((*doc).clone());
-            Prepared::Run(Box::new(request.data(Checked)), a)
+            Prepared::Run(Box::new(request.data(Checked)), a, doc)
         }
         Err(e) => limit_error(&e, lang),
     }
@@ -454,7 +456,7 @@ async fn run(
         check()
     };
     if method == Method::GET
-        && prepared.iter().any(|p| matches!(p, Prepared::Run(_, a) if a.operation != OperationType::Query))
+        && prepared.iter().any(|p| matches!(p, Prepared::Run(_, a, _) if a.operation != OperationType::Query))
     {
         let mut r = refuse(
             media,
@@ -469,7 +471,7 @@ async fn run(
         .iter()
         .zip(&sizes)
         .map(|(p, bytes)| match p {
-            Prepared::Run(_, a) => a.cost.max(1),
+            Prepared::Run(_, a, _) => a.cost.max(1),
             Prepared::Refused(_, cost) => (*cost).max(refusal_charge(*bytes)),
         })
         .fold(0, u64::saturating_add);
@@ -574,30 +576,27 @@ async fn answer(
 ) -> (Answer, Vec<u8>) {
     let max = state.edge.documents.max_cost;
     let to_bytes = |v: &Value| serde_json::to_vec(v).unwrap_or_else(|_| b"{}".to_vec());
-    let (mut request, analysis) = match p {
+    let (request, analysis, doc) = match p {
         Prepared::Refused(body, requested) => {
             crate::meter::operation("other", "unknown", crate::meter::Outcome::Refused, 0.0, None);
             return (Answer::RequestError, to_bytes(&with_cost(body, cost_extension(requested, 0, max, remaining))));
         }
-        Prepared::Run(r, a) => (*r, a),
+        Prepared::Run(r, a, doc) => (*r, a, doc),
     };
-    let name = request.operation_name.clone();
-    let (label, kind) = match request.parsed_query() {
-        Ok(doc) => super::metrics::operation_label(doc, name.as_deref()),
-        Err(_) => ("other", super::metrics::type_label(analysis.operation)),
-    };
+    let (label, kind) = super::metrics::operation_label(&doc, request.operation_name.as_deref());
     let statements = crate::meter::StatementScope::default();
     let started = std::time::Instant::now();
-    // A read can run again: kept in case a pooled connection breaks under it.
-    let again = (analysis.operation == OperationType::Query).then(|| copy(&mut request));
+    // A read can run again: what it needs is kept in case a pooled
+    // connection breaks under it (the document stays shared until then).
+    let again = (analysis.operation == OperationType::Query).then(|| Retry::of(&request, doc));
     let lang = super::language();
-    let again = again.map(|r| r.data(lang));
     let request = request.data(lang);
     let mut resp = statements
         .run(crate::graphql::execute(&state.schema, &state.app, principal.clone(), request_id.to_owned(), request))
         .await;
     if let Some(again) = again {
         if !resp.errors.is_empty() && statements.take_broken() {
+            let again = again.request().data(lang);
             // Once: the pool closed the broken connection; the next is another.
             tracing::warn!(request_id, "a pooled database connection broke under a read; running it again");
             resp = statements
@@ -650,17 +649,40 @@ async fn answer(
     (kind, to_bytes(&with_cost(body, cost)))
 }
 
-/// A copy of a checked request that can run again (same document, variables
-/// and extensions; the request data is added again by execution).
-fn copy(r: &mut async_graphql::Request) -> async_graphql::Request {
-    let mut c = async_graphql::Request::new(r.query.clone()).variables(r.variables.clone());
-    c.operation_name = r.operation_name.clone();
-    c.extensions = r.extensions.clone();
-    c.introspection_mode = r.introspection_mode;
-    if let Ok(doc) = r.parsed_query() {
-        c.set_parsed_query(doc.clone());
+/// What a checked read needs to run again: its parameters and the shared
+/// parse, copied into a request only when a retry happens (a deep copy of
+/// the document for every read was measurable on the read path).
+struct Retry {
+    query: String,
+    variables: async_graphql::Variables,
+    operation_name: Option<String>,
+    extensions: async_graphql::Extensions,
+    introspection_mode: async_graphql::IntrospectionMode,
+    doc: std::sync::Arc<async_graphql::parser::types::ExecutableDocument>,
+}
+
+impl Retry {
+    fn of(r: &async_graphql::Request, doc: std::sync::Arc<async_graphql::parser::types::ExecutableDocument>) -> Retry {
+        Retry {
+            query: r.query.clone(),
+            variables: r.variables.clone(),
+            operation_name: r.operation_name.clone(),
+            extensions: r.extensions.clone(),
+            introspection_mode: r.introspection_mode,
+            doc,
+        }
     }
-    c.data(Checked)
+
+    /// The request again (same document, variables and extensions; the
+    /// request data is added again by execution).
+    fn request(self) -> async_graphql::Request {
+        let mut c = async_graphql::Request::new(self.query).variables(self.variables);
+        c.operation_name = self.operation_name;
+        c.extensions = self.extensions;
+        c.introspection_mode = self.introspection_mode;
+        c.set_parsed_query((*self.doc).clone());
+        c.data(Checked)
+    }
 }
 
 pub(super) fn rate_limited(media: Media, retry_after_secs: u64, requested: u64) -> Response {

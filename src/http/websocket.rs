@@ -338,7 +338,7 @@ async fn operation(
     let prepared = prepare(&edge, request);
     // Charged like an HTTP request: the requested cost, a refusal by its size.
     let charge = match &prepared {
-        Prepared::Run(_, a) => a.cost.max(1),
+        Prepared::Run(_, a, _) => a.cost.max(1),
         Prepared::Refused(_, cost) => (*cost).max(super::protocol::refusal_charge(bytes)),
     };
     if let Some(limiter) = &edge.rate {
@@ -350,7 +350,7 @@ async fn operation(
         }
     }
     let (request, analysis) = match prepared {
-        Prepared::Run(r, a) => (*r, a),
+        Prepared::Run(r, a, _) => (*r, a),
         Prepared::Refused(body, _) => {
             report(&tx, &slow, Report::Error(id, generation, body["errors"].clone())).await;
             return;
