@@ -270,6 +270,18 @@ def main():
     same("Q3 cooperatives, members", (c3["cooperatives"], c3["cooperativeMembers"]), (int(s3["cooperatives"]), int(s3["cooperativeMembers"])))
     same("Q3 by sector", {x["sector"]: x["count"] for x in c3["bySector"]}, {k: int(v) for k, v in s3["bySector"].items()})
     same("Q4 targets", answers[("Q4", "coopgate")]["data"]["targets"]["totalCount"], len(answers[("Q4", "sql")]))
+    # Q4's progress: every target's figure (to 1e-9 relative: the peer sums in
+    # numeric, coopgate in whole numbers then f64), whether it is attained, its source.
+    def q4_progress(rows):
+        return [(r["indicator"], r["year"], r["progress"]["source"], r["progress"]["attained"], r["progress"]["actual"])
+                for r in rows]
+    c4 = q4_progress([e["node"] for e in answers[("Q4", "coopgate")]["data"]["targets"]["edges"]])
+    s4 = q4_progress(answers[("Q4", "sql")])
+    close = lambda a, b: a == b or (a is not None and b is not None and abs(a - b) <= 1e-9 * max(abs(a), abs(b)))
+    ok4 = len(c4) == len(s4) and all(x[:4] == y[:4] and close(x[4], y[4]) for x, y in zip(c4, s4))
+    agree.append(("Q4 progress (actual, attained, source of every target)", ok4))
+    if not ok4:
+        log("DISAGREE Q4 progress", [(x, y) for x, y in zip(c4, s4) if x != y][:5])
     same("Q5 sequences", [e["node"]["sequence"] for e in answers[("Q5", "coopgate")]["data"]["changes"]["edges"]],
          [str(e["sequence"]) for e in answers[("Q5", "postgraphile")]["data"]["allChangeEvents"]["nodes"]],
          [e["sequence"] for e in answers[("Q5", "sql")]])

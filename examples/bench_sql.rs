@@ -1,6 +1,7 @@
 //! The benchmark's hand-written-SQL peer (bench/README.md): the answers of
 //! Q1–Q5 served over HTTP with no GraphQL layer, one hand-written PostgreSQL
-//! statement per request that builds the JSON itself. Not part of the
+//! statement per request that builds the JSON itself (Q4's computes every
+//! target's progress from the registry, as coopgate's answer has it). Not part of the
 //! coopgate service; it only shows what the same data costs served as
 //! directly as it can be.
 //!
@@ -15,6 +16,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
+use chrono::Datelike;
 use sea_orm::sqlx::postgres::PgPoolOptions;
 use sea_orm::sqlx::{self, PgPool};
 use serde_json::Value;
@@ -52,12 +54,116 @@ const Q3: &str =
     'cooperativeMembers', COALESCE((SELECT sum(m) FROM s), 0),
     'bySector', COALESCE((SELECT json_object_agg(sector, n ORDER BY sector) FROM s), '{}'))::text";
 
-/// Targets of a province, with the figures their progress needs (counts
-/// of the organisations located in each target's jurisdiction), for the
-/// indicators that are counts; `$2` the jurisdiction ids in the province.
-const Q4: &str = "SELECT COALESCE(json_agg(json_build_object('id', t.id, 'indicator', t.indicator,
-    'comparator', t.comparator, 'value', t.value, 'min', t.min, 'max', t.max, 'year', t.year) ORDER BY t.id), '[]')::text
-  FROM target t WHERE t.jurisdiction_id = ANY($1)";
+/// Every target of a province (its predecessors' included) with its
+/// progress, computed here from the registry the way coopgate's rule of the
+/// facts (`storage::targets::facts_where`) and `domain::targets::compute`
+/// count (see bench/NOTES.md, "Q3/Q4, session 5"): the organisations located
+/// in each target's jurisdiction (`$1`/`$2`: jurisdictions counted by
+/// province, with that province; `$3`/`$4`: jurisdictions counted by ward,
+/// one row per ward), with their latest report's flags, income and members
+/// and their director's gender; one figure per target by its indicator and
+/// scope, the latest reported figure for the outside indicators, and whether
+/// it is attained within the indicator's tolerance. `$5` the targets'
+/// jurisdictions, `$6` the year NEW_GROUPS_PER_YEAR counts.
+const Q4: &str = "WITH jp AS (SELECT * FROM unnest($1::int[], $2::int[]) AS x(j, province)),
+jw AS (SELECT * FROM unnest($3::int[], $4::int[]) AS x(j, ward)),
+t AS (SELECT * FROM target WHERE jurisdiction_id = ANY($5::int[])),
+org AS (
+  SELECT x.j, 0 AS kind, x.status IN ('ACTIVE', 'SUSPENDED') AS active, x.sector, x.latest_rating AS rating,
+    COALESCE(r.high_tech, x.high_tech) AS ht, COALESCE(r.value_chain_linked, x.value_chain_linked) AS vc,
+    (x.official_members + x.associate_members)::bigint AS members, p.gender = 'FEMALE' AS female,
+    r.average_member_income AS income, (r.official_members + r.associate_members)::bigint AS rm,
+    NULL::int AS est_year, 0::bigint AS mc
+  FROM (SELECT jp.j, c.* FROM jp JOIN cooperative c ON c.province_id = jp.province
+        UNION ALL SELECT jw.j, c.* FROM jw JOIN cooperative c ON c.ward_id = jw.ward) x
+  LEFT JOIN annual_report r ON r.cooperative_id = x.id AND r.year = x.latest_report_year
+  LEFT JOIN person p ON p.id = x.director_id
+  UNION ALL
+  SELECT x.j, 1, x.status IN ('ACTIVE', 'SUSPENDED'), x.sector, x.latest_rating,
+    COALESCE(r.high_tech, x.high_tech), COALESCE(r.value_chain_linked, x.value_chain_linked),
+    0::bigint, p.gender = 'FEMALE', r.average_member_income, (r.official_members + r.associate_members)::bigint,
+    NULL::int, (SELECT count(*) FROM cooperative m WHERE m.union_id = x.id)
+  FROM (SELECT jp.j, u.* FROM jp JOIN cooperative_union u ON u.province_id = jp.province
+        UNION ALL SELECT jw.j, u.* FROM jw JOIN cooperative_union u ON u.ward_id = jw.ward) x
+  LEFT JOIN annual_report r ON r.union_id = x.id AND r.year = x.latest_report_year
+  LEFT JOIN person p ON p.id = x.director_id
+  UNION ALL
+  SELECT x.j, 2, x.status = 'ACTIVE', x.sector, x.latest_rating,
+    COALESCE(r.high_tech, x.high_tech), COALESCE(r.value_chain_linked, x.value_chain_linked),
+    x.members::bigint, NULL::boolean, r.average_member_income, (r.official_members + r.associate_members)::bigint,
+    EXTRACT(YEAR FROM x.established_on)::int, 0::bigint
+  FROM (SELECT jp.j, g.* FROM jp JOIN cooperative_group g ON g.province_id = jp.province
+        UNION ALL SELECT jw.j, g.* FROM jw JOIN cooperative_group g ON g.ward_id = jw.ward) x
+  LEFT JOIN annual_report r ON r.group_id = x.id AND r.year = x.latest_report_year
+),
+pair AS (
+  SELECT t.id, t.indicator, o.kind, o.active, o.rating, o.ht, o.members, o.mc, o.income, o.rm, o.est_year,
+    CASE t.scope WHEN 'ALL_COLLECTIVE' THEN true WHEN 'COOPERATIVES' THEN o.kind = 0 WHEN 'UNIONS' THEN o.kind = 1
+      WHEN 'GROUPS' THEN o.kind = 2 WHEN 'AGRICULTURE_COOPERATIVES' THEN o.kind = 0 AND o.sector = 'AGRICULTURE' END AS sc,
+    CASE t.indicator WHEN 'EFFECTIVE_SHARE' THEN o.rating IN ('GOOD', 'FAIR') WHEN 'VALUE_CHAIN_SHARE' THEN o.vc
+      WHEN 'HIGH_TECH_COOPERATIVE_SHARE' THEN o.ht WHEN 'AGRICULTURE_COOPERATIVE_SHARE' THEN o.sector = 'AGRICULTURE'
+      WHEN 'FEMALE_DIRECTOR_SHARE' THEN o.female END AS h,
+    t.within_indicator = '' OR CASE t.within_indicator WHEN 'EFFECTIVE_SHARE' THEN o.rating IN ('GOOD', 'FAIR')
+      WHEN 'VALUE_CHAIN_SHARE' THEN o.vc WHEN 'HIGH_TECH_COOPERATIVE_SHARE' THEN o.ht
+      WHEN 'AGRICULTURE_COOPERATIVE_SHARE' THEN o.sector = 'AGRICULTURE' WHEN 'FEMALE_DIRECTOR_SHARE' THEN o.female
+      END IS TRUE AS w
+  FROM t JOIN org o ON o.j = t.jurisdiction_id
+),
+agg AS (
+  SELECT id,
+    sum(CASE WHEN NOT (active AND sc) AND indicator <> 'NEW_GROUPS_PER_YEAR' THEN 0 ELSE CASE indicator
+      WHEN 'COOPERATIVE_COUNT' THEN CASE WHEN kind = 0 THEN 1 ELSE 0 END
+      WHEN 'UNION_COUNT' THEN CASE WHEN kind = 1 THEN 1 ELSE 0 END
+      WHEN 'GROUP_COUNT' THEN CASE WHEN kind = 2 THEN 1 ELSE 0 END
+      WHEN 'COOPERATIVE_MEMBERS' THEN CASE WHEN kind = 0 THEN members ELSE 0 END
+      WHEN 'GROUP_MEMBERS' THEN CASE WHEN kind = 2 THEN members ELSE 0 END
+      WHEN 'UNION_MEMBER_COOPERATIVES' THEN CASE WHEN kind = 1 THEN mc ELSE 0 END
+      WHEN 'NEW_GROUPS_PER_YEAR' THEN CASE WHEN sc AND kind = 2 AND est_year = $6 THEN 1 ELSE 0 END
+      WHEN 'WEAK_COOPERATIVE_COUNT' THEN CASE WHEN kind = 0 AND rating = 'WEAK' THEN 1 ELSE 0 END
+      WHEN 'HIGH_TECH_COOPERATIVE_COUNT' THEN CASE WHEN kind = 0 AND ht THEN 1 ELSE 0 END
+      WHEN 'HIGH_TECH_GROUP_COUNT' THEN CASE WHEN kind = 2 AND ht THEN 1 ELSE 0 END
+      WHEN 'AVERAGE_MEMBERS_PER_COOPERATIVE' THEN CASE WHEN kind = 0 THEN members ELSE 0 END
+      WHEN 'AVERAGE_MEMBER_INCOME' THEN CASE WHEN income IS NOT NULL AND rm IS NOT NULL THEN income::numeric * rm ELSE 0 END
+      ELSE CASE WHEN w AND (indicator <> 'FEMALE_DIRECTOR_SHARE' OR kind <> 2) AND h THEN 1 ELSE 0 END
+    END END) AS num,
+    sum(CASE WHEN NOT (active AND sc) THEN 0 ELSE CASE indicator
+      WHEN 'AVERAGE_MEMBERS_PER_COOPERATIVE' THEN CASE WHEN kind = 0 THEN 1 ELSE 0 END
+      WHEN 'AVERAGE_MEMBER_INCOME' THEN CASE WHEN income IS NOT NULL AND rm IS NOT NULL THEN rm ELSE 0 END
+      ELSE CASE WHEN w AND (indicator <> 'FEMALE_DIRECTOR_SHARE' OR kind <> 2) AND h IS NOT NULL THEN 1 ELSE 0 END
+    END END) AS den
+  FROM pair GROUP BY id
+),
+v AS (
+  SELECT t.*, CASE
+      WHEN t.indicator IN ('TOP_100_COUNT', 'POPULATION_PARTICIPATION_SHARE', 'FARM_HOUSEHOLD_PARTICIPATION_SHARE') THEN
+        (SELECT r.actual FROM target_progress_report r WHERE r.target_id = t.id ORDER BY r.as_of DESC, r.id DESC LIMIT 1)
+      WHEN t.indicator = 'AVERAGE_MEMBER_INCOME' THEN (a.num / 100)::float8 / NULLIF(a.den, 0)::float8
+      WHEN t.indicator = 'AVERAGE_MEMBERS_PER_COOPERATIVE' THEN a.num::float8 / NULLIF(a.den, 0)::float8
+      WHEN t.indicator IN ('EFFECTIVE_SHARE', 'VALUE_CHAIN_SHARE', 'HIGH_TECH_COOPERATIVE_SHARE',
+          'AGRICULTURE_COOPERATIVE_SHARE', 'FEMALE_DIRECTOR_SHARE') THEN a.num::float8 * 100::float8 / NULLIF(a.den, 0)::float8
+      ELSE COALESCE(a.num, 0)::float8 END AS actual,
+    CASE WHEN t.indicator IN ('EFFECTIVE_SHARE', 'VALUE_CHAIN_SHARE', 'HIGH_TECH_COOPERATIVE_SHARE',
+          'AGRICULTURE_COOPERATIVE_SHARE', 'FEMALE_DIRECTOR_SHARE', 'POPULATION_PARTICIPATION_SHARE',
+          'FARM_HOUSEHOLD_PARTICIPATION_SHARE') THEN 0.05::float8
+      WHEN t.indicator = 'AVERAGE_MEMBER_INCOME' THEN 0.5::float8
+      WHEN t.indicator = 'AVERAGE_MEMBERS_PER_COOPERATIVE' THEN 0.05::float8
+      ELSE 1e-9::float8 END AS tol,
+    t.indicator IN ('TOP_100_COUNT', 'POPULATION_PARTICIPATION_SHARE', 'FARM_HOUSEHOLD_PARTICIPATION_SHARE') AS reported
+  FROM t LEFT JOIN agg a ON a.id = t.id
+)
+SELECT COALESCE(json_agg(json_build_object('id', v.id, 'indicator', v.indicator, 'comparator', v.comparator,
+    'value', v.value, 'min', v.min, 'max', v.max, 'year', v.year, 'progress', json_build_object(
+      'actual', v.actual,
+      'attained', CASE v.comparator
+        WHEN 'EXACTLY' THEN abs(v.actual - v.value) <= v.tol
+        WHEN 'ABOUT' THEN abs(v.actual - v.value) <= abs(v.value) * 0.10::float8 + v.tol
+        WHEN 'AT_LEAST' THEN v.actual >= v.value - v.tol
+        WHEN 'MORE_THAN' THEN v.actual > v.value + v.tol
+        WHEN 'AT_MOST' THEN v.actual <= v.value + v.tol
+        WHEN 'BETWEEN' THEN v.actual >= v.min - v.tol AND v.actual <= v.max + v.tol END,
+      'source', CASE WHEN NOT v.reported THEN 'COMPUTED' WHEN v.actual IS NULL THEN 'UNAVAILABLE' ELSE 'REPORTED' END))
+  ORDER BY v.id), '[]')::text
+FROM v";
 
 /// A page of 100 changes from the change feed.
 const Q5: &str = "SELECT COALESCE(json_agg(json_build_object('sequence', e.sequence::text, 'kind', e.kind,
@@ -65,12 +171,23 @@ const Q5: &str = "SELECT COALESCE(json_agg(json_build_object('sequence', e.seque
     'version', e.version, 'at', e.at) ORDER BY e.sequence), '[]')::text
   FROM (SELECT * FROM change_event WHERE sequence > $1 ORDER BY sequence LIMIT 100) e";
 
+/// Q4's parameters for one province: its jurisdictions, and the territory
+/// of each as two pairs of arrays (jurisdiction, province) and
+/// (jurisdiction, ward).
+#[derive(Default, Clone)]
+struct Within {
+    ids: Vec<i32>,
+    by_province: (Vec<i32>, Vec<i32>),
+    by_ward: (Vec<i32>, Vec<i32>),
+}
+
 #[derive(Clone)]
 struct Peer {
     pool: PgPool,
-    /// For Q4: the jurisdictions (ids) within each 2025 province, from the
-    /// reference data (as coopgate's gazetteer finds them).
-    within: Arc<HashMap<String, Vec<i32>>>,
+    /// For Q4: the jurisdictions within each 2025 province and where the
+    /// organisations each counts are located, from the reference data (as
+    /// coopgate's gazetteer finds them).
+    within: Arc<HashMap<String, Within>>,
 }
 
 fn json_text(body: String) -> Response {
@@ -109,8 +226,19 @@ async fn q3(State(s): State<Peer>, Json(p): Json<Value>) -> Response {
 }
 
 async fn q4(State(s): State<Peer>, Json(p): Json<Value>) -> Response {
-    let ids = s.within.get(&text(&p, "province")).cloned().unwrap_or_default();
-    match sqlx::query_scalar::<_, String>(Q4).bind(ids).fetch_one(&s.pool).await {
+    let w = s.within.get(&text(&p, "province")).cloned().unwrap_or_default();
+    // The year NEW_GROUPS_PER_YEAR counts: the calendar year in Vietnam (UTC+7).
+    let year = (chrono::Utc::now() + chrono::Duration::hours(7)).year();
+    match sqlx::query_scalar::<_, String>(Q4)
+        .bind(&w.by_province.0)
+        .bind(&w.by_province.1)
+        .bind(&w.by_ward.0)
+        .bind(&w.by_ward.1)
+        .bind(&w.ids)
+        .bind(year)
+        .fetch_one(&s.pool)
+        .await
+    {
         Ok(b) => json_text(b),
         Err(e) => failed(e),
     }
@@ -154,7 +282,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 !t.is_empty() && t.iter().all(|w| area.contains(w))
             })
             .collect();
-        within.insert(code, ids);
+        let mut w = Within { ids, ..Default::default() };
+        for j in &w.ids {
+            let Some(unit) = g.unit(*j) else { continue };
+            let t = coopgate::service::targets::territory(&g, unit);
+            if let Some(p) = t.province_id {
+                w.by_province.0.push(*j);
+                w.by_province.1.push(p);
+            }
+            for ward in t.ward_ids.unwrap_or_default() {
+                w.by_ward.0.push(*j);
+                w.by_ward.1.push(ward);
+            }
+        }
+        within.insert(code, w);
     }
     let peer = Peer { pool, within: Arc::new(within) };
     let app = Router::new()

@@ -10,8 +10,8 @@
 //! key are counted together; adding and subtracting sums is exact (whole
 //! numbers), so counters kept by increments equal a recount.
 //!
-//! A field added to [`OrgFact`] goes in [`key`] and [`expand`] (or, if it
-//! is only summed, in [`FactSums`]).
+//! A field added to [`OrgFact`] goes in [`key`] and [`decode`] (or, if it
+//! is only summed, in [`FactSums`], and in `targets::compute_counted`).
 
 use super::enums::{Rating, Sector};
 use super::targets::{OrgFact, OrgKindFact};
@@ -88,8 +88,8 @@ pub fn key(o: &OrgFact) -> String {
     )
 }
 
-/// One organisation with the facts of `key` and no sums: what [`expand`]
-/// repeats. `None` for a key [`key`] cannot have made.
+/// One organisation with the facts of `key` and no sums (the facts a counter's
+/// organisations share, read with its `FactSums`). `None` for a key [`key`] cannot have made.
 pub fn decode(key: &str) -> Option<OrgFact> {
     let p: Vec<&str> = key.split('|').collect();
     let [kind, active, sector, rating, high_tech, value_chain, director, year, income] = p.as_slice() else {
@@ -131,31 +131,15 @@ pub fn decode(key: &str) -> Option<OrgFact> {
     })
 }
 
-/// The organisations a counter stands for, as facts
-/// [`super::targets::compute`] takes: `sums.n` facts of the key, the first
-/// carrying the sums (members, member cooperatives, and the income as the
-/// member-weighted mean with their total weight), the others none. Every
-/// indicator counts organisations or adds those sums up, so it gives what
-/// the organisations' own facts give. `None` for a key [`key`] cannot have made.
-pub fn expand(key: &str, sums: &FactSums) -> Option<Vec<OrgFact>> {
-    let one = decode(key)?;
-    let n = usize::try_from(sums.n).unwrap_or(0);
-    let mut out = vec![one.clone(); n];
-    if let Some(first) = out.first_mut() {
-        first.members = sums.members;
-        first.member_cooperatives = sums.member_cooperatives;
-        if one.latest_income.is_some() && sums.income_members > 0 {
-            first.latest_income =
-                Some((sums.income_weight as f64 / 100.0 / sums.income_members as f64, sums.income_members));
-        }
-    }
-    Some(out)
-}
+/// A territory's counters with their keys decoded: the facts each key
+/// stands for (no sums: [`decode`]'s) and the sums of its organisations, as
+/// [`super::targets::compute_counted`] takes them.
+pub type CountedFacts = Vec<(OrgFact, FactSums)>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::targets::{compute, Indicator, OrganizationScope};
+    use crate::domain::targets::{compute, compute_counted, Indicator, OrganizationScope};
 
     fn fact(members: i64, income: Option<(f64, i64)>, rating: Option<Rating>) -> OrgFact {
         OrgFact {
@@ -198,7 +182,8 @@ mod tests {
         for o in &orgs {
             counted.entry(key(o)).or_default().add(&FactSums::of(o), 1);
         }
-        let expanded: Vec<OrgFact> = counted.iter().flat_map(|(k, s)| expand(k, s).unwrap_or_default()).collect();
+        let decoded: CountedFacts = counted.iter().map(|(k, s)| (decode(k).expect("key"), *s)).collect();
+        assert_eq!(decoded.len(), 2, "two of the three organisations share a key");
         let s = OrganizationScope::Cooperatives;
         for i in [
             Indicator::CooperativeCount,
@@ -208,7 +193,8 @@ mod tests {
             Indicator::FemaleDirectorShare,
             Indicator::EffectiveShare,
         ] {
-            let (a, b) = (compute(i, s, None, &orgs, 2026), compute(i, s, None, &expanded, 2026));
+            let b = compute_counted(i, s, None, decoded.iter().map(|(o, s)| (o, *s)), 2026);
+            let a = compute(i, s, None, &orgs, 2026);
             assert!(
                 a.zip(b).is_some_and(|(a, b)| (a - b).abs() <= a.abs() * 1e-12),
                 "{i}: {a:?} from the organisations, {b:?} from the counters"

@@ -11,6 +11,7 @@
 //! and [`counted_flag`].
 
 use super::enums::{Rating, Sector};
+use super::fact_counts::FactSums;
 use super::messages::Msg;
 use super::rules::{ProblemKind, Problems};
 
@@ -397,13 +398,14 @@ fn has(o: &OrgFact, i: Indicator) -> Option<bool> {
     }
 }
 
-fn share(part: usize, whole: usize) -> Option<f64> {
+fn share(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
 }
 
 /// The registry's figure for an indicator over the organisations of a
 /// jurisdiction; `None` when it cannot be computed (a share of nothing, an
 /// outside figure). `this_year` is the calendar year NEW_GROUPS_PER_YEAR counts.
+/// Each organisation counts as itself ([`compute_counted`] with its own sums).
 pub fn compute(
     indicator: Indicator,
     scope: OrganizationScope,
@@ -411,59 +413,105 @@ pub fn compute(
     facts: &[OrgFact],
     this_year: i32,
 ) -> Option<f64> {
+    compute_counted(indicator, scope, within, facts.iter().map(|o| (o, FactSums::of(o))), this_year)
+}
+
+/// The figure [`compute`] gives, over organisations counted together
+/// (`super::fact_counts`): each item is the facts a number of organisations
+/// share — the fields that are compared; the summed ones (members, member
+/// cooperatives, income) are read from the item's [`FactSums`] — with those
+/// organisations' sums. Every indicator counts organisations or adds sums
+/// up, so a territory's counters give what its organisations' own facts
+/// give, in one pass over the counters whatever the number of organisations.
+pub fn compute_counted<'a>(
+    indicator: Indicator,
+    scope: OrganizationScope,
+    within: Option<Indicator>,
+    counted: impl IntoIterator<Item = (&'a OrgFact, FactSums)>,
+    this_year: i32,
+) -> Option<f64> {
     use Indicator::*;
-    let active: Vec<&OrgFact> = facts.iter().filter(|o| o.active && in_scope(o, scope)).collect();
-    let of = |k: OrgKindFact| active.iter().copied().filter(move |o| o.kind == k);
-    let count = |it: &mut dyn Iterator<Item = &OrgFact>| it.count() as f64;
+    use OrgKindFact::{Cooperative, Group, Union};
+    // What the indicator adds up: a count or sum (`part`), and for averages
+    // and shares what it is divided by (`whole`).
+    let (mut part, mut whole) = (0i64, 0i64);
+    for (o, s) in counted {
+        if !in_scope(o, scope) {
+            continue;
+        }
+        // New groups are counted whatever their status now.
+        if indicator == NewGroupsPerYear {
+            if o.kind == Group && o.established_year == Some(this_year) {
+                part += s.n;
+            }
+            continue;
+        }
+        if !o.active {
+            continue;
+        }
+        match indicator {
+            CooperativeCount if o.kind == Cooperative => part += s.n,
+            UnionCount if o.kind == Union => part += s.n,
+            GroupCount if o.kind == Group => part += s.n,
+            CooperativeMembers if o.kind == Cooperative => part += s.members,
+            GroupMembers if o.kind == Group => part += s.members,
+            UnionMemberCooperatives if o.kind == Union => part += s.member_cooperatives,
+            WeakCooperativeCount if o.kind == Cooperative && o.rating == Some(Rating::Weak) => part += s.n,
+            HighTechCooperativeCount if o.kind == Cooperative && o.high_tech => part += s.n,
+            HighTechGroupCount if o.kind == Group && o.high_tech => part += s.n,
+            AverageMembersPerCooperative if o.kind == Cooperative => {
+                part += s.members;
+                whole += s.n;
+            }
+            // The member-weighted mean of the latest reports' incomes (kept
+            // in hundredths of a đồng × members: whole numbers).
+            AverageMemberIncome if o.latest_income.is_some() => {
+                part += s.income_weight;
+                whole += s.income_members;
+            }
+            // FEMALE_DIRECTOR_SHARE counts directors: those of the cooperatives
+            // and unions in scope ("hợp tác xã, liên hiệp hợp tác xã" is
+            // ALL_COLLECTIVE); groups have none and are left out.
+            FemaleDirectorShare
+            | EffectiveShare
+            | ValueChainShare
+            | HighTechCooperativeShare
+            | AgricultureCooperativeShare => {
+                if (indicator == FemaleDirectorShare && o.kind == Group)
+                    || within.is_some_and(|w| has(o, w) != Some(true))
+                {
+                    continue;
+                }
+                if let Some(b) = has(o, indicator) {
+                    whole += s.n;
+                    if b {
+                        part += s.n;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
     Some(match indicator {
-        CooperativeCount => count(&mut of(OrgKindFact::Cooperative)),
-        UnionCount => count(&mut of(OrgKindFact::Union)),
-        GroupCount => count(&mut of(OrgKindFact::Group)),
-        CooperativeMembers => of(OrgKindFact::Cooperative).map(|o| o.members).sum::<i64>() as f64,
-        GroupMembers => of(OrgKindFact::Group).map(|o| o.members).sum::<i64>() as f64,
-        UnionMemberCooperatives => of(OrgKindFact::Union).map(|o| o.member_cooperatives).sum::<i64>() as f64,
-        NewGroupsPerYear => facts
-            .iter()
-            .filter(|o| o.kind == OrgKindFact::Group && in_scope(o, scope) && o.established_year == Some(this_year))
-            .count() as f64,
-        WeakCooperativeCount => count(&mut of(OrgKindFact::Cooperative).filter(|o| o.rating == Some(Rating::Weak))),
-        HighTechCooperativeCount => count(&mut of(OrgKindFact::Cooperative).filter(|o| o.high_tech)),
-        HighTechGroupCount => count(&mut of(OrgKindFact::Group).filter(|o| o.high_tech)),
         AverageMembersPerCooperative => {
-            let coops: Vec<&OrgFact> = of(OrgKindFact::Cooperative).collect();
-            if coops.is_empty() {
+            if whole == 0 {
                 return None;
             }
-            coops.iter().map(|o| o.members).sum::<i64>() as f64 / coops.len() as f64
+            part as f64 / whole as f64
         }
         AverageMemberIncome => {
-            let (sum, weight) = active
-                .iter()
-                .filter_map(|o| o.latest_income)
-                .fold((0.0, 0i64), |(s, w), (income, members)| (s + income * members as f64, w + members));
-            if weight == 0 {
+            if whole == 0 {
                 return None;
             }
-            sum / weight as f64
+            part as f64 / 100.0 / whole as f64
         }
-        // FEMALE_DIRECTOR_SHARE counts directors: those of the cooperatives
-        // and unions in scope ("hợp tác xã, liên hiệp hợp tác xã" is
-        // ALL_COLLECTIVE); groups have none and are left out.
         FemaleDirectorShare
         | EffectiveShare
         | ValueChainShare
         | HighTechCooperativeShare
-        | AgricultureCooperativeShare => {
-            let base: Vec<&OrgFact> = active
-                .iter()
-                .copied()
-                .filter(|o| indicator != FemaleDirectorShare || o.kind != OrgKindFact::Group)
-                .filter(|o| within.is_none_or(|w| has(o, w) == Some(true)))
-                .collect();
-            let judged: Vec<bool> = base.iter().filter_map(|o| has(o, indicator)).collect();
-            share(judged.iter().filter(|b| **b).count(), judged.len())?
-        }
+        | AgricultureCooperativeShare => share(part, whole)?,
         Top100Count | PopulationParticipationShare | FarmHouseholdParticipationShare => return None,
+        _ => part as f64,
     })
 }
 

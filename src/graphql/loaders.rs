@@ -174,7 +174,7 @@ pub struct Facts {
 }
 
 impl Loader<i32> for Facts {
-    type Value = Arc<Vec<crate::domain::targets::OrgFact>>;
+    type Value = Arc<crate::domain::fact_counts::CountedFacts>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {

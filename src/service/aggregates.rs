@@ -25,8 +25,8 @@
 //! again (`storage::facts::forget`).
 
 use super::ServiceError;
-use crate::domain::fact_counts::{self, FactSums};
-use crate::domain::targets::{OrgFact, OrgKindFact};
+use crate::domain::fact_counts::{self, CountedFacts, FactSums};
+use crate::domain::targets::OrgKindFact;
 use crate::domain::EntityKind;
 use crate::state::AppState;
 use crate::storage::aggregates::{get, kept_at, put};
@@ -154,10 +154,13 @@ pub fn figures_of(counted: &[(String, FactSums)]) -> Result<RegistryFigures, Sto
     Ok(f)
 }
 
-/// The facts of the organisations located in each jurisdiction of `ids`
-/// (units; unknown ids are left out), from the kept counters: one
-/// statement for all of them.
-pub async fn facts(state: &AppState, ids: &[i32]) -> Result<HashMap<i32, Arc<Vec<OrgFact>>>, StorageError> {
+/// The counted facts of the organisations located in each jurisdiction of
+/// `ids` (units; unknown ids are left out), from the kept counters: one
+/// statement for all of them, which reads only the change log's sequence
+/// when the jurisdictions' counters kept in memory are of that sequence.
+/// Kept with their keys decoded, so that progress is computed over the
+/// counters (`domain::targets::compute_counted`), not one fact per organisation.
+pub async fn facts(state: &AppState, ids: &[i32]) -> Result<HashMap<i32, Arc<CountedFacts>>, StorageError> {
     let g = &state.gazetteer;
     let mut asks = Vec::new();
     let mut before = HashMap::new();
@@ -173,10 +176,10 @@ pub async fn facts(state: &AppState, ids: &[i32]) -> Result<HashMap<i32, Arc<Vec
     }
     ensure_built(state).await?;
     let (latest, rows) = kept::counters(&state.db, &asks).await?;
-    let mut fresh: HashMap<i32, Vec<OrgFact>> = HashMap::new();
-    for (j, key, sums) in &rows {
-        let facts = fact_counts::expand(key, sums).ok_or_else(|| StorageError::Corrupt(format!("fact key {key:?}")))?;
-        fresh.entry(*j).or_default().extend(facts);
+    let mut fresh: HashMap<i32, CountedFacts> = HashMap::new();
+    for (j, key, sums) in rows {
+        let o = fact_counts::decode(&key).ok_or_else(|| StorageError::Corrupt(format!("fact key {key:?}")))?;
+        fresh.entry(j).or_default().push((o, sums));
     }
     for (id, _, _) in asks {
         match before.remove(&id).flatten() {

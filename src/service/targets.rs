@@ -5,6 +5,7 @@ use super::uow::UnitOfWork;
 use super::write::{self, Actor, Outcome};
 use super::ServiceError;
 use crate::auth::{Denial, Principal, Role};
+use crate::domain::fact_counts::FactSums;
 use crate::domain::rules::{Problem, ProblemKind, Problems};
 use crate::domain::targets::{self, Comparator, Figure, Indicator, OrgFact, OrganizationScope, TargetUnit};
 use crate::domain::Msg;
@@ -507,18 +508,24 @@ pub struct Progress {
     pub as_of: Option<chrono::DateTime<Utc>>,
 }
 
-/// The progress of a target, from the facts of its jurisdiction (computed)
-/// or the latest reported figure.
-pub async fn progress(state: &AppState, t: &target::Model, facts: &[OrgFact]) -> Result<Progress, ServiceError> {
+/// The progress of a target, from the counted facts of its jurisdiction
+/// (computed) or the latest reported figure.
+pub async fn progress(
+    state: &AppState,
+    t: &target::Model,
+    facts: &[(OrgFact, FactSums)],
+) -> Result<Progress, ServiceError> {
     let latest = if is_reported_target(t) { store::latest_progress_report(&state.db, t.id).await? } else { None };
     progress_of(t, facts, latest.as_ref())
 }
 
-/// The progress of a target from the facts of its jurisdiction and, for a
-/// reported indicator, its latest reported figure (`latest`).
+/// The progress of a target from the counted facts of its jurisdiction
+/// (`service::aggregates::facts`; one organisation's own facts count with
+/// `FactSums::of`) and, for a reported indicator, its latest reported
+/// figure (`latest`).
 pub fn progress_of(
     t: &target::Model,
-    facts: &[OrgFact],
+    facts: &[(OrgFact, FactSums)],
     latest: Option<&target_progress_report::Model>,
 ) -> Result<Progress, ServiceError> {
     let indicator = Indicator::parse(&t.indicator).ok_or_else(|| ServiceError::Corrupt(t.indicator.clone()))?;
@@ -539,7 +546,8 @@ pub fn progress_of(
     }
     let scope = OrganizationScope::parse(&t.scope).unwrap_or(targets::default_scope(indicator));
     let within = Indicator::parse(&t.within_indicator);
-    let actual = targets::compute(indicator, scope, within, facts, write::today().year());
+    let counted = facts.iter().map(|(o, s)| (o, *s));
+    let actual = targets::compute_counted(indicator, scope, within, counted, write::today().year());
     Ok(Progress {
         actual,
         source: targets::ProgressSource::Computed,

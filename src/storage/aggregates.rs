@@ -5,7 +5,7 @@
 //! figures are dropped and computed again as asked.
 
 use super::statistics::RegistryFigures;
-use crate::domain::targets::OrgFact;
+use crate::domain::fact_counts::CountedFacts;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -20,8 +20,8 @@ pub type Kept<K, V> = Mutex<HashMap<K, (i64, Arc<V>)>>;
 pub struct Aggregates {
     /// `statistics` by territory, year and figures asked.
     pub statistics: Kept<String, RegistryFigures>,
-    /// Target facts by jurisdiction.
-    pub facts: Kept<i32, Vec<OrgFact>>,
+    /// Target facts by jurisdiction: its counters, keys decoded.
+    pub facts: Kept<i32, CountedFacts>,
     /// The provinces and districts (in force or former) whose territory lies
     /// wholly in a unit's: the jurisdictions a listing of that unit's
     /// targets takes (from the gazetteer, which does not change).
