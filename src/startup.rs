@@ -240,6 +240,7 @@ pub fn worker_settings(config: &Config) -> Result<crate::sync::worker::WorkerSet
         lease: std::time::Duration::from_secs(n.sync_lease_seconds),
         backoff_base: std::time::Duration::from_millis(n.sync_backoff_ms),
         backoff_cap: std::time::Duration::from_millis(n.sync_backoff_cap_ms),
+        concurrency: n.sync_concurrency as usize,
         ..Default::default()
     };
     settings.check(std::time::Duration::from_millis(n.national_timeout_ms)).map_err(StartupError::National)?;

@@ -149,7 +149,14 @@ pub async fn register(
     input: NewCooperative,
 ) -> Result<Outcome<cooperative::Model>, ServiceError> {
     let receipt = Idempotency::of(input.client_mutation_id.as_deref(), &input);
-    let uow = match UnitOfWork::open(state, actor, REGISTER, receipt).await? {
+    // Without a key and a code nothing stored is read before the journal
+    // (no receipt, no duplicate code): the write order is taken at commit.
+    let opened = if receipt.is_none() && input.code.is_none() {
+        Opened::Open(UnitOfWork::open_creating(state, actor, REGISTER).await?)
+    } else {
+        UnitOfWork::open(state, actor, REGISTER, receipt).await?
+    };
+    let uow = match opened {
         Opened::Open(u) => u,
         Opened::Replay(id) => return replayed(state, id).await,
         Opened::KeyReused => return Ok(Err(write::key_reused())),

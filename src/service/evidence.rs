@@ -307,14 +307,28 @@ pub async fn prune(state: &AppState, days: u32, dir: &std::path::Path) -> Result
 }
 
 /// Appends national exchanges to the audit trail (the sync engine's actor).
+///
+/// Each exchange is committed before its `record` returns, as one row of
+/// its own; exchanges recorded while an earlier append is committing wait
+/// and are appended together in the next transaction (group commit): the
+/// trail's head is locked, and a commit flushed, once per batch instead of
+/// once per call, which is what bounds deliveries per second (S1).
 pub struct TrailExchangeLog {
     state: AppState,
+    /// Exchanges waiting for the next append, each with how to tell its recorder.
+    waiting: std::sync::Mutex<Vec<(ExchangeRow, tokio::sync::oneshot::Sender<()>)>>,
+    /// Held by the recorder that appends the waiting exchanges.
+    writer: tokio::sync::Mutex<()>,
 }
 
 impl TrailExchangeLog {
     /// A log over the application's trail.
     pub fn new(state: AppState) -> Self {
-        TrailExchangeLog { state }
+        TrailExchangeLog { state, waiting: Default::default(), writer: Default::default() }
+    }
+
+    fn waiting(&self) -> std::sync::MutexGuard<'_, Vec<(ExchangeRow, tokio::sync::oneshot::Sender<()>)>> {
+        self.waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -344,10 +358,30 @@ impl crate::national::exchange::ExchangeLog for TrailExchangeLog {
                 answer_digest: e.answer_sha256.clone(),
                 detail: serde_json::to_string(&e).unwrap_or_default(),
             };
-            if let Err(err) = journal::audit_exchange(&self.state.db, &self.state.write_gate, &sync_actor(), row).await
+            let (told, done) = tokio::sync::oneshot::channel();
+            self.waiting().push((row, told));
             {
-                tracing::error!(error = %err, path = %e.path, "could not record a national exchange in the audit trail");
+                let _writer = self.writer.lock().await;
+                let batch = std::mem::take(&mut *self.waiting());
+                if !batch.is_empty() {
+                    let (rows, tell): (Vec<_>, Vec<_>) = batch.into_iter().map(|(r, t)| ((sync_actor(), r), t)).unzip();
+                    let n = rows.len();
+                    // Its own task, so that a recorder given up on (a delivery
+                    // cut off at its deadline) does not drop the others' rows.
+                    let state = self.state.clone();
+                    let append = tokio::spawn(async move {
+                        if let Err(err) = journal::audit_exchanges(&state.db, &state.write_gate, rows).await {
+                            tracing::error!(error = %err, exchanges = n, "could not record national exchanges in the audit trail");
+                        }
+                        for t in tell {
+                            let _gone = t.send(());
+                        }
+                    });
+                    let _finished_or_panicked = append.await;
+                }
             }
+            // Appended by this recorder or by the one before it.
+            let _appended = done.await;
         })
     }
 }

@@ -131,30 +131,52 @@ fn ward_values(q: &mut Sql, ward: i32, province: i32, key: &str, s: &FactSums) {
 async fn insert_orgs(w: &WriteTxn, facts: &[LocatedFact]) -> Result<(), StorageError> {
     for chunk in facts.chunks(CHUNK) {
         let mut q = Sql::new(w.backend());
-        q.push("INSERT INTO org_fact (kind, org_id, ward_id, province_id, union_id, fact_key, members, member_cooperatives, income_weight, income_members) VALUES ");
-        for (i, f) in chunk.iter().enumerate() {
-            let s = FactSums::of(&f.fact);
-            q.push(if i == 0 { "(" } else { ", (" });
-            q.bind(kind_code(f.fact.kind));
-            q.push(", ");
-            q.bind(f.id);
-            q.push(", ");
-            q.bind(f.ward_id);
-            q.push(", ");
-            q.bind(f.province_id);
-            q.push(", ");
-            q.bind(f.union_id);
-            q.push(", ");
-            q.bind(fact_counts::key(&f.fact));
-            for v in [s.members, s.member_cooperatives, s.income_weight, s.income_members] {
-                q.push(", ");
-                q.bind(v);
-            }
-            q.push(")");
-        }
+        orgs_insert(&mut q, chunk);
         w.txn.execute(q.statement()).await?;
     }
     Ok(())
+}
+
+/// `INSERT INTO org_fact … VALUES …` of `facts` (not empty).
+fn orgs_insert(q: &mut Sql, facts: &[LocatedFact]) {
+    q.push("INSERT INTO org_fact (kind, org_id, ward_id, province_id, union_id, fact_key, members, member_cooperatives, income_weight, income_members) VALUES ");
+    for (i, f) in facts.iter().enumerate() {
+        let s = FactSums::of(&f.fact);
+        q.push(if i == 0 { "(" } else { ", (" });
+        q.bind(kind_code(f.fact.kind));
+        q.push(", ");
+        q.bind(f.id);
+        q.push(", ");
+        q.bind(f.ward_id);
+        q.push(", ");
+        q.bind(f.province_id);
+        q.push(", ");
+        q.bind(f.union_id);
+        q.push(", ");
+        q.bind(fact_counts::key(&f.fact));
+        for v in [s.members, s.member_cooperatives, s.income_weight, s.income_members] {
+            q.push(", ");
+            q.bind(v);
+        }
+        q.push(")");
+    }
+}
+
+/// The ward counters of `moved` (not empty), moved by their differences.
+fn wards_upsert(q: &mut Sql, moved: &[((i32, i32, String), FactSums)]) {
+    q.push("INSERT INTO ward_fact (ward_id, province_id, fact_key, n, members, member_cooperatives, income_weight, income_members) VALUES ");
+    for (i, ((ward, province, key), s)) in moved.iter().enumerate() {
+        q.push(if i == 0 { "(" } else { ", (" });
+        ward_values(q, *ward, *province, key, s);
+        q.push(")");
+    }
+    q.push(
+        " ON CONFLICT (ward_id, fact_key) DO UPDATE SET n = ward_fact.n + excluded.n, \
+         members = ward_fact.members + excluded.members, \
+         member_cooperatives = ward_fact.member_cooperatives + excluded.member_cooperatives, \
+         income_weight = ward_fact.income_weight + excluded.income_weight, \
+         income_members = ward_fact.income_members + excluded.income_members",
+    );
 }
 
 #[derive(FromQueryResult)]
@@ -173,9 +195,11 @@ struct KeptOrg {
 /// Which organisations of each kind: cooperatives, unions, groups.
 type Ids = [BTreeSet<i64>; 3];
 
-async fn kept_orgs(w: &WriteTxn, ids: &Ids) -> Result<Vec<KeptOrg>, StorageError> {
+/// Deletes the kept rows of the organisations `ids` names and returns them
+/// (one statement: `DELETE … RETURNING`, on both engines).
+async fn take_kept(w: &WriteTxn, ids: &Ids) -> Result<Vec<KeptOrg>, StorageError> {
     let mut q = Sql::new(w.backend());
-    q.push("SELECT kind, ward_id, province_id, union_id, fact_key, members, member_cooperatives, income_weight, income_members FROM org_fact WHERE ");
+    q.push("DELETE FROM org_fact WHERE ");
     let mut first = true;
     for (k, set) in ids.iter().enumerate() {
         if set.is_empty() {
@@ -191,6 +215,7 @@ async fn kept_orgs(w: &WriteTxn, ids: &Ids) -> Result<Vec<KeptOrg>, StorageError
     if first {
         return Ok(Vec::new());
     }
+    q.push(" RETURNING kind, ward_id, province_id, union_id, fact_key, members, member_cooperatives, income_weight, income_members");
     Ok(KeptOrg::find_by_statement(q.statement()).all(&w.txn).await?)
 }
 
@@ -206,7 +231,8 @@ pub async fn refresh(w: &WriteTxn, changed: &[(OrgKindFact, i64)]) -> Result<(),
     if ids.iter().all(BTreeSet::is_empty) {
         return Ok(());
     }
-    let mut old = kept_orgs(w, &ids).await?;
+    // The kept rows of the organisations: taken out (and replaced below).
+    let mut old = take_kept(w, &ids).await?;
     let mut new = derive(w, &ids).await?;
     // A cooperative's union counts it: the unions it left or joined change too.
     let unions: BTreeSet<i64> = old
@@ -218,9 +244,8 @@ pub async fn refresh(w: &WriteTxn, changed: &[(OrgKindFact, i64)]) -> Result<(),
         .collect();
     if !unions.is_empty() {
         let more: Ids = [BTreeSet::new(), unions.clone(), BTreeSet::new()];
-        old.extend(kept_orgs(w, &more).await?);
+        old.extend(take_kept(w, &more).await?);
         new.extend(derive(w, &more).await?);
-        ids[1].extend(unions);
     }
     let mut delta: HashMap<(i32, i32, String), FactSums> = HashMap::new();
     for o in &old {
@@ -236,46 +261,31 @@ pub async fn refresh(w: &WriteTxn, changed: &[(OrgKindFact, i64)]) -> Result<(),
     for f in &new {
         delta.entry((f.ward_id, f.province_id, fact_counts::key(&f.fact))).or_default().add(&FactSums::of(&f.fact), 1);
     }
-    // The kept rows of the organisations: replaced.
-    let mut q = Sql::new(w.backend());
-    q.push("DELETE FROM org_fact WHERE ");
-    let mut first = true;
-    for (k, set) in ids.iter().enumerate() {
-        if set.is_empty() {
-            continue;
-        }
-        q.push(if first { "(kind = " } else { " OR (kind = " });
-        first = false;
-        q.push(&k.to_string());
-        q.push(" AND org_id IN ");
-        q.list(&set.iter().copied().collect::<Vec<_>>());
-        q.push(")");
-    }
-    w.txn.execute(q.statement()).await?;
-    insert_orgs(w, &new).await?;
-    // The ward counters: moved by the difference, emptied ones removed.
+    // The new kept rows, and the ward counters moved by the difference (on
+    // PostgreSQL in one statement when both fit: a data-modifying WITH).
     let moved: Vec<_> = delta.into_iter().filter(|(_, s)| !s.is_zero()).collect();
-    if moved.is_empty() {
+    let small = (1..=CHUNK).contains(&new.len()) && (1..=CHUNK).contains(&moved.len());
+    if w.backend() == DbBackend::Postgres && small {
+        let mut q = Sql::new(DbBackend::Postgres);
+        q.push("WITH kept AS (");
+        orgs_insert(&mut q, &new);
+        q.push(") ");
+        wards_upsert(&mut q, &moved);
+        w.txn.execute(q.statement()).await?;
+    } else {
+        insert_orgs(w, &new).await?;
+        for chunk in moved.chunks(CHUNK) {
+            let mut q = Sql::new(w.backend());
+            wards_upsert(&mut q, chunk);
+            w.txn.execute(q.statement()).await?;
+        }
+    }
+    // Only a counter that went down can have reached zero.
+    let wards: Vec<i32> =
+        moved.iter().filter(|(_, s)| s.n < 0).map(|((w, _, _), _)| *w).collect::<BTreeSet<_>>().into_iter().collect();
+    if wards.is_empty() {
         return Ok(());
     }
-    for chunk in moved.chunks(CHUNK) {
-        let mut q = Sql::new(w.backend());
-        q.push("INSERT INTO ward_fact (ward_id, province_id, fact_key, n, members, member_cooperatives, income_weight, income_members) VALUES ");
-        for (i, ((ward, province, key), s)) in chunk.iter().enumerate() {
-            q.push(if i == 0 { "(" } else { ", (" });
-            ward_values(&mut q, *ward, *province, key, s);
-            q.push(")");
-        }
-        q.push(
-            " ON CONFLICT (ward_id, fact_key) DO UPDATE SET n = ward_fact.n + excluded.n, \
-             members = ward_fact.members + excluded.members, \
-             member_cooperatives = ward_fact.member_cooperatives + excluded.member_cooperatives, \
-             income_weight = ward_fact.income_weight + excluded.income_weight, \
-             income_members = ward_fact.income_members + excluded.income_members",
-        );
-        w.txn.execute(q.statement()).await?;
-    }
-    let wards: Vec<i32> = moved.iter().map(|((w, _, _), _)| *w).collect::<BTreeSet<_>>().into_iter().collect();
     let mut q = Sql::new(w.backend());
     q.push("DELETE FROM ward_fact WHERE n = 0 AND ward_id IN ");
     q.list(&wards);

@@ -8,8 +8,8 @@ use crate::domain::{ChangeKind, EntityKind};
 use chrono::{DateTime, Utc};
 use entity::{audit_chain_head, audit_event, change_event, mutation_receipt};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, NotSet, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set, Statement,
 };
 
 /// What an audit row says about the outcome.
@@ -151,7 +151,24 @@ async fn append(w: &WriteTxn, rows: Vec<audit_event::Model>) -> Result<(), Stora
         previous = m.hash.clone();
         models.push(active(m));
     }
-    audit_event::Entity::insert_many(models).exec_without_returning(&w.txn).await?;
+    let insert = audit_event::Entity::insert_many(models);
+    if w.backend() == DbBackend::Postgres {
+        // The rows and the head in one statement (a data-modifying WITH):
+        // one round trip less while every audit row waits for the head.
+        let st = insert.build(DbBackend::Postgres);
+        let mut values = st.values.map(|v| v.0).unwrap_or_default();
+        let sql = format!(
+            "WITH appended AS ({}) UPDATE audit_chain_head SET seq = ${}, hash = ${} WHERE id = 1",
+            st.sql,
+            values.len() + 1,
+            values.len() + 2
+        );
+        values.push(seq.into());
+        values.push(previous.into());
+        w.txn.execute(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
+        return Ok(());
+    }
+    insert.exec_without_returning(&w.txn).await?;
     audit_chain_head::ActiveModel { id: Set(1), seq: Set(seq), hash: Set(previous) }.update(&w.txn).await?;
     Ok(())
 }
@@ -225,14 +242,8 @@ pub struct ExchangeRow {
     pub detail: String,
 }
 
-/// Appends one exchange with a national system in its own serialised transaction.
-pub async fn audit_exchange(
-    db: &DatabaseConnection,
-    gate: &WriteGate,
-    who: &AuditActor,
-    e: ExchangeRow,
-) -> Result<(), StorageError> {
-    let row = audit_event::Model {
+fn exchange_model(who: &AuditActor, e: ExchangeRow) -> audit_event::Model {
+    audit_event::Model {
         entity_kind: e.outbox_row.map(|_| "SYNC_OUTBOX".to_owned()),
         entity_id: e.outbox_row,
         outcome: "EXCHANGE".to_owned(),
@@ -252,9 +263,35 @@ pub async fn audit_exchange(
                 detail: None,
             },
         )
-    };
-    let w = write::begin(db, gate).await?;
-    append(&w, vec![row]).await?;
+    }
+}
+
+/// Appends one exchange with a national system in its own transaction.
+pub async fn audit_exchange(
+    db: &DatabaseConnection,
+    gate: &WriteGate,
+    who: &AuditActor,
+    e: ExchangeRow,
+) -> Result<(), StorageError> {
+    audit_exchanges(db, gate, vec![(who.clone(), e)]).await
+}
+
+/// Appends exchanges with the national systems, in the order given, in
+/// one transaction of their own. It writes no change-log row, so on
+/// PostgreSQL it does not wait for the write order: the chain head's row
+/// lock ([`append`]) orders it among the audit rows (SQLite's gate is
+/// taken as for every write).
+pub async fn audit_exchanges(
+    db: &DatabaseConnection,
+    gate: &WriteGate,
+    rows: Vec<(AuditActor, ExchangeRow)>,
+) -> Result<(), StorageError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let models = rows.into_iter().map(|(who, e)| exchange_model(&who, e)).collect();
+    let w = write::begin_unordered(db, gate).await?;
+    append(&w, models).await?;
     w.commit().await
 }
 
@@ -341,8 +378,10 @@ pub async fn insert_changes(w: &WriteTxn, at: DateTime<Utc>, rows: Vec<ChangeRow
     if !rows.is_empty() && w.txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         w.txn.execute_unprepared(&format!("NOTIFY {}", super::tail::CHANNEL)).await?;
     }
+    // One statement per row, in order (each takes the next sequence); none
+    // reads its row back.
     for r in rows {
-        change_event::ActiveModel {
+        let am = change_event::ActiveModel {
             at: Set(at),
             kind: Set(r.kind.as_str().to_owned()),
             entity_kind: Set(r.entity.as_str().to_owned()),
@@ -350,9 +389,8 @@ pub async fn insert_changes(w: &WriteTxn, at: DateTime<Utc>, rows: Vec<ChangeRow
             province_code: Set(r.province_code),
             version: Set(r.version),
             ..Default::default()
-        }
-        .insert(&w.txn)
-        .await?;
+        };
+        change_event::Entity::insert(am).exec_without_returning(&w.txn).await?;
     }
     Ok(())
 }

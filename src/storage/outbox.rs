@@ -126,6 +126,15 @@ pub async fn enqueue(w: &WriteTxn, kind: EntityKind, entity_id: i64, d: &Deliver
     rearm_failed(w, kind, entity_id).await.map(drop)
 }
 
+/// Appends the first row of a record inserted in the same unit of work
+/// (PENDING, no attempts, no earlier rows): the row only, one statement,
+/// where [`enqueue`] also sets the record's sync state and re-arms its
+/// FAILED rows.
+pub async fn enqueue_first(w: &WriteTxn, kind: EntityKind, entity_id: i64, d: &Delivery) -> Result<(), StorageError> {
+    sync_outbox::Entity::insert(row(kind, entity_id, d, Utc::now())).exec_without_returning(&w.txn).await?;
+    Ok(())
+}
+
 /// Rows that count as done for a record's order.
 const DONE: [&str; 2] = ["DELIVERED", "SUPERSEDED"];
 
@@ -229,9 +238,13 @@ pub async fn claim(
     Ok(row.map(QueuedRow::from))
 }
 
-/// Saves a row's progress (the steps done so far) in its own serialised
-/// transaction, so a retry resumes after them; only while the row is still
-/// in flight under `token` (`false`: the lease was lost, nothing saved).
+/// Saves a row's progress (the steps done so far), committed at once, so a
+/// retry resumes after them; only while the row is still in flight under
+/// `token` (`false`: the lease was lost, nothing saved). One statement on
+/// its own, as [`claim`]: it writes no change-log row, so on PostgreSQL it
+/// does not wait for the write order (the row's lock orders it against a
+/// claim or a settlement of the same row); on SQLite the write gate
+/// serialises it.
 pub async fn save_progress(
     db: &DatabaseConnection,
     gate: &WriteGate,
@@ -239,16 +252,18 @@ pub async fn save_progress(
     token: &str,
     progress: String,
 ) -> Result<bool, StorageError> {
-    let w = write::begin(db, gate).await?;
+    let _held = match db.get_database_backend() {
+        DbBackend::Sqlite => Some(gate.lock().await),
+        _ => None,
+    };
     let done = sync_outbox::Entity::update_many()
         .col_expr(sync_outbox::Column::Progress, Expr::value(progress))
         .filter(sync_outbox::Column::Id.eq(row_id))
         .filter(sync_outbox::Column::LeaseToken.eq(token))
         .filter(sync_outbox::Column::State.eq(RowState::InFlight.as_str()))
-        .exec(&w.txn)
+        .exec(db)
         .await?
         .rows_affected;
-    w.commit().await?;
     Ok(done == 1)
 }
 

@@ -351,3 +351,61 @@ async fn member_registers_of_a_page_cost_the_same_statements_whatever_its_size(b
 }
 
 storage_tests!(member_registers_of_a_page_cost_the_same_statements_whatever_its_size);
+
+/// W1 of the benchmark (`bench/register.lua`): a registration pending
+/// national registration costs a fixed number of statements — the records
+/// themselves, the audit row, the kept facts and counters of its ward, the
+/// change-log row and the outbox row — whatever registrations came before.
+async fn a_registration_costs_a_fixed_small_number_of_statements(backend: Backend) {
+    let app = TestApp::spawn_demo(backend).await;
+    coopgate::service::aggregates::ensure_built(&app.state).await.expect("kept facts built");
+    let a = admin();
+    let mut costs = Vec::new();
+    for i in 0..3 {
+        let before = app.statements();
+        let c = writes::registered(&app, &a, coop(&format!("HTX Đếm câu lệnh {i}"), "22333")).await;
+        costs.push(app.statements() - before);
+        assert_eq!(c["status"], "PENDING");
+    }
+    println!("statements per registration: {costs:?}");
+    assert!(costs.iter().all(|s| *s == costs[0]), "the same for every registration: {costs:?}");
+    // Before the journal was trimmed: 24 on PostgreSQL, 30 on SQLite.
+    let most = if backend == Backend::Postgres { 17 } else { 24 };
+    assert!(costs[0] <= most, "a registration: at most {most} statements, got {}", costs[0]);
+}
+
+storage_tests!(a_registration_costs_a_fixed_small_number_of_statements);
+
+/// Registrations build their records side by side and take the write order
+/// only for their journal (`UnitOfWork::open_creating`): many at once, in
+/// one ward and in two, leave the kept counters equal to a full recount and
+/// the change log with one row each, in sequence order.
+async fn registrations_side_by_side_keep_the_counters_exact(backend: Backend) {
+    let app = TestApp::spawn_demo(backend).await;
+    kept_equals_recount(&app, "before").await;
+    let a = admin();
+    let wards = ["22333", "22333", "22738", "22333", "22897", "22738", "22333", "22333"];
+    let all = futures::future::join_all(wards.iter().enumerate().map(|(i, ward)| {
+        let (app, a) = (&app, a.clone());
+        async move { payload(app, &a, REGISTER, coop(&format!("HTX Song song {i}"), ward)).await }
+    }))
+    .await;
+    for p in &all {
+        assert_eq!(p["userErrors"], json!([]), "{p}");
+    }
+    kept_equals_recount(&app, "after registrations side by side").await;
+    let created = app
+        .conn()
+        .query_all(sea_orm::Statement::from_string(
+            app.conn().get_database_backend(),
+            "SELECT entity_id FROM change_event WHERE entity_kind = 'COOPERATIVE' AND kind = 'CREATED' \
+             AND entity_id IN (SELECT id FROM cooperative WHERE name LIKE 'HTX Song song %') ORDER BY sequence",
+        ))
+        .await
+        .expect("change log");
+    let ids: std::collections::BTreeSet<i64> =
+        created.iter().map(|r| r.try_get::<i64>("", "entity_id").expect("id")).collect();
+    assert_eq!((created.len(), ids.len()), (wards.len(), wards.len()), "one CREATED row per registration");
+}
+
+storage_tests!(registrations_side_by_side_keep_the_counters_exact);
