@@ -152,6 +152,15 @@ pub struct StatusBody<S> {
     /// still carry it. Absent for every other change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reorganisation: Option<String>,
+    /// NCRS only: the day a suspension (tạm ngừng kinh doanh) ends; present
+    /// for SUSPENDED only. Absent in rows queued before NCRS took the term.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<chrono::NaiveDate>,
+    /// NCRS only: VOLUNTARY or COMPULSORY (giải thể tự nguyện / bắt buộc),
+    /// for IN_DISSOLUTION and DISSOLVED only. Absent in rows queued before
+    /// NCRS took the kind, and in a reorganisation's old form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dissolution_kind: Option<String>,
 }
 
 /// A status change, for each system.
@@ -179,9 +188,30 @@ impl StatusChange {
                 effective_on,
                 reason: reason.to_owned(),
                 reorganisation: None,
+                until: None,
+                dissolution_kind: None,
             },
-            tax: StatusBody { status: tax, effective_on, reason: reason.to_owned(), reorganisation: None },
+            tax: StatusBody {
+                status: tax,
+                effective_on,
+                reason: reason.to_owned(),
+                reorganisation: None,
+                until: None,
+                dissolution_kind: None,
+            },
         }
+    }
+
+    /// The same change with the terms NCRS records: a suspension's end and a
+    /// dissolution's kind (the tax system models neither).
+    pub fn with_terms(
+        mut self,
+        until: Option<chrono::NaiveDate>,
+        dissolution_kind: Option<crate::domain::DissolutionKind>,
+    ) -> Self {
+        self.ncrs.until = until;
+        self.ncrs.dissolution_kind = dissolution_kind.map(|k| k.as_str().to_owned());
+        self
     }
 }
 
@@ -241,6 +271,8 @@ impl ReorganisationDelivery {
             effective_on,
             reason: reason.to_owned(),
             reorganisation: None,
+            until: None,
+            dissolution_kind: None,
         });
         ReorganisationDelivery {
             kind: kind.as_str().to_owned(),
@@ -481,6 +513,29 @@ mod tests {
         ncrs["members"] = json!(9);
         assert_eq!(v, json!({"tax": tax, "ncrs": ncrs}));
         assert_eq!(Delivery::from_stored(Operation::Register, &stored).expect("read"), Delivery::Register(content()));
+    }
+
+    #[test]
+    fn a_status_body_carries_the_terms_to_ncrs_only_and_old_rows_still_read() {
+        use crate::domain::{DissolutionKind, RegistrationStatus};
+        let on = chrono::NaiveDate::from_ymd_opt(2026, 1, 2).expect("date");
+        let until = chrono::NaiveDate::from_ymd_opt(2026, 6, 30);
+        let change = StatusChange::new(RegistrationStatus::Suspended, on, "r").with_terms(until, None);
+        let v = serde_json::to_value(&change).expect("json");
+        assert_eq!(
+            v["ncrs"],
+            json!({"status": "SUSPENDED", "effectiveOn": "2026-01-02", "reason": "r", "until": "2026-06-30"})
+        );
+        assert_eq!(v["tax"], json!({"status": "SUSPENDED", "effectiveOn": "2026-01-02", "reason": "r"}));
+        let dissolving = StatusChange::new(RegistrationStatus::InDissolution, on, "r")
+            .with_terms(None, Some(DissolutionKind::Voluntary));
+        assert_eq!(serde_json::to_value(&dissolving).expect("json")["ncrs"]["dissolutionKind"], "VOLUNTARY");
+        let old = r#"{"ncrs":{"status":"SUSPENDED","effectiveOn":"2026-01-02","reason":"r"},
+                      "tax":{"status":"SUSPENDED","effectiveOn":"2026-01-02","reason":"r"}}"#;
+        let Delivery::Status(read) = Delivery::from_stored(Operation::Status, old).expect("an old row reads") else {
+            panic!("a status");
+        };
+        assert_eq!(read.ncrs.until, None);
     }
 
     #[test]

@@ -223,7 +223,9 @@ async fn apply_status<'s, R: Lifecycled>(
     let province = uow.gazetteer().province_code(next.ward());
     uow.change(ChangeKind::StatusChanged, R::KIND, id, province, next.version());
     if next.syncs() {
-        uow.deliver(R::KIND, id, Delivery::Status(StatusChange::new(to, input.effective_on, &reason)));
+        let change =
+            StatusChange::new(to, input.effective_on, &reason).with_terms(decided.until, decided.dissolution_kind);
+        uow.deliver(R::KIND, id, Delivery::Status(change));
     }
     Ok(Ok(Applied { uow, current, next }))
 }

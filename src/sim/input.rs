@@ -513,14 +513,26 @@ pub(crate) struct StatusChange<S> {
     pub reason: String,
     /// NCRS: the reorganisation that ends the record (MERGER, CONSOLIDATION, SPLIT).
     pub reorganisation: Option<domain::ReorganisationKind>,
+    /// NCRS: the day a suspension ends (SUSPENDED only, after `effective_on`).
+    pub until: Option<NaiveDate>,
+    /// NCRS: VOLUNTARY or COMPULSORY (IN_DISSOLUTION and DISSOLVED only).
+    pub dissolution_kind: Option<domain::DissolutionKind>,
+}
+
+/// What NCRS's status body adds to the tax system's: which names of its
+/// statuses take a term (`until`) and which a dissolution kind.
+struct NcrsTerms {
+    suspended: &'static str,
+    dissolving: [&'static str; 2],
 }
 
 fn status_change<S>(
     body: &Value,
     names: &[&str],
     parse: fn(&str) -> Option<S>,
-    with_reorganisation: bool,
+    ncrs: Option<NcrsTerms>,
 ) -> Result<StatusChange<S>, Vec<FieldError>> {
+    let with_reorganisation = ncrs.is_some();
     let mut e = Errors::default();
     let Some(mut o) = Obj::root(body, &mut e) else {
         return Err(e.into_vec());
@@ -548,11 +560,38 @@ fn status_change<S>(
     } else {
         None
     };
+    let (mut until, mut dissolution_kind) = (None, None);
+    if let Some(terms) = &ncrs {
+        let named = body.get("status").and_then(Value::as_str).unwrap_or_default();
+        if let Ok(Some(u)) = o.opt_date(&mut e, "until") {
+            if named != terms.suspended {
+                e.add(o.path("until"), format!("only a {} record has a term, not {named:?}", terms.suspended));
+            } else if effective_on.is_some_and(|from| u <= from) {
+                e.add(o.path("until"), format!("the term must end after effectiveOn, got {u}"));
+            } else {
+                until = Some(u);
+            }
+        }
+        let kinds: Vec<&str> = domain::DissolutionKind::ALL.iter().map(|k| k.as_str()).collect();
+        if let Ok(Some(k)) = o.opt_text(&mut e, "dissolutionKind") {
+            match domain::DissolutionKind::parse(&k) {
+                None => e.add(o.path("dissolutionKind"), format!("must be one of {}, got {k:?}", kinds.join(", "))),
+                Some(_) if !terms.dissolving.contains(&named) => e.add(
+                    o.path("dissolutionKind"),
+                    format!("only a {} record has a dissolution kind", terms.dissolving.join(" or ")),
+                ),
+                Some(_) if reorganisation.is_some() => {
+                    e.add(o.path("dissolutionKind"), "a reorganisation ends a record without dissolution")
+                }
+                kind => dissolution_kind = kind,
+            }
+        }
+    }
     o.finish(&mut e);
     e.into_result()?;
     match (status, effective_on, reason) {
         (Some(status), Some(effective_on), Some(reason)) => {
-            Ok(StatusChange { status, effective_on, reason, reorganisation })
+            Ok(StatusChange { status, effective_on, reason, reorganisation, until, dissolution_kind })
         }
         _ => Err(vec![FieldError { field: None, message: "invalid status change".into() }]),
     }
@@ -560,12 +599,16 @@ fn status_change<S>(
 
 /// `POST /tax/v1/taxpayers/{taxCode}/status`.
 pub(crate) fn taxpayer_status(body: &Value) -> Result<StatusChange<TaxpayerStatus>, Vec<FieldError>> {
-    status_change(body, TaxpayerStatus::NAMES, TaxpayerStatus::parse, false)
+    status_change(body, TaxpayerStatus::NAMES, TaxpayerStatus::parse, None)
 }
 
 /// `POST /ncrs/v1/records/{code}/status`.
 pub(crate) fn record_status(body: &Value) -> Result<StatusChange<RecordStatus>, Vec<FieldError>> {
-    status_change(body, RecordStatus::NAMES, RecordStatus::parse, true)
+    let terms = NcrsTerms {
+        suspended: RecordStatus::Suspended.as_str(),
+        dissolving: [RecordStatus::InDissolution.as_str(), RecordStatus::Dissolved.as_str()],
+    };
+    status_change(body, RecordStatus::NAMES, RecordStatus::parse, Some(terms))
 }
 
 /// The body of an annual report.
@@ -816,6 +859,19 @@ mod tests {
             b["charterCapital"] = bad.clone();
             assert_eq!(fields(&tax_details(&b).expect_err("refused")), ["charterCapital"], "{bad}");
         }
+    }
+
+    #[test]
+    fn a_suspension_term_and_a_dissolution_kind_are_ncrs_fields_the_tax_system_refuses() {
+        let body = json!({"status": "SUSPENDED", "effectiveOn": "2026-01-02", "reason": "r", "until": "2026-06-30"});
+        assert_eq!(record_status(&body).expect("valid").until, NaiveDate::from_ymd_opt(2026, 6, 30));
+        let old = json!({"status": "SUSPENDED", "effectiveOn": "2026-01-02", "reason": "r"});
+        assert_eq!(record_status(&old).expect("a row queued before the term still lands").until, None);
+        let tax = json!({"status": "SUSPENDED", "effectiveOn": "2026-01-02", "reason": "r", "until": "2026-06-30"});
+        assert_eq!(fields(&taxpayer_status(&tax).expect_err("not a tax field")), ["until"]);
+        let merged = json!({"status": "DISSOLVED", "effectiveOn": "2026-01-02", "reason": "r",
+                            "reorganisation": "MERGER", "dissolutionKind": "VOLUNTARY"});
+        assert_eq!(fields(&record_status(&merged).expect_err("no dissolution")), ["dissolutionKind"]);
     }
 
     #[test]

@@ -338,6 +338,14 @@ pub struct NcrsRecord {
     pub status_effective_on: Option<NaiveDate>,
     /// Why the status last changed.
     pub status_reason: Option<String>,
+    /// The day a suspension (tạm ngừng kinh doanh) ends, while SUSPENDED
+    /// (null for a suspension sent without its term, the older form).
+    #[serde(default)]
+    pub status_until: Option<NaiveDate>,
+    /// VOLUNTARY or COMPULSORY (giải thể tự nguyện / bắt buộc), while
+    /// IN_DISSOLUTION or DISSOLVED (null when not told).
+    #[serde(default)]
+    pub dissolution_kind: Option<String>,
     /// Version, 1 on creation, +1 on every change of content or status; the
     /// `ETag`. A reorganisation's links are not content: they change no version.
     pub version: u64,

@@ -637,6 +637,8 @@ impl State {
             status: RecordStatus::Active,
             status_effective_on: None,
             status_reason: None,
+            status_until: None,
+            dissolution_kind: None,
             version: 1,
             predecessors: Vec::new(),
             successors: Vec::new(),
@@ -721,9 +723,18 @@ impl State {
             let message = format!("record {code} is {}: it cannot become {}", r.status, change.status);
             return Err(Answer::invalid("status", message));
         }
+        // A dissolution keeps the kind its proceedings began with.
+        let kind = match change.status {
+            RecordStatus::InDissolution | RecordStatus::Dissolved => {
+                change.dissolution_kind.map(|k| k.as_str().to_owned()).or_else(|| r.dissolution_kind.take())
+            }
+            _ => None,
+        };
         r.status = change.status;
         r.status_effective_on = Some(change.effective_on);
         r.status_reason = Some(change.reason.clone());
+        r.status_until = change.until;
+        r.dissolution_kind = kind;
         r.version += 1;
         r.updated_at = now;
         w.log_into(operation, &mut slot.writes);
@@ -917,6 +928,8 @@ impl State {
                     rec.status = RecordStatus::Dissolved;
                     rec.status_effective_on = Some(r.effective_on);
                     rec.status_reason = Some(r.reason.clone());
+                    rec.status_until = None;
+                    rec.dissolution_kind = None;
                     rec.version += 1;
                 }
             } else {
@@ -979,7 +992,16 @@ impl State {
         };
         let entry = match (status, change.effective_on) {
             (Some((status, operation)), Some(effective_on)) => {
-                let sc = StatusChange { status, effective_on, reason: change.reason, reorganisation: None };
+                let sc = StatusChange {
+                    status,
+                    effective_on,
+                    reason: change.reason,
+                    reorganisation: None,
+                    until: None,
+                    // The national side dissolves compulsorily.
+                    dissolution_kind: (status == RecordStatus::Dissolved)
+                        .then_some(crate::domain::DissolutionKind::Compulsory),
+                };
                 match self.set_record_status(w, operation, &code, sc, Origin::National, now) {
                     Ok(entry) => entry,
                     Err(answer) => return answer,

@@ -552,6 +552,64 @@ async fn status_changes_reach_both_national_systems(backend: Backend) {
     sim.shutdown().await;
 }
 
+/// A suspension's end (`until`) and a dissolution's kind reach NCRS with the
+/// status, for a cooperative and a union alike; the tax system gets neither.
+async fn a_suspension_term_and_a_dissolution_kind_reach_ncrs(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let sim = simulator(Faults::default()).await;
+    let t = officer("40");
+    let w = worker(&app, &sim);
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let c = registered(&app, &t, with_id_number(writes::coop(&format!("HTX Tạm ngừng {i}"), "16681"))).await;
+        ids.push(c["id"].clone());
+    }
+    assert!(w.drain(Duration::from_secs(30)).await.expect("drain"));
+    let input = json!({"name": "Liên hiệp HTX Tạm ngừng", "sector": "AGRICULTURE", "address": {"wardCode": "16681"},
+        "charterCapital": "900000000", "legalRepresentative": {"fullName": "Phạm Văn D", "idNumber": "040090000777"},
+        "memberCooperativeIds": ids});
+    let u = payload(&app, &t, writes::UNION, input).await;
+    assert_eq!(u["userErrors"], json!([]), "{u}");
+    let uid = u["cooperativeUnion"]["id"].clone();
+    assert!(w.drain(Duration::from_secs(30)).await.expect("drain"));
+    let today = coopgate::service::write::today();
+    let until = (today + chrono::Duration::days(90)).to_string();
+    let term = |id: &Value, v: i64, to: &str| {
+        let mut i = change(id, v, to);
+        i["effectiveOn"] = json!(today.to_string());
+        if to == "SUSPENDED" {
+            i["until"] = json!(until);
+        }
+        i
+    };
+    let v = version_of(&app, &ids[0]).await;
+    assert_eq!(payload(&app, &t, writes::STATUS, term(&ids[0], v, "SUSPENDED")).await["userErrors"], json!([]));
+    let v = version_of(&app, &uid).await;
+    assert_eq!(payload(&app, &t, UNION_STATUS, term(&uid, v, "SUSPENDED")).await["userErrors"], json!([]));
+    let mut dissolve = term(&ids[1], version_of(&app, &ids[1]).await, "IN_DISSOLUTION");
+    dissolve["dissolutionKind"] = json!("VOLUNTARY");
+    assert_eq!(payload(&app, &t, writes::STATUS, dissolve).await["userErrors"], json!([]));
+    assert!(w.drain(Duration::from_secs(30)).await.expect("drain"));
+
+    let records = serde_json::to_value(sim.records()).expect("json");
+    let by_name = |name: &str| {
+        records["ncrs"]["records"].as_array().expect("records").iter().find(|r| r["name"] == name).cloned()
+    };
+    let coop = by_name("HTX Tạm ngừng 0").expect("the cooperative's record");
+    assert_eq!((coop["status"].as_str(), coop["statusUntil"].as_str()), (Some("SUSPENDED"), Some(until.as_str())));
+    let union = by_name("Liên hiệp HTX Tạm ngừng").expect("the union's record");
+    assert_eq!((union["status"].as_str(), union["statusUntil"].as_str()), (Some("SUSPENDED"), Some(until.as_str())));
+    let dissolving = by_name("HTX Tạm ngừng 1").expect("the dissolving record");
+    assert_eq!(
+        (dissolving["status"].as_str(), dissolving["dissolutionKind"].as_str()),
+        (Some("IN_DISSOLUTION"), Some("VOLUNTARY"))
+    );
+    assert!(dissolving["statusUntil"].is_null());
+    let tax = records["tax"]["taxpayers"].as_array().expect("taxpayers");
+    assert_eq!(tax.iter().filter(|p| p["status"] == "SUSPENDED").count(), 3, "the tax system has no term");
+    sim.shutdown().await;
+}
+
 async fn membership_across_provinces_needs_both_provinces(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let u = insert_union(&app, "Liên hiệp Nghệ An", "16681", None).await;
@@ -596,6 +654,7 @@ storage_tests!(
     every_union_status_change_is_allowed_or_refused_as_the_table_says,
     every_group_change_is_allowed_or_refused_as_the_table_says,
     a_status_change_carries_its_term_and_kind,
+    a_suspension_term_and_a_dissolution_kind_reach_ncrs,
     a_member_that_ends_leaves_its_union_and_the_union_is_flagged,
     a_union_is_updated_and_gets_a_director,
     groups_are_updated_and_disbanded,

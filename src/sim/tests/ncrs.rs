@@ -133,6 +133,47 @@ async fn status_changes_bump_the_version_until_final() {
 }
 
 #[tokio::test]
+async fn a_suspension_keeps_its_term_and_a_dissolution_its_kind_on_the_record() {
+    let sim = TestSim::new().await;
+    let code = sim.registered_record("HTX Bình Minh", "75").await;
+    let path = format!("/ncrs/v1/records/{code}/status");
+    let body = |s: &str, extra: Value| {
+        let mut b = json!({"status": s, "effectiveOn": "2025-10-01", "reason": "general meeting"});
+        b.as_object_mut().expect("object").extend(extra.as_object().expect("object").clone());
+        b
+    };
+
+    let early = sim.post(&path, &new_key(), &body("SUSPENDED", json!({"until": "2025-10-01"}))).await;
+    assert_eq!(early.status(), StatusCode::UNPROCESSABLE_ENTITY, "the term ends after effectiveOn");
+    assert_eq!(error_fields(&early.json().await.expect("json")), ["until"]);
+    let bad = sim.post(&path, &new_key(), &body("SUSPENDED", json!({"until": "2026-02-30"}))).await;
+    assert_eq!(error_fields(&bad.json().await.expect("json")), ["until"]);
+    let suspended = sim.post(&path, &new_key(), &body("SUSPENDED", json!({"until": "2026-03-31"}))).await;
+    assert_eq!(suspended.status(), StatusCode::OK);
+    let read: Value = sim.get(&format!("/ncrs/v1/records/{code}")).await.json().await.expect("json");
+    assert_eq!((read["status"].clone(), read["statusUntil"].clone()), (json!("SUSPENDED"), json!("2026-03-31")));
+
+    let termed = sim.post(&path, &new_key(), &body("ACTIVE", json!({"until": "2026-03-31"}))).await;
+    assert_eq!(termed.status(), StatusCode::UNPROCESSABLE_ENTITY, "only a suspension has a term");
+    assert_eq!(error_fields(&termed.json().await.expect("json")), ["until"]);
+    let kinded = sim.post(&path, &new_key(), &body("ACTIVE", json!({"dissolutionKind": "VOLUNTARY"}))).await;
+    assert_eq!(error_fields(&kinded.json().await.expect("json")), ["dissolutionKind"]);
+    let active: Value = sim.post(&path, &new_key(), &body("ACTIVE", json!({}))).await.json().await.expect("json");
+    assert_eq!(active["statusUntil"], Value::Null, "the term ends with the suspension");
+
+    let unknown = sim.post(&path, &new_key(), &body("IN_DISSOLUTION", json!({"dissolutionKind": "FORCED"}))).await;
+    assert_eq!(error_fields(&unknown.json().await.expect("json")), ["dissolutionKind"]);
+    let voluntary = sim.post(&path, &new_key(), &body("IN_DISSOLUTION", json!({"dissolutionKind": "VOLUNTARY"}))).await;
+    assert_eq!(voluntary.json::<Value>().await.expect("json")["dissolutionKind"], "VOLUNTARY");
+    let dissolved: Value = sim.post(&path, &new_key(), &body("DISSOLVED", json!({}))).await.json().await.expect("json");
+    assert_eq!(
+        (dissolved["status"].clone(), dissolved["dissolutionKind"].clone()),
+        (json!("DISSOLVED"), json!("VOLUNTARY")),
+        "a dissolution keeps the kind its proceedings began with"
+    );
+}
+
+#[tokio::test]
 async fn annual_reports_are_filed_by_year() {
     let sim = TestSim::new().await;
     let code = sim.registered_record("HTX Lúa Sạch", "40").await;
