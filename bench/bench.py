@@ -16,7 +16,13 @@ CACHE = os.path.join(B, ".cache")
 OUT = os.path.join(B, "results")
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DB = os.environ.get("BENCH_DB", "coopgate_bench")
-DB_URL = ADMIN_URL.rsplit("/", 1)[0] + "/" + DB
+# Loopback without TLS for all three servers: PostGraphile's driver (node-postgres)
+# connects in plain text unless told otherwise, and sqlx's default (`prefer`)
+# negotiates TLS with a server that offers it (Debian's does), which put
+# encryption on every round trip of coopgate and the SQL peer only (a sixth of
+# coopgate's CPU on Q2 in session 6's profile). BENCH_SSLMODE sets it for all.
+SSLMODE = os.environ.get("BENCH_SSLMODE", "disable")
+DB_URL = ADMIN_URL.rsplit("/", 1)[0] + "/" + DB + f"?sslmode={SSLMODE}"
 SCALE = os.environ.get("SCALE", "30")
 DUR = int(os.environ.get("DUR", "8"))
 WARM = int(os.environ.get("WARM", "2"))
