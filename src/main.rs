@@ -12,6 +12,11 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
 
+/// The allocator of every role of the binary (see Cargo.toml): mimalloc,
+/// measured faster than the system allocator on the read path.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// GraphQL gateway for Vietnam's provincial cooperative registries.
 ///
 /// Without a subcommand, `coopgate [OPTIONS]` is `coopgate serve [OPTIONS]`.
