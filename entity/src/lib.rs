@@ -14,6 +14,7 @@ pub mod change_event;
 pub mod cooperative;
 pub mod cooperative_group;
 pub mod cooperative_union;
+pub mod decode;
 pub mod export_chunk;
 pub mod export_job;
 pub mod mutation_receipt;

@@ -42,7 +42,7 @@ impl Unit {
 /// All administrative units with their hierarchy and succession.
 #[derive(Debug, Default)]
 pub struct Gazetteer {
-    units: HashMap<UnitId, Unit>,
+    units: HashMap<UnitId, std::sync::Arc<Unit>>,
     by_code: HashMap<(AdministrativeLevel, String), Vec<UnitId>>,
     children: HashMap<UnitId, Vec<UnitId>>,
     successors: HashMap<UnitId, Vec<UnitId>>,
@@ -59,7 +59,7 @@ impl Gazetteer {
             if let Some(p) = u.parent_id {
                 g.children.entry(p).or_default().push(u.id);
             }
-            g.units.insert(u.id, u);
+            g.units.insert(u.id, std::sync::Arc::new(u));
         }
         for ids in g.by_code.values_mut() {
             ids.sort_by_key(|id| g.units.get(id).and_then(|u| u.valid_from));
@@ -90,12 +90,17 @@ impl Gazetteer {
 
     /// Every unit, in no particular order.
     pub fn units(&self) -> impl Iterator<Item = &Unit> {
-        self.units.values()
+        self.units.values().map(|u| &**u)
     }
 
     /// A unit by id.
     pub fn unit(&self, id: UnitId) -> Option<&Unit> {
-        self.units.get(&id)
+        self.units.get(&id).map(|u| &**u)
+    }
+
+    /// A unit by id, shared (a GraphQL answer holds it without copying it).
+    pub fn shared(&self, id: UnitId) -> Option<std::sync::Arc<Unit>> {
+        self.units.get(&id).cloned()
     }
 
     /// Whether the unit is abolished (no longer in force today).
@@ -104,7 +109,7 @@ impl Gazetteer {
     }
 
     fn versions(&self, level: AdministrativeLevel, code: &str) -> impl Iterator<Item = &Unit> {
-        self.by_code.get(&(level, code.to_owned())).into_iter().flatten().filter_map(|id| self.units.get(id))
+        self.by_code.get(&(level, code.to_owned())).into_iter().flatten().filter_map(|id| self.unit(*id))
     }
 
     /// The unit in force today with this level and code.
@@ -124,15 +129,12 @@ impl Gazetteer {
 
     /// Provinces in force, by code; with `include_legacy` the former ones follow.
     pub fn provinces(&self, include_legacy: bool) -> Vec<&Unit> {
-        let mut current: Vec<&Unit> = self
-            .units
-            .values()
-            .filter(|u| u.level == AdministrativeLevel::Province && u.in_force_on(self.today))
-            .collect();
+        let mut current: Vec<&Unit> =
+            self.units().filter(|u| u.level == AdministrativeLevel::Province && u.in_force_on(self.today)).collect();
         current.sort_by(|a, b| a.code.cmp(&b.code));
         if include_legacy {
             let mut former: Vec<&Unit> =
-                self.units.values().filter(|u| u.level == AdministrativeLevel::Province && self.is_legacy(u)).collect();
+                self.units().filter(|u| u.level == AdministrativeLevel::Province && self.is_legacy(u)).collect();
             former.sort_by(|a, b| a.code.cmp(&b.code).then(a.valid_to.cmp(&b.valid_to)));
             current.extend(former);
         }
@@ -141,17 +143,17 @@ impl Gazetteer {
 
     /// The direct children of a unit, by code.
     pub fn children(&self, id: UnitId) -> impl Iterator<Item = &Unit> {
-        self.children.get(&id).into_iter().flatten().filter_map(|c| self.units.get(c))
+        self.children.get(&id).into_iter().flatten().filter_map(|c| self.unit(*c))
     }
 
     /// The province a unit lies in (itself for a province).
     pub fn province_of(&self, id: UnitId) -> Option<&Unit> {
-        let mut unit = self.units.get(&id)?;
+        let mut unit = self.unit(id)?;
         for _ in 0..4 {
             if unit.level == AdministrativeLevel::Province {
                 return Some(unit);
             }
-            unit = self.units.get(&unit.parent_id?)?;
+            unit = self.unit(unit.parent_id?)?;
         }
         None
     }
@@ -207,7 +209,7 @@ impl Gazetteer {
             if !seen.insert(u) {
                 continue;
             }
-            let Some(unit) = self.units.get(&u) else { continue };
+            let Some(unit) = self.unit(u) else { continue };
             if unit.level == AdministrativeLevel::Ward && unit.in_force_on(self.today) {
                 out.push(u);
             } else if let Some(next) = self.successors.get(&u) {
@@ -222,18 +224,18 @@ impl Gazetteer {
     /// wards that succeeded it; for a province or district, the provinces in
     /// force that hold its territory. Empty for a unit still in force.
     pub fn successors(&self, id: UnitId) -> Vec<&Unit> {
-        let Some(unit) = self.units.get(&id) else { return Vec::new() };
+        let Some(unit) = self.unit(id) else { return Vec::new() };
         if !self.is_legacy(unit) {
             return Vec::new();
         }
         let mut out: Vec<&Unit> = if unit.level == AdministrativeLevel::Ward {
-            self.territory_in_force(id).into_iter().filter_map(|w| self.units.get(&w)).collect()
+            self.territory_in_force(id).into_iter().filter_map(|w| self.unit(w)).collect()
         } else {
             let mut ids: Vec<UnitId> =
                 self.territory_in_force(id).into_iter().filter_map(|w| self.province_of(w).map(|p| p.id)).collect();
             ids.sort_unstable();
             ids.dedup();
-            ids.into_iter().filter_map(|p| self.units.get(&p)).collect()
+            ids.into_iter().filter_map(|p| self.unit(p)).collect()
         };
         out.sort_by(|a, b| a.code.cmp(&b.code));
         out

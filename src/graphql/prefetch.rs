@@ -30,7 +30,8 @@ fn has_argument(node: &Lookahead<'_>, field: &str, arg: &str) -> bool {
     })
 }
 
-fn needs_reports(node: &Lookahead<'_>) -> bool {
+/// Whether a selection on an organisation reads its annual reports.
+pub fn needs_reports(node: &Lookahead<'_>) -> bool {
     node.field("annualReports").exists() || has_argument(node, "rating", "year")
 }
 
@@ -95,12 +96,15 @@ pub fn cooperatives<'a>(
     })
 }
 
-/// Loads the annual reports of one cooperative, when `node` (the selection
-/// on it) asks for them, with one direct call (no DataLoader timer or task).
-pub async fn reports_of_cooperative(ctx: &Context<'_>, node: &Lookahead<'_>, id: i64) -> Result<()> {
-    if needs_reports(node) {
-        reports(ctx, OrgKind::Cooperative, std::iter::once(id)).await?;
-    }
+/// Feeds the loaders with an organisation's annual reports read together
+/// with it.
+pub async fn reports_read_with(
+    ctx: &Context<'_>,
+    kind: OrgKind,
+    id: i64,
+    reports: Vec<entity::annual_report::Model>,
+) -> Result<()> {
+    loaders(ctx)?.reports.feed_one((kind, id), Arc::new(reports)).await;
     Ok(())
 }
 

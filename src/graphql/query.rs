@@ -161,21 +161,22 @@ impl QueryRoot {
         let code = registry::parse_code("code", &code).api()?;
         let db = &state(ctx)?.db;
         let look = ctx.look_ahead();
+        // The union (and its member count) and the reports, when asked, in
+        // the same statement.
         let union = look.field("union");
-        if !union.exists() {
-            let found = organisations::cooperative_by_code(db, code.as_str()).await.map_err(|e| internal(&e))?;
-            return Ok(found.map(|m| Cooperative(Arc::new(m))));
-        }
-        // The union (and its member count, when asked) in the same statement.
-        let count_members = union.field("memberCooperatives").field("totalCount").exists();
-        let found = organisations::cooperative_by_code_with_union(db, code.as_str(), count_members)
-            .await
-            .map_err(|e| internal(&e))?;
+        let with = organisations::WithCooperative {
+            union: union.exists(),
+            union_members: union.field("memberCooperatives").field("totalCount").exists(),
+            reports: prefetch::needs_reports(&look),
+        };
+        let found = organisations::cooperative_by_code_with(db, code.as_str(), with).await.map_err(|e| internal(&e))?;
         let Some(found) = found else { return Ok(None) };
         if let Some(u) = found.union {
-            crate::graphql::prefetch::union_read_with(ctx, u, found.union_members).await?;
+            prefetch::union_read_with(ctx, u, found.union_members).await?;
         }
-        crate::graphql::prefetch::reports_of_cooperative(ctx, &look, found.cooperative.id).await?;
+        if let Some(reports) = found.reports {
+            prefetch::reports_read_with(ctx, OrgKind::Cooperative, found.cooperative.id, reports).await?;
+        }
         Ok(Some(Cooperative(Arc::new(found.cooperative))))
     }
 

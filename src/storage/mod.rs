@@ -23,6 +23,7 @@ pub mod sandbox;
 pub mod statistics;
 pub mod tail;
 pub mod targets;
+pub mod texts;
 pub mod trend;
 pub mod units;
 pub mod write;

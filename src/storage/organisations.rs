@@ -7,7 +7,8 @@
 use super::StorageError;
 use crate::domain::UnitId;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{cooperative, cooperative_group, cooperative_union, person};
+use entity::decode::DecodeAt;
+use entity::{annual_report, cooperative, cooperative_group, cooperative_union, person};
 use sea_orm::sea_query::{Alias, Condition, Expr, Func, LikeExpr, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
@@ -305,7 +306,7 @@ fn sort_expr(kind: OrgKind, field: OrderField) -> SimpleExpr {
 
 /// One of the three organisation tables (cooperatives, unions, groups), as
 /// the listing functions take it.
-pub trait OrgTable: EntityTrait<Model: OrgRow + Sync> {}
+pub trait OrgTable: EntityTrait<Model: OrgRow + Sync + DecodeAt> {}
 
 impl OrgTable for cooperative::Entity {}
 impl OrgTable for cooperative_union::Entity {}
@@ -345,7 +346,7 @@ pub async fn page<E>(
     limit: u64,
 ) -> Result<Vec<E::Model>, StorageError>
 where
-    E: EntityTrait,
+    E: EntityTrait<Model: DecodeAt>,
 {
     let key = sort_expr(kind, order.field);
     let id: SimpleExpr = kind.col("id").into();
@@ -361,7 +362,14 @@ where
     if order.field != OrderField::Id {
         q = q.order_by(key, dir.clone());
     }
-    Ok(q.order_by(id, dir).limit(limit).all(db).await?)
+    let statement = sea_orm::QueryTrait::build(&q.order_by(id, dir).limit(limit), db.get_database_backend());
+    decode_rows(&db.query_all(statement).await?)
+}
+
+/// Models decoded by position from rows that hold their columns first
+/// (as `Entity::find()` selects them).
+pub(crate) fn decode_rows<M: DecodeAt>(rows: &[sea_orm::QueryResult]) -> Result<Vec<M>, StorageError> {
+    Ok(rows.iter().map(|r| M::decode_at(r, 0)).collect::<Result<_, _>>()?)
 }
 
 /// How many rows of one organisation table match a filter.
@@ -375,65 +383,152 @@ where
 
 /// Cooperatives by id.
 pub async fn cooperatives_by_id(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<cooperative::Model>, StorageError> {
-    Ok(cooperative::Entity::find().filter(cooperative::Column::Id.is_in(ids.iter().copied())).all(db).await?)
+    by_id::<cooperative::Entity>(db, "cooperatives-by-id", cooperative::Column::Id, ids).await
 }
 
-/// Cooperatives by code.
-pub async fn cooperative_by_code(
+/// The rows of `E` whose `column` is one of `ids`, in one statement whose
+/// text is kept per number of ids ([`super::texts`]).
+pub(crate) async fn by_id<E: EntityTrait<Model: DecodeAt>>(
     db: &DatabaseConnection,
-    code: &str,
-) -> Result<Option<cooperative::Model>, StorageError> {
-    Ok(cooperative::Entity::find().filter(cooperative::Column::Code.eq(code)).one(db).await?)
+    shape: &'static str,
+    column: E::Column,
+    ids: &[i64],
+) -> Result<Vec<E::Model>, StorageError> {
+    use sea_orm::QueryTrait;
+    let values = ids.iter().map(|&id| Value::from(id)).collect();
+    let variant = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+    let statement = super::texts::statement(db.get_database_backend(), shape, variant, values, || {
+        E::find().filter(column.is_in(ids.iter().copied())).into_query()
+    });
+    decode_rows(&db.query_all(statement).await?)
 }
 
-/// A cooperative with its union, read together.
+/// What to read together with a cooperative ([`cooperative_by_code_with`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WithCooperative {
+    /// Its union.
+    pub union: bool,
+    /// The union's number of member cooperatives (with `union`).
+    pub union_members: bool,
+    /// Its annual reports, by year.
+    pub reports: bool,
+}
+
+impl WithCooperative {
+    fn variant(self) -> u32 {
+        u32::from(self.union) | u32::from(self.union && self.union_members) << 1 | u32::from(self.reports) << 2
+    }
+}
+
+/// A cooperative with what was read together with it.
 #[derive(Debug, Clone)]
-pub struct CooperativeWithUnion {
+pub struct CooperativeRead {
     /// The cooperative.
     pub cooperative: cooperative::Model,
-    /// Its union, if it belongs to one.
+    /// Its union, if it belongs to one (when asked for).
     pub union: Option<cooperative_union::Model>,
     /// How many member cooperatives that union has, when asked for.
     pub union_members: Option<i64>,
+    /// Its annual reports by year, when asked for.
+    pub reports: Option<Vec<annual_report::Model>>,
 }
 
-/// A cooperative by code with its union (and, with `count_members`, the
-/// union's number of member cooperatives) in one statement.
-pub async fn cooperative_by_code_with_union(
+/// A cooperative by code with, as `with` asks, its union (and the union's
+/// member count) and its annual reports: one statement, whatever is asked.
+/// The reports are joined to the one cooperative row (a row per report),
+/// which is read in a derived table first, so that the member count is
+/// counted once, not once per report.
+pub async fn cooperative_by_code_with(
     db: &DatabaseConnection,
     code: &str,
-    count_members: bool,
-) -> Result<Option<CooperativeWithUnion>, StorageError> {
-    use sea_orm::{JoinType, QuerySelect, QueryTrait};
-    let to_union: sea_orm::RelationDef = cooperative::Entity::belongs_to(cooperative_union::Entity)
-        .from(cooperative::Column::UnionId)
-        .to(cooperative_union::Column::Id)
-        .into();
-    let mut q = cooperative::Entity::find()
-        .filter(cooperative::Column::Code.eq(code))
-        .select_also(cooperative_union::Entity)
-        .join(JoinType::LeftJoin, to_union)
-        .into_query();
-    if count_members {
-        q.expr_as(
-            Expr::cust("(SELECT COUNT(*) FROM cooperative m WHERE m.union_id = cooperative_union.id)"),
-            Alias::new("union_members"),
-        );
+    with: WithCooperative,
+) -> Result<Option<CooperativeRead>, StorageError> {
+    use sea_orm::{Iterable, JoinType, QueryTrait};
+    let backend = db.get_database_backend();
+    let build = || {
+        let mut q = cooperative::Entity::find().filter(cooperative::Column::Code.eq(code)).into_query();
+        if with.union {
+            let to_union: sea_orm::RelationDef = cooperative::Entity::belongs_to(cooperative_union::Entity)
+                .from(cooperative::Column::UnionId)
+                .to(cooperative_union::Column::Id)
+                .into();
+            q = cooperative::Entity::find()
+                .filter(cooperative::Column::Code.eq(code))
+                .select_also(cooperative_union::Entity)
+                .join(JoinType::LeftJoin, to_union)
+                .into_query();
+            if with.union_members {
+                q.expr_as(
+                    Expr::cust("(SELECT COUNT(*) FROM cooperative m WHERE m.union_id = cooperative_union.id)"),
+                    Alias::new("union_members"),
+                );
+            }
+        }
+        if !with.reports {
+            return q;
+        }
+        // One row at most (codes are unique); the limit also keeps
+        // PostgreSQL from pulling the derived table up and counting the
+        // members once per report.
+        q.limit(1);
+        let mut outer = Query::select();
+        outer.column((Alias::new("x"), sea_orm::sea_query::Asterisk));
+        for c in annual_report::Column::iter() {
+            let name = sea_orm::IdenStatic::as_str(&c);
+            outer.expr_as(Expr::col((Alias::new("r"), Alias::new(name))), Alias::new(format!("C_{name}")));
+        }
+        outer
+            .from_subquery(q, Alias::new("x"))
+            .join_as(
+                JoinType::LeftJoin,
+                annual_report::Entity,
+                Alias::new("r"),
+                Expr::col((Alias::new("r"), annual_report::Column::CooperativeId))
+                    .equals((Alias::new("x"), Alias::new(if with.union { "A_id" } else { "id" }))),
+            )
+            .order_by((Alias::new("r"), annual_report::Column::Year), Order::Asc);
+        outer
+    };
+    let mut values: Vec<Value> = vec![code.into()];
+    if with.reports {
+        values.push(1u64.into());
     }
-    let Some(row) = db.query_one(db.get_database_backend().build(&q)).await? else { return Ok(None) };
-    let cooperative = cooperative::Model::from_query_result(&row, "A_")?;
-    let union = cooperative_union::Model::from_query_result_optional(&row, "B_")?;
-    let union_members =
-        if count_members && union.is_some() { row.try_get::<Option<i64>>("", "union_members")? } else { None };
-    Ok(Some(CooperativeWithUnion { cooperative, union, union_members }))
+    let statement = super::texts::statement(backend, "cooperative-by-code", with.variant(), values, build);
+    let rows = db.query_all(statement).await?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    // By position: the cooperative, then the union and its count, then a report.
+    let cooperative = cooperative::Model::decode_at(first, 0)?;
+    let mut at = cooperative::Model::WIDTH;
+    let mut union = None;
+    if with.union {
+        // A cooperative in no union has a row of nulls here.
+        if first.try_get_by_index::<Option<i64>>(at)?.is_some() {
+            union = Some(cooperative_union::Model::decode_at(first, at)?);
+        }
+        at += cooperative_union::Model::WIDTH;
+    }
+    let mut union_members = None;
+    if with.union && with.union_members {
+        union_members = first.try_get_by_index::<Option<i64>>(at)?.filter(|_| union.is_some());
+        at += 1;
+    }
+    let reports = if with.reports {
+        let mut reports = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if row.try_get_by_index::<Option<i64>>(at)?.is_some() {
+                reports.push(annual_report::Model::decode_at(row, at)?);
+            }
+        }
+        Some(reports)
+    } else {
+        None
+    };
+    Ok(Some(CooperativeRead { cooperative, union, union_members, reports }))
 }
 
 /// Unions by id.
 pub async fn unions_by_id(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<cooperative_union::Model>, StorageError> {
-    Ok(cooperative_union::Entity::find()
-        .filter(cooperative_union::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
+    by_id::<cooperative_union::Entity>(db, "unions-by-id", cooperative_union::Column::Id, ids).await
 }
 
 /// A union by code.
@@ -446,15 +541,12 @@ pub async fn union_by_code(
 
 /// Groups by id.
 pub async fn groups_by_id(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<cooperative_group::Model>, StorageError> {
-    Ok(cooperative_group::Entity::find()
-        .filter(cooperative_group::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
+    by_id::<cooperative_group::Entity>(db, "groups-by-id", cooperative_group::Column::Id, ids).await
 }
 
 /// Persons by id.
 pub async fn persons_by_id(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<person::Model>, StorageError> {
-    Ok(person::Entity::find().filter(person::Column::Id.is_in(ids.iter().copied())).all(db).await?)
+    by_id::<person::Entity>(db, "persons-by-id", person::Column::Id, ids).await
 }
 
 /// The first `limit` member cooperatives (by id, after `after_id`, before

@@ -3,7 +3,9 @@
 use super::organisations::OrgKind;
 use super::StorageError;
 use entity::annual_report;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QueryTrait, Value,
+};
 
 /// The annual reports of several organisations of one kind, by year.
 pub async fn reports_of(
@@ -11,14 +13,18 @@ pub async fn reports_of(
     kind: OrgKind,
     ids: &[i64],
 ) -> Result<Vec<annual_report::Model>, StorageError> {
-    let col = match kind {
-        OrgKind::Cooperative => annual_report::Column::CooperativeId,
-        OrgKind::Union => annual_report::Column::UnionId,
-        OrgKind::Group => annual_report::Column::GroupId,
+    let (col, shape) = match kind {
+        OrgKind::Cooperative => (annual_report::Column::CooperativeId, "reports-of-cooperatives"),
+        OrgKind::Union => (annual_report::Column::UnionId, "reports-of-unions"),
+        OrgKind::Group => (annual_report::Column::GroupId, "reports-of-groups"),
     };
-    Ok(annual_report::Entity::find()
-        .filter(col.is_in(ids.iter().copied()))
-        .order_by_asc(annual_report::Column::Year)
-        .all(db)
-        .await?)
+    let values = ids.iter().map(|&id| Value::from(id)).collect();
+    let variant = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+    let statement = super::texts::statement(db.get_database_backend(), shape, variant, values, || {
+        annual_report::Entity::find()
+            .filter(col.is_in(ids.iter().copied()))
+            .order_by_asc(annual_report::Column::Year)
+            .into_query()
+    });
+    super::organisations::decode_rows(&db.query_all(statement).await?)
 }

@@ -8,6 +8,71 @@ use async_graphql::{Context, Result, SimpleObject};
 use entity::{cooperative, cooperative_group, cooperative_union};
 use std::sync::Arc;
 
+/// A page's edges as a GraphQL list, resolved as the library resolves a
+/// list (all items at once, so that loads they make still batch) but joined
+/// by polling the items in place: the library joins a list of more than 30
+/// items through a `FuturesOrdered`, a task with its own waker per item,
+/// which was a tenth of the CPU of a 50-item page whose items never wait.
+pub struct Edges<'a, T>(pub &'a [T]);
+
+impl<T: async_graphql::OutputType> async_graphql::OutputType for Edges<'_, T> {
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        <Vec<T> as async_graphql::OutputType>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        <Vec<T> as async_graphql::OutputType>::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+        <Vec<T> as async_graphql::OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &async_graphql::ContextSelectionSet<'_>,
+        field: &async_graphql::Positioned<async_graphql::parser::types::Field>,
+    ) -> async_graphql::ServerResult<async_graphql::Value> {
+        use std::future::Future;
+        use std::task::Poll;
+        let mut pending: Vec<Option<std::pin::Pin<Box<_>>>> = self
+            .0
+            .iter()
+            .enumerate()
+            .map(|(idx, item)| {
+                let ctx_idx = ctx.with_index(idx);
+                Some(Box::pin(async move {
+                    async_graphql::OutputType::resolve(item, &ctx_idx, field)
+                        .await
+                        .map_err(|err| ctx_idx.set_error_path(err))
+                }))
+            })
+            .collect();
+        let mut values: Vec<Option<async_graphql::Value>> = vec![None; pending.len()];
+        std::future::poll_fn(|cx| {
+            let mut done = true;
+            for (slot, value) in pending.iter_mut().zip(values.iter_mut()) {
+                let Some(fut) = slot else { continue };
+                match fut.as_mut().poll(cx) {
+                    Poll::Ready(Ok(v)) => {
+                        *value = Some(v);
+                        *slot = None;
+                    }
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => done = false,
+                }
+            }
+            if done {
+                Poll::Ready(Ok(()))
+            } else {
+                Poll::Pending
+            }
+        })
+        .await?;
+        Ok(async_graphql::Value::List(values.into_iter().flatten().collect()))
+    }
+}
+
 /// Relay page information.
 #[derive(SimpleObject, Clone)]
 pub struct PageInfo {
@@ -111,8 +176,8 @@ macro_rules! connection {
         #[async_graphql::Object]
         impl $conn {
             /// The page's edges.
-            async fn edges(&self) -> &[$edge] {
-                &self.edges
+            async fn edges(&self) -> $crate::graphql::types::connection::Edges<'_, $edge> {
+                $crate::graphql::types::connection::Edges(&self.edges)
             }
 
             /// Where the page lies.

@@ -557,8 +557,8 @@ impl Address {
     /// The 2025 ward, commune or special zone.
     async fn ward(&self, ctx: &Context<'_>) -> Result<AdministrativeUnit> {
         let g = &ctx.data::<AppState>()?.gazetteer;
-        g.unit(self.ward_id)
-            .map(AdministrativeUnit::of)
+        g.shared(self.ward_id)
+            .map(AdministrativeUnit::shared)
             .ok_or_else(|| internal(&format!("ward {} not in the gazetteer", self.ward_id)))
     }
 
@@ -566,7 +566,8 @@ impl Address {
     async fn province(&self, ctx: &Context<'_>) -> Result<AdministrativeUnit> {
         let g = &ctx.data::<AppState>()?.gazetteer;
         g.province_of(self.ward_id)
-            .map(AdministrativeUnit::of)
+            .and_then(|p| g.shared(p.id))
+            .map(AdministrativeUnit::shared)
             .ok_or_else(|| internal(&format!("ward {} has no province", self.ward_id)))
     }
 }

@@ -7,12 +7,17 @@ use crate::state::AppState;
 use async_graphql::{Context, Object, Result};
 
 /// An administrative unit (đơn vị hành chính): province, district or ward.
-pub struct AdministrativeUnit(pub Unit);
+pub struct AdministrativeUnit(pub std::sync::Arc<Unit>);
 
 impl AdministrativeUnit {
-    /// Wraps a gazetteer unit.
+    /// Wraps a copy of a gazetteer unit.
     pub fn of(u: &Unit) -> Self {
-        AdministrativeUnit(u.clone())
+        AdministrativeUnit(std::sync::Arc::new(u.clone()))
+    }
+
+    /// Wraps a gazetteer unit without copying it.
+    pub fn shared(u: std::sync::Arc<Unit>) -> Self {
+        AdministrativeUnit(u)
     }
 }
 
