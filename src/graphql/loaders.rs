@@ -182,18 +182,19 @@ impl Loader<i32> for Facts {
     }
 }
 
-/// The latest reported figure of targets (by target id).
+/// The latest reported figure of targets (by target id); `None` for a
+/// target with none yet, so that the answer is cached either way.
 pub struct LatestReports {
     db: DatabaseConnection,
 }
 
 impl Loader<i64> for LatestReports {
-    type Value = Arc<entity::target_progress_report::Model>;
+    type Value = Option<Arc<entity::target_progress_report::Model>>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let latest = crate::storage::targets::latest_progress_reports(&self.db, keys).await?;
-        Ok(latest.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+        let mut latest = crate::storage::targets::latest_progress_reports(&self.db, keys).await?;
+        Ok(keys.iter().map(|k| (*k, latest.remove(k).map(Arc::new))).collect())
     }
 }
 

@@ -96,6 +96,22 @@ pub fn cooperatives<'a>(
     })
 }
 
+/// Warms the loaders for a page of targets whose progress is asked: the
+/// counted facts of their jurisdictions and the latest figures of the
+/// reported ones, each with one direct call (no DataLoader timer, no task
+/// per target: a page's progress was a fifth of its CPU in those).
+pub async fn targets(ctx: &Context<'_>, node: Lookahead<'_>, rows: &[entity::target::Model]) -> Result<()> {
+    if rows.is_empty() || !node.field("progress").exists() {
+        return Ok(());
+    }
+    let l = loaders(ctx)?;
+    let (reported, computed): (Vec<&entity::target::Model>, Vec<&entity::target::Model>) =
+        rows.iter().partition(|t| crate::service::targets::is_reported_target(t));
+    fill(&l.facts, computed.iter().map(|t| t.jurisdiction_id).collect()).await?;
+    fill(&l.latest_reports, reported.iter().map(|t| t.id).collect()).await?;
+    Ok(())
+}
+
 /// Feeds the loaders with an organisation's annual reports read together
 /// with it.
 pub async fn reports_read_with(

@@ -337,6 +337,7 @@ impl QueryRoot {
         let with_total = ctx.look_ahead().field("totalCount").exists();
         let (rows, has_previous, has_next, total) =
             crate::service::targets::list(state(ctx)?, &q, window, with_total).await.api()?;
+        prefetch::targets(ctx, ctx.look_ahead().field("edges").field("node"), &rows).await?;
         let edges: Vec<TargetEdge> = rows
             .into_iter()
             .map(|t| TargetEdge { cursor: page::encode_sequence("target", t.id), node: Target(Arc::new(t)) })

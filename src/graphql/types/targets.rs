@@ -105,7 +105,7 @@ impl Target {
         // Every target of a page: one statement for the facts of all their
         // jurisdictions, one for the latest figures of the reported ones.
         let (facts, latest) = if service::is_reported_target(&self.0) {
-            (Default::default(), loaders.latest_reports.load_one(self.0.id).await.map_err(|e| internal(&e))?)
+            (Default::default(), loaders.latest_reports.load_one(self.0.id).await.map_err(|e| internal(&e))?.flatten())
         } else {
             (loaders.facts.load_one(self.0.jurisdiction_id).await.map_err(|e| internal(&e))?.unwrap_or_default(), None)
         };
