@@ -31,12 +31,14 @@ if notes:
 w(f"Written by `bench/report.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} from one run of `bench/run.sh`.")
 w("")
 loads = [r["load1"] for v in runs.values() for r in v if "load1" in r]
-shared = bool(loads) and statistics.median(loads) > 3
+# The load average during the runs counts the benchmark's own processes (wrk, the servers, PostgreSQL's
+# backends: 4-6 on an idle machine); before the run it tells whether anyone else was busy.
+shared = "load_at_start" not in d or d["load_at_start"][0] > 2.5
 w("**The machine was shared**: 2 cores, with other engineers compiling on them during the run, and the load" if shared
   else "**The machine was otherwise idle**: 2 cores, nothing else compiling or running during the run; the load")
 w("generator (wrk, 1 thread), the three servers and PostgreSQL on the same cores"
   + (f" (1-minute load average {d['load_at_start'][0]:.1f} at the start, {statistics.median(loads):.1f} median and"
-     f" {max(loads):.1f} at most after the measured runs; 2 would mean the cores were ours alone)" if loads and "load_at_start" in d else "")
+     f" {max(loads):.1f} at most after the measured runs, the benchmark's own processes included)" if loads and "load_at_start" in d else "")
   + ". Figures within ~25% of each other are noise here; the ratios, measured interleaved (server A, B, C, then the next query,")
 w(f"{len(next(iter(runs.values())))} rounds, medians), are what carry meaning. Run started {d.get('started_utc', '?')} UTC.")
 w("")
