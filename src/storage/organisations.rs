@@ -395,9 +395,7 @@ pub(crate) async fn by_id<E: EntityTrait<Model: DecodeAt>>(
     ids: &[i64],
 ) -> Result<Vec<E::Model>, StorageError> {
     use sea_orm::QueryTrait;
-    let values = ids.iter().map(|&id| Value::from(id)).collect();
-    let variant = u32::try_from(ids.len()).unwrap_or(u32::MAX);
-    let statement = super::texts::statement(db.get_database_backend(), shape, variant, values, || {
+    let statement = super::texts::by_ids(db.get_database_backend(), shape, ids, || {
         E::find().filter(column.is_in(ids.iter().copied())).into_query()
     });
     decode_rows(&db.query_all(statement).await?)
@@ -446,23 +444,21 @@ pub async fn cooperative_by_code_with(
     use sea_orm::{Iterable, JoinType, QueryTrait};
     let backend = db.get_database_backend();
     let build = || {
-        let mut q = cooperative::Entity::find().filter(cooperative::Column::Code.eq(code)).into_query();
-        if with.union {
+        let by_code = cooperative::Entity::find().filter(cooperative::Column::Code.eq(code));
+        let mut q = if with.union {
             let to_union: sea_orm::RelationDef = cooperative::Entity::belongs_to(cooperative_union::Entity)
                 .from(cooperative::Column::UnionId)
                 .to(cooperative_union::Column::Id)
                 .into();
-            q = cooperative::Entity::find()
-                .filter(cooperative::Column::Code.eq(code))
-                .select_also(cooperative_union::Entity)
-                .join(JoinType::LeftJoin, to_union)
-                .into_query();
-            if with.union_members {
-                q.expr_as(
-                    Expr::cust("(SELECT COUNT(*) FROM cooperative m WHERE m.union_id = cooperative_union.id)"),
-                    Alias::new("union_members"),
-                );
-            }
+            by_code.select_also(cooperative_union::Entity).join(JoinType::LeftJoin, to_union).into_query()
+        } else {
+            by_code.into_query()
+        };
+        if with.union && with.union_members {
+            q.expr_as(
+                Expr::cust("(SELECT COUNT(*) FROM cooperative m WHERE m.union_id = cooperative_union.id)"),
+                Alias::new("union_members"),
+            );
         }
         if !with.reports {
             return q;

@@ -3,9 +3,7 @@
 use super::organisations::OrgKind;
 use super::StorageError;
 use entity::annual_report;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QueryTrait, Value,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QueryTrait};
 
 /// The annual reports of several organisations of one kind, by year.
 pub async fn reports_of(
@@ -18,9 +16,7 @@ pub async fn reports_of(
         OrgKind::Union => (annual_report::Column::UnionId, "reports-of-unions"),
         OrgKind::Group => (annual_report::Column::GroupId, "reports-of-groups"),
     };
-    let values = ids.iter().map(|&id| Value::from(id)).collect();
-    let variant = u32::try_from(ids.len()).unwrap_or(u32::MAX);
-    let statement = super::texts::statement(db.get_database_backend(), shape, variant, values, || {
+    let statement = super::texts::by_ids(db.get_database_backend(), shape, ids, || {
         annual_report::Entity::find()
             .filter(col.is_in(ids.iter().copied()))
             .order_by_asc(annual_report::Column::Year)

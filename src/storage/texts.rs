@@ -60,6 +60,18 @@ pub fn statement<S: StatementBuilder>(
     built
 }
 
+/// The statement of `shape` that binds `ids` in order (an `IN` list): its
+/// text is kept per number of ids.
+pub fn by_ids<S: StatementBuilder>(
+    backend: DbBackend,
+    shape: &'static str,
+    ids: &[i64],
+    build: impl FnOnce() -> S,
+) -> Statement {
+    let values = ids.iter().map(|&id| Value::from(id)).collect();
+    statement(backend, shape, u32::try_from(ids.len()).unwrap_or(u32::MAX), values, build)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
