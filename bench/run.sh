@@ -5,10 +5,14 @@
 # re-created), SCALE (30 = national), DUR (8 s per measured run), WARM (2 s), CONC (32), ROUNDS (3), SETUP (1; 0
 # reuses the seeded database), BENCH_PORT_BASE (5681: coopgate's port; PostGraphile base-3, the SQL peer base+9),
 # BENCH_ONLY (a comma list of Q1..Q5,W1,S1; a partial run writes bench/results/runs-only.json, not RESULTS.md),
-# BENCH_PERF=1 (perf record -g of coopgate during W1 and S1). Needs: cargo, psql, wrk (apt-get install wrk), npm (PostGraphile 5.1.5 and Node 22
+# BENCH_PERF=1 (perf record -g of coopgate during W1 and S1). Needs: cargo, psql, wrk (installed with apt-get when missing), npm (PostGraphile 5.1.5 and Node 22
 # from the npm registry are installed into bench/.cache on first use).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# wrk (the load generator) from Debian's packages when missing, as .ci/run installs what it needs.
+if ! command -v wrk >/dev/null && command -v apt-get >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || true
+fi
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
 cargo build --release -q --bin coopgate --example bench_sql
 peer=bench/.cache/peer
